@@ -1,0 +1,132 @@
+"""Turn any exception from the AWS layer into one line a user can act on."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from botocore import exceptions as bx
+
+from tui.aws.guard import ReadOnlyViolation
+from tui.aws.session import ConfigurationProblem
+
+_ACCESS_DENIED = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedException", "Unauthorized",
+    "UnauthorizedOperation", "NotAuthorized",
+})
+_THROTTLED = frozenset({
+    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
+    "ThrottledException", "RequestThrottled", "RequestThrottledException", "SlowDown",
+})
+_BAD_CREDENTIALS = frozenset({
+    "ExpiredToken", "ExpiredTokenException", "UnrecognizedClient",
+    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "RequestExpired", "InvalidAccessKeyId", "AuthFailure",
+})
+_NOT_FOUND = frozenset({"NotFoundException", "ResourceNotFoundException", "NotFound"})
+
+# Key ids (AKIA…, ASIA…, the demo's AKID…) and SigV4 credential scopes can turn up in service
+# messages, for example in signature mismatch reports; they are cut before anything is shown.
+_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AKID|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{8,}\b")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^,\s]+")
+_MAX_MESSAGE = 300
+
+
+class ResourceGone(LookupError):
+    """A resource the user was looking at is not there any more (the API returned nothing)."""
+
+
+def explain(exc: BaseException, *, profile: str | None = None) -> str:
+    """One line, no traceback, no credential values: what went wrong and what to do."""
+    return _scrub(_explain(exc, profile))
+
+
+def _explain(exc: BaseException, profile: str | None) -> str:
+    login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    if isinstance(exc, ReadOnlyViolation | ConfigurationProblem):
+        return _one_line(str(exc))
+    if isinstance(exc, bx.ClientError):
+        return _client_error(exc, login)
+    if isinstance(exc, bx.ParamValidationError):
+        report = str(exc).replace("Parameter validation failed:", "").strip()
+        return "invalid input: " + "; ".join(p.strip() for p in report.splitlines() if p.strip())
+    if isinstance(exc, bx.ReadTimeoutError):
+        return f"network: no answer from {_endpoint(exc)} in time (read timeout)"
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError
+                  | bx.ConnectionClosedError):
+        return f"network: cannot reach {_endpoint(exc)}"
+    if isinstance(exc, bx.HTTPClientError):
+        return f"network: {_one_line(str(exc))}"
+    if isinstance(exc, bx.UnauthorizedSSOTokenError | bx.SSOTokenLoadError
+                  | bx.TokenRetrievalError):
+        return f"SSO session expired or missing: run `{login}`, then press r"
+    if isinstance(exc, bx.NoCredentialsError):
+        fix = (f"`aws configure --profile {profile}` or `{login}`" if profile
+               else "`aws configure` or `aws sso login`")
+        return f"no AWS credentials found: run {fix}, or try `gameops-tui --demo`"
+    if isinstance(exc, bx.ProfileNotFound):
+        return f"AWS profile not found: {exc.kwargs.get('profile', '?')}"
+    if isinstance(exc, ResourceGone):
+        return f"{exc} no longer exists (it may have ended)"
+    if isinstance(exc, bx.BotoCoreError):
+        return _one_line(str(exc))
+    name = type(exc).__name__
+    text = _one_line(str(exc))
+    return f"{name}: {text}" if text else name
+
+
+def _client_error(exc: bx.ClientError, login: str) -> str:
+    error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
+    code = str(error.get("Code") or "Error")
+    message = _one_line(str(error.get("Message") or ""))
+    head = f"{code}: {message}" if message else code
+    operation = getattr(exc, "operation_name", "") or "?"
+    if code in _ACCESS_DENIED:
+        return f"{head} — your role lacks {_service_of(operation, code)}:{operation}"
+    if code in _THROTTLED:
+        return f"{head} — AWS is throttling requests; retrying with backoff"
+    if code in _BAD_CREDENTIALS:
+        return f"{head} — credentials expired or invalid: refresh them ({login}) and press r"
+    if code in _NOT_FOUND:
+        return f"{head} — it no longer exists (it may have ended)"
+    return head
+
+
+def _endpoint(exc: BaseException) -> str:
+    kwargs = getattr(exc, "kwargs", {}) or {}
+    url = str(kwargs.get("endpoint_url") or "")
+    parts = urlsplit(url)
+    # The request URL can carry a long operation path (rpc-v2-cbor); the host is what matters.
+    if parts.scheme and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return url or "the AWS endpoint"
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"
+
+
+def _scrub(text: str) -> str:
+    return _CREDENTIAL_SCOPE.sub("Credential=[redacted]", _KEY_ID.sub("[redacted]", text))
+
+
+@functools.cache
+def _gamesparks_operations() -> frozenset[str]:
+    # ClientError does not say which service raised it; the operation name nearly always does.
+    model = Path(__file__).parent / "data" / "gamesparks" / "2021-08-17" / "service-2.json"
+    try:
+        return frozenset(json.loads(model.read_text())["operations"])
+    except (OSError, ValueError, KeyError):
+        return frozenset()
+
+
+def _service_of(operation: str, code: str) -> str:
+    # The tag operations exist in both; GameLift says UnauthorizedException, GameSparks
+    # AccessDeniedException.
+    if code == "UnauthorizedException":
+        return "gamelift"
+    return "gamesparks" if operation in _gamesparks_operations() else "gamelift"

@@ -1,0 +1,238 @@
+"""Where AWS calls go: the target (profile, region, endpoint), the boto3 session and its clients.
+
+Every client made here carries the read-only guard and the audit hooks, so that safety does not
+depend on each screen remembering it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3.session
+import botocore.session
+from botocore import exceptions as bx
+from botocore.config import Config
+from botocore.utils import validate_region_name
+
+from tui import __version__
+from tui.aws.audit import AuditLog
+from tui.aws.guard import ReadOnlyGuard
+
+GAMESPARKS_DATA = Path(__file__).parent / "data"
+
+DEMO_ACCESS_KEY_ID = "AKIDGAMEOPSDEMO"
+DEMO_SECRET_ACCESS_KEY = "demo-secret"
+DEMO_REGION = "us-west-2"
+
+ServiceName = Literal["gamelift", "gamesparks"]
+
+
+class ConfigurationProblem(Exception):
+    """The AWS configuration cannot work; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Target:
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    read_only: bool = False
+    demo: bool = False
+    # Only for the demo (fixed fake keys by default) and tests against the simulator; real
+    # accounts use the standard credential chain. Kept out of repr so they never reach a log.
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+
+
+def register_gamesparks_model(session: botocore.session.Session) -> None:
+    """Put the bundled GameSparks model on the loader path: botocore stopped shipping it."""
+    loader = session.get_component("data_loader")
+    path = str(GAMESPARKS_DATA)
+    if path not in loader.search_paths:
+        loader.search_paths.insert(0, path)
+
+
+def client_config() -> Config:
+    # Adaptive retries: GameLift's per-account rate limits are low, and adaptive mode also slows
+    # the client down instead of only backing off. AWS_RETRY_MODE / AWS_MAX_ATTEMPTS still win,
+    # as they do for the AWS CLI (botocore would let this explicit Config override them).
+    mode = os.environ.get("AWS_RETRY_MODE", "").strip()
+    if mode not in ("legacy", "standard", "adaptive"):
+        mode = "adaptive"
+    retries: dict[str, Any] = {"mode": mode, "max_attempts": 8}  # retries after the first try
+    try:
+        total = int(os.environ.get("AWS_MAX_ATTEMPTS", ""))
+    except ValueError:
+        total = 0
+    if total >= 1:  # the variable counts the first attempt too, like total_max_attempts
+        retries = {"mode": mode, "total_max_attempts": total}
+    return Config(
+        retries=retries,
+        connect_timeout=5,
+        read_timeout=20,
+        max_pool_connections=16,
+        user_agent_extra=f"gameops-tui/{__version__}",
+    )
+
+
+class AwsContext:
+    """A resolved target: a boto3 session with a region and credentials, and its clients."""
+
+    def __init__(self, target: Target, *, audit_path: Path | None = None) -> None:
+        self.target = target
+        core = botocore.session.Session()
+        if target.demo:
+            # The demo talks only to the simulator: nothing from ~/.aws or AWS_PROFILE may
+            # change where it goes or which keys it signs with.
+            core.set_config_variable("config_file", os.devnull)
+            core.set_config_variable("credentials_file", os.devnull)
+            # On the config store itself: a session variable of None would fall through to
+            # AWS_PROFILE, while a store override of None means "no profile".
+            core.get_component("config_store").set_config_variable("profile", None)
+        # The profile botocore will use: --profile, else AWS_DEFAULT_PROFILE / AWS_PROFILE.
+        self.profile_name = "demo" if target.demo else (
+            target.profile or core.get_config_variable("profile") or "default")
+        try:
+            register_gamesparks_model(core)  # reads config (data_path), so it can meet the error
+            self._session = self._make_session(core, target)
+            self.region = self._resolve_region()
+            self._credentials = self._check_credentials()
+        except bx.ProfileNotFound as err:
+            raise self._profile_problem(core, err) from None
+        if target.demo and not target.endpoint_url:
+            raise ConfigurationProblem("demo mode needs the simulator's endpoint URL")
+        if audit_path is None:
+            from tui import locations
+
+            audit_path = locations.audit_log()
+        self.audit = AuditLog(audit_path, profile=self.profile_name, region=self.region,
+                              endpoint=target.endpoint_url, secret_values=self._secret_values)
+        self.guard = ReadOnlyGuard(enabled=target.read_only, on_refused=self.audit.record_refused)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # --- resolution --------------------------------------------------------------------------
+
+    def _make_session(self, core: botocore.session.Session,
+                      target: Target) -> boto3.session.Session:
+        key, secret = target.access_key_id, target.secret_access_key
+        if target.demo and not key:
+            key, secret = DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+        return boto3.session.Session(
+            aws_access_key_id=key, aws_secret_access_key=secret,
+            profile_name=None if target.demo else target.profile, botocore_session=core)
+
+    def _resolve_region(self) -> str:
+        # The AWS CLI's order: --region, AWS_REGION, AWS_DEFAULT_REGION, then the profile.
+        # botocore itself does not read AWS_REGION, hence the explicit look-up.
+        if self.target.demo:
+            region: str | None = self.target.region or DEMO_REGION
+        else:
+            region = (self.target.region or os.environ.get("AWS_REGION")
+                      or self._session.region_name)
+        if not region:
+            raise ConfigurationProblem(
+                "No AWS region: pass --region, set AWS_REGION, or set region in ~/.aws/config "
+                f"for profile {self.profile_name}; or run `gameops-tui --demo`")
+        try:
+            validate_region_name(region)
+        except bx.InvalidRegionError:
+            raise ConfigurationProblem(
+                f"{region!r} is not a valid AWS region name (for example us-west-2)") from None
+        return region
+
+    def _check_credentials(self) -> Any:
+        # Only finds the credentials; SSO and assume-role credentials are fetched on first use,
+        # so an expired SSO login shows up as an error of the first call (see errors.explain).
+        try:
+            credentials = self._session.get_credentials()
+        except bx.ProfileNotFound:
+            raise
+        except bx.BotoCoreError as err:
+            from tui.aws.errors import explain
+
+            raise ConfigurationProblem(
+                f"Cannot load AWS credentials for profile {self.profile_name}: "
+                f"{explain(err, profile=self.profile_name)}") from None
+        if credentials is None:
+            raise ConfigurationProblem(
+                f"No AWS credentials found for profile {self.profile_name}: run `aws configure` "
+                f"or `aws sso login --profile {self.profile_name}`, or try `gameops-tui --demo`")
+        return credentials
+
+    def _profile_problem(self, core: botocore.session.Session,
+                         err: bx.ProfileNotFound) -> ConfigurationProblem:
+        missing = err.kwargs.get("profile") or self.profile_name
+        files = " or ".join(
+            str(core.get_config_variable(name) or default)
+            for name, default in (("config_file", "~/.aws/config"),
+                                  ("credentials_file", "~/.aws/credentials")))
+        try:
+            # A fresh session: the failing one has the missing profile set and would raise again.
+            known = sorted(botocore.session.Session().full_config.get("profiles", {}))
+        except bx.BotoCoreError:
+            known = []
+        listing = ", ".join(known) if known else "none"
+        source = "--profile" if self.target.profile else "AWS_PROFILE"
+        return ConfigurationProblem(
+            f"AWS profile {missing!r} (from {source}) not found in {files} "
+            f"(available profiles: {listing}); pass --profile with one of them, "
+            "or run `aws configure --profile NAME`")
+
+    def _secret_values(self) -> list[str]:
+        """The credential strings in use, so the audit log can make sure it never holds them."""
+        values: list[str] = []
+        if self.target.access_key_id:
+            values.append(self.target.access_key_id)
+        if self.target.secret_access_key:
+            values.append(self.target.secret_access_key)
+        if self.target.demo:
+            values += [DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY]
+        try:
+            frozen = self._credentials.get_frozen_credentials()
+            values += [v for v in (frozen.access_key, frozen.secret_key, frozen.token) if v]
+        except Exception:  # a credential refresh failing must not stop an audit record
+            pass
+        return values
+
+    # --- clients -----------------------------------------------------------------------------
+
+    def client(self, service: ServiceName) -> Any:
+        """The client for ``service`` (built once, then shared: botocore clients are thread-safe,
+        their creation is not)."""
+        with self._lock:
+            existing = self._clients.get(service)
+            if existing is not None:
+                return existing
+            try:
+                client = self._session.client(service, region_name=self.region,
+                                              endpoint_url=self.target.endpoint_url,
+                                              config=client_config())
+            except bx.UnknownServiceError as err:
+                raise ConfigurationProblem(
+                    f"botocore does not know the {service} service: {err}") from None
+            self.guard.register(client.meta.events)
+            self.audit.register(client.meta.events)
+            self._clients[service] = client
+            return client
+
+    @property
+    def read_only(self) -> bool:
+        return self.guard.enabled
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self.guard.enabled = value
+
+    def describe(self) -> dict[str, str]:
+        """Short strings for the header: profile, region, endpoint, access mode."""
+        return {
+            "profile": self.profile_name,
+            "region": self.region,
+            "endpoint": self.target.endpoint_url or "AWS",
+            "mode": "read-only" if self.guard.enabled else "read-write",
+        }

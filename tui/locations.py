@@ -1,0 +1,73 @@
+"""Every file and folder the app uses, in one place.
+
+platformdirs gives the per-user folders of the platform; GAMEOPS_TUI_HOME moves all of them under
+one directory (``config/``, ``log/``, ``data/``), which is what tests and portable installs use.
+Folders are created on demand with mode 0700 because the audit log and downloads can hold
+operational detail that other local users have no business reading.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "gameops-tui"
+HOME_ENV = "GAMEOPS_TUI_HOME"
+
+
+def home_override() -> Path | None:
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def config_dir(*, create: bool = True) -> Path:
+    home = home_override()
+    path = home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME,
+                                                                          appauthor=False))
+    return ensure_dir(path) if create else path
+
+
+def log_dir(*, create: bool = True) -> Path:
+    home = home_override()
+    path = home / "log" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return ensure_dir(path) if create else path
+
+
+def data_dir(*, create: bool = True) -> Path:
+    home = home_override()
+    path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return ensure_dir(path) if create else path
+
+
+def config_file(*, create: bool = True) -> Path:
+    """The TOML settings file (the file itself is not created here)."""
+    return config_dir(create=create) / "config.toml"
+
+
+def audit_log(*, create: bool = True) -> Path:
+    """The append-only audit log of mutating calls, one JSON object a line."""
+    return log_dir(create=create) / "audit.jsonl"
+
+
+def downloads_dir(*, create: bool = True) -> Path:
+    path = data_dir(create=create) / "downloads"
+    return ensure_dir(path) if create else path
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create ``path`` and any missing parents with mode 0700; existing folders are left alone."""
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # created by another thread or process in the meantime
+            pass
+    return path

@@ -1,0 +1,295 @@
+"""GameLift calls the app makes, as plain functions that page through results and return records.
+
+Each function takes anything with ``.client(name)`` (an AwsContext) and runs synchronously: the UI
+calls them from worker threads. Errors are botocore's own (ClientError and friends) plus
+ReadOnlyViolation and ResourceGone; ``tui.aws.errors.explain`` words them for the user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Literal, Protocol
+
+from botocore.exceptions import ClientError
+
+from tui.aws.errors import ResourceGone
+from tui.aws.records import (
+    Alias,
+    Fleet,
+    FleetCapacity,
+    FleetUtilization,
+    GameSession,
+    PlayerSession,
+    Script,
+)
+
+# DescribeFleetAttributes/Capacity/Utilization take a list of fleet ids. botocore's model sets
+# no maximum (only min 1); batches of 50 keep requests modest, and the simulator refuses more.
+FLEET_ID_BATCH = 50
+
+Properties = Mapping[str, str] | Iterable[tuple[str, str]]
+TerminationMode = Literal["TRIGGER_ON_PROCESS_TERMINATE", "FORCE_TERMINATE"]
+_UPDATABLE = frozenset({"MaximumPlayerSessionCount", "Name", "PlayerSessionCreationPolicy",
+                        "ProtectionPolicy", "GameProperties"})
+
+
+class ClientSource(Protocol):
+    def client(self, service: Any) -> Any: ...
+
+
+def _gamelift(ctx: ClientSource) -> Any:
+    return ctx.client("gamelift")
+
+
+def _batches(ids: Iterable[str], size: int = FLEET_ID_BATCH) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for fleet_id in ids:
+        batch.append(fleet_id)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**params):
+        yield from page.get(key, [])
+
+
+def properties_param(properties: Properties) -> list[dict[str, str]]:
+    """GameProperties as the API wants them, from a dict or (key, value) pairs."""
+    pairs = properties.items() if isinstance(properties, Mapping) else properties
+    return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+# --- fleets ---------------------------------------------------------------------------------
+
+
+def list_fleet_ids(ctx: ClientSource, *, script_id: str | None = None,
+                   build_id: str | None = None) -> list[str]:
+    params: dict[str, Any] = {}
+    if script_id:
+        params["ScriptId"] = script_id
+    if build_id:
+        params["BuildId"] = build_id
+    return list(_paginate(_gamelift(ctx), "list_fleets", "FleetIds", **params))
+
+
+def list_fleets(ctx: ClientSource, *, script_id: str | None = None,
+                with_locations: bool = True) -> list[Fleet]:
+    """All fleets (or those running ``script_id``), sorted by name, with their locations."""
+    client = _gamelift(ctx)
+    fleet_ids = list_fleet_ids(ctx, script_id=script_id)
+    fleets: list[Fleet] = []
+    for batch in _batches(fleet_ids):
+        for item in _paginate(client, "describe_fleet_attributes", "FleetAttributes",
+                              FleetIds=batch):
+            locations = fleet_locations(ctx, item["FleetId"]) if with_locations else ()
+            fleet = Fleet.from_api(item, locations)
+            if not fleet.locations and fleet.compute_type != "ANYWHERE" and fleet.home_region:
+                fleet = Fleet.from_api(item, (fleet.home_region,))
+            fleets.append(fleet)
+    return sorted(fleets, key=lambda f: (f.name.lower(), f.fleet_id))
+
+
+def fleet_locations(ctx: ClientSource, fleet_id: str) -> tuple[str, ...]:
+    """The fleet's locations (home and remote). Empty when the service will not say: fleets in
+    a region without multi-location support answer UnsupportedRegionException."""
+    client = _gamelift(ctx)
+    locations: list[str] = []
+    params: dict[str, Any] = {"FleetId": fleet_id}
+    try:
+        while True:  # botocore has no paginator for this operation
+            page = client.describe_fleet_location_attributes(**params)
+            for item in page.get("LocationAttributes", []):
+                location = (item.get("LocationState") or {}).get("Location")
+                if location and location not in locations:
+                    locations.append(location)
+            if not page.get("NextToken"):
+                break
+            params["NextToken"] = page["NextToken"]
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") not in ("UnsupportedRegionException",
+                                                             "InvalidRequestException"):
+            raise
+    return tuple(locations)
+
+
+def fleet_capacity(ctx: ClientSource, fleet_ids: Iterable[str]) -> list[FleetCapacity]:
+    client = _gamelift(ctx)
+    return [FleetCapacity.from_api(item) for batch in _batches(fleet_ids)
+            for item in _paginate(client, "describe_fleet_capacity", "FleetCapacity",
+                                  FleetIds=batch)]
+
+
+def fleet_utilization(ctx: ClientSource, fleet_ids: Iterable[str]) -> list[FleetUtilization]:
+    client = _gamelift(ctx)
+    return [FleetUtilization.from_api(item) for batch in _batches(fleet_ids)
+            for item in _paginate(client, "describe_fleet_utilization", "FleetUtilization",
+                                  FleetIds=batch)]
+
+
+# --- game sessions --------------------------------------------------------------------------
+
+
+def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | None = None,
+                            status_filter: str | None = None, page_size: int = 100,
+                            cancelled: Callable[[], bool] | None = None
+                            ) -> Iterator[list[GameSession]]:
+    """The fleet's game sessions (with ProtectionPolicy), a page at a time, so a view can show
+    the first rows while the rest load. ``cancelled()`` is asked before each request; when it
+    says True no further page is fetched."""
+    params: dict[str, Any] = {"FleetId": fleet_id, "PaginationConfig": {"PageSize": page_size}}
+    if location:
+        params["Location"] = location
+    if status_filter:
+        params["StatusFilter"] = status_filter
+    pages = iter(_gamelift(ctx).get_paginator("describe_game_session_details").paginate(**params))
+    while True:
+        if cancelled is not None and cancelled():
+            return
+        page = next(pages, None)  # this is where the request is made
+        if page is None:
+            return
+        yield [GameSession.from_details(d) for d in page.get("GameSessionDetails", [])]
+
+
+def list_game_sessions(ctx: ClientSource, fleet_id: str, location: str | None = None,
+                       status_filter: str | None = None) -> list[GameSession]:
+    return [s for page in iter_game_session_pages(ctx, fleet_id, location, status_filter)
+            for s in page]
+
+
+def describe_game_session(ctx: ClientSource, session_id: str) -> GameSession:
+    page = _gamelift(ctx).describe_game_session_details(GameSessionId=session_id)
+    details = page.get("GameSessionDetails", [])
+    if not details:
+        raise ResourceGone(f"game session {session_id}")
+    return GameSession.from_details(details[0])
+
+
+def search_game_sessions(ctx: ClientSource, fleet_id: str | None = None, *,
+                         alias_id: str | None = None, location: str | None = None,
+                         filter_expression: str | None = None,
+                         sort_expression: str | None = None, limit: int | None = None,
+                         cancelled: Callable[[], bool] | None = None
+                         ) -> Iterator[list[GameSession]]:
+    """SearchGameSessions pages (ACTIVE sessions only; the service caps pages at 20)."""
+    params: dict[str, Any] = {}
+    for key, value in (("FleetId", fleet_id), ("AliasId", alias_id), ("Location", location),
+                       ("FilterExpression", filter_expression),
+                       ("SortExpression", sort_expression)):
+        if value:
+            params[key] = value
+    if limit:
+        params["PaginationConfig"] = {"MaxItems": limit}
+    pages = iter(_gamelift(ctx).get_paginator("search_game_sessions").paginate(**params))
+    while True:
+        if cancelled is not None and cancelled():
+            return
+        page = next(pages, None)
+        if page is None:
+            return
+        yield [GameSession.from_api(item) for item in page.get("GameSessions", [])]
+
+
+def iter_player_sessions(ctx: ClientSource, session_id: str, status: str | None = None,
+                         page_size: int = 50) -> Iterator[PlayerSession]:
+    params: dict[str, Any] = {"GameSessionId": session_id,
+                              "PaginationConfig": {"PageSize": page_size}}
+    if status:
+        params["PlayerSessionStatusFilter"] = status
+    for item in _paginate(_gamelift(ctx), "describe_player_sessions", "PlayerSessions", **params):
+        yield PlayerSession.from_api(item)
+
+
+def update_game_session(ctx: ClientSource, session_id: str, **changes: Any) -> GameSession:
+    """UpdateGameSession with AWS parameter names: MaximumPlayerSessionCount, Name,
+    PlayerSessionCreationPolicy, ProtectionPolicy, GameProperties (a dict, pairs or the API's
+    list; properties are added or changed, never deleted)."""
+    unknown = set(changes) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"UpdateGameSession cannot change {', '.join(sorted(unknown))}")
+    params = {k: v for k, v in changes.items() if v is not None}
+    props = params.get("GameProperties")
+    if props is not None and not (isinstance(props, list) and all(isinstance(p, Mapping)
+                                                                  for p in props)):
+        params["GameProperties"] = properties_param(props)
+    response = _gamelift(ctx).update_game_session(GameSessionId=session_id, **params)
+    # The response has no ProtectionPolicy; when this call set it, it is known.
+    return GameSession.from_api(response["GameSession"], params.get("ProtectionPolicy"))
+
+
+def terminate_game_session(ctx: ClientSource, session_id: str,
+                           mode: TerminationMode = "TRIGGER_ON_PROCESS_TERMINATE") -> GameSession:
+    response = _gamelift(ctx).terminate_game_session(GameSessionId=session_id,
+                                                     TerminationMode=mode)
+    return GameSession.from_api(response["GameSession"])
+
+
+def new_idempotency_token() -> str:
+    return str(uuid.uuid4())  # 36 characters, within the 48 allowed
+
+
+def create_game_session(ctx: ClientSource, fleet_id: str | None,
+                        maximum_player_session_count: int, *, name: str | None = None,
+                        game_properties: Properties | None = None,
+                        location: str | None = None, alias_id: str | None = None,
+                        idempotency_token: str | None = None, creator_id: str | None = None,
+                        game_session_data: str | None = None) -> GameSession:
+    """CreateGameSession, always with an idempotency token (a new one unless given), so that a
+    retry cannot start a second session."""
+    params: dict[str, Any] = {
+        "MaximumPlayerSessionCount": maximum_player_session_count,
+        "IdempotencyToken": idempotency_token or new_idempotency_token(),
+    }
+    for key, value in (("FleetId", fleet_id), ("AliasId", alias_id), ("Name", name),
+                       ("Location", location), ("CreatorId", creator_id),
+                       ("GameSessionData", game_session_data)):
+        if value is not None:
+            params[key] = value
+    if game_properties:
+        params["GameProperties"] = properties_param(game_properties)
+    response = _gamelift(ctx).create_game_session(**params)
+    return GameSession.from_api(response["GameSession"])
+
+
+def get_game_session_log_url(ctx: ClientSource, session_id: str) -> str:
+    """A presigned URL (valid for 15 minutes) of the ended session's log."""
+    return _gamelift(ctx).get_game_session_log_url(GameSessionId=session_id)["PreSignedUrl"]
+
+
+# --- scripts and aliases --------------------------------------------------------------------
+
+
+def list_scripts(ctx: ClientSource) -> list[Script]:
+    return [Script.from_api(item) for item in _paginate(_gamelift(ctx), "list_scripts",
+                                                         "Scripts")]
+
+
+def describe_script(ctx: ClientSource, script_id: str) -> Script:
+    return Script.from_api(_gamelift(ctx).describe_script(ScriptId=script_id)["Script"])
+
+
+def update_script(ctx: ClientSource, script_id: str, *, zip_file: bytes | None = None,
+                  storage_location: Mapping[str, str] | None = None, name: str | None = None,
+                  version: str | None = None) -> Script:
+    """UpdateScript with new content (a zip ≤ 5 MB, or an S3 Bucket/Key[/ObjectVersion] with
+    RoleArn) and/or new metadata."""
+    params: dict[str, Any] = {"ScriptId": script_id}
+    if zip_file is not None:
+        params["ZipFile"] = zip_file
+    if storage_location is not None:
+        params["StorageLocation"] = dict(storage_location)
+    if name is not None:
+        params["Name"] = name
+    if version is not None:
+        params["Version"] = version
+    return Script.from_api(_gamelift(ctx).update_script(**params)["Script"])
+
+
+def list_aliases(ctx: ClientSource) -> list[Alias]:
+    return [Alias.from_api(item) for item in _paginate(_gamelift(ctx), "list_aliases",
+                                                        "Aliases")]

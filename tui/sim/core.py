@@ -1,0 +1,266 @@
+"""Shared pieces of the simulator: errors, clock, rate limits, fault settings, mutation record."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class SimError(Exception):
+    """An AWS-shaped error: the wire layer turns it into the service's error body and status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class Clock:
+    """Simulated wall clock (epoch seconds): runs with real time unless frozen; can be advanced.
+
+    Tests freeze it so that status transitions happen exactly when they advance it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset = 0.0
+        self._frozen_at: float | None = None
+
+    def now(self) -> float:
+        with self._lock:
+            if self._frozen_at is not None:
+                return self._frozen_at
+            return time.time() + self._offset
+
+    def freeze(self) -> float:
+        with self._lock:
+            if self._frozen_at is None:
+                self._frozen_at = time.time() + self._offset
+            return self._frozen_at
+
+    def unfreeze(self) -> None:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - time.time()
+                self._frozen_at = None
+
+    def advance(self, seconds: float) -> float:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += seconds
+                return self._frozen_at
+            self._offset += seconds
+            return time.time() + self._offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+
+@dataclass
+class Bucket:
+    rate: float  # tokens a second, sustained
+    burst: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+
+    def take(self, now: float) -> bool:
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+# Per-operation (rate/s, burst). GameLift documents low limits for the session calls and warns
+# against polling them; the numbers are of the order the real service enforces per account.
+DEFAULT_RATE_LIMITS: dict[str, tuple[float, float]] = {
+    "SearchGameSessions": (5.0, 10.0),
+    "DescribeGameSessions": (20.0, 40.0),
+    "DescribeGameSessionDetails": (20.0, 40.0),
+    "DescribePlayerSessions": (20.0, 40.0),
+    "CreateGameSession": (10.0, 20.0),
+    "UpdateGameSession": (10.0, 20.0),
+    "TerminateGameSession": (10.0, 20.0),
+    "StartStageDeployment": (2.0, 5.0),
+    "*": (50.0, 100.0),
+}
+
+
+class RateLimits:
+    """A token bucket per operation on real time, not the sim clock (throttling is about now)."""
+
+    def __init__(self, limits: dict[str, tuple[float, float]] | None) -> None:
+        self._limits = limits
+        self._buckets: dict[str, Bucket] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_spec(cls, spec: str) -> RateLimits:
+        """`default`, `off`, or a JSON file mapping operation → [rate, burst] ("*" for the rest)."""
+        if spec == "off":
+            return cls(None)
+        if spec == "default":
+            return cls(dict(DEFAULT_RATE_LIMITS))
+        raw = json.loads(Path(spec).read_text())
+        return cls({str(k): (float(v[0]), float(v[1])) for k, v in raw.items()})
+
+    @property
+    def enabled(self) -> bool:
+        return self._limits is not None
+
+    def allow(self, operation: str) -> bool:
+        if self._limits is None:
+            return True
+        limit = self._limits.get(operation) or self._limits.get("*")
+        if limit is None:
+            return True
+        with self._lock:
+            bucket = self._buckets.get(operation)
+            if bucket is None:
+                bucket = self._buckets[operation] = Bucket(*limit)
+            return bucket.take(time.monotonic())
+
+
+@dataclass
+class Faults:
+    """Random fault injection, on top of the rate limits. Rates are probabilities per request."""
+
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    latency_ms: int = 0
+    latency_spike_rate: float = 0.0
+    latency_spike_ms: int = 0
+
+    def update(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key not in self.__dataclass_fields__:
+                raise SimError("ValidationException", f"unknown fault setting {key!r}")
+            current = getattr(self, key)
+            setattr(self, key, type(current)(value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Mutation:
+    """One mutating request the simulator accepted, as the control surface reports it."""
+
+    seq: int
+    time: float
+    service: str
+    operation: str
+    target: str
+    params: dict[str, Any]
+    request_id: str
+
+
+@dataclass
+class MutationLog:
+    entries: list[Mutation] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, service: str, operation: str, target: str, params: dict[str, Any],
+            request_id: str, now: float) -> None:
+        with self._lock:
+            self.entries.append(Mutation(len(self.entries) + 1, now, service, operation, target,
+                                         params, request_id))
+
+    def as_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(m) for m in self.entries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.entries.clear()
+
+
+def iso8601(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
+
+
+@dataclass
+class Presigned:
+    body: bytes
+    content_type: str
+    expires_at: float
+    filename: str
+
+
+class Presigner:
+    """Presigned-style download URLs served by the simulator itself, expiring on the sim clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._items: dict[str, Presigned] = {}
+        self._lock = threading.Lock()
+        self.base_url = ""
+
+    def sign(self, body: bytes, filename: str, ttl_seconds: int,
+             content_type: str = "application/octet-stream") -> str:
+        import secrets
+
+        token = secrets.token_hex(16)
+        now = self._clock.now()
+        with self._lock:
+            # Expired entries are dropped lazily so that a long demo does not grow without bound.
+            for key in [k for k, v in self._items.items() if v.expires_at < now - 3600]:
+                del self._items[key]
+            self._items[token] = Presigned(body, content_type, now + ttl_seconds, filename)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        return (f"{self.base_url}/_presigned/{token}/{filename}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                f"&X-Amz-Date={stamp}&X-Amz-Expires={ttl_seconds}"
+                f"&X-Amz-Signature={secrets.token_hex(32)}")
+
+    def fetch(self, token: str) -> Presigned:
+        with self._lock:
+            item = self._items.get(token)
+        if item is None:
+            raise SimError("NoSuchKey", "The specified key does not exist.", 404)
+        if self._clock.now() > item.expires_at:
+            raise SimError("AccessDenied", "Request has expired", 403)
+        return item
+
+
+@dataclass
+class RequestContext:
+    """What a service handler needs to know about the request it is answering."""
+
+    request_id: str
+    now: float
+    access_key: str
+    region: str
+    mutations: MutationLog
+    presigner: Presigner
+    service: str = ""
+
+    def record(self, operation: str, target: str, params: dict[str, Any]) -> None:
+        self.mutations.add(self.service, operation, target, _scrub(params), self.request_id,
+                           self.now)
+
+
+def _scrub(params: dict[str, Any]) -> dict[str, Any]:
+    # The record is for checking what happened, so blobs are summarised rather than kept.
+    clean: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bytes | bytearray):
+            import hashlib
+
+            clean[key] = {"bytes": len(value), "sha256": hashlib.sha256(value).hexdigest()}
+        elif isinstance(value, dict):
+            clean[key] = _scrub(value)
+        else:
+            clean[key] = value
+    return clean

@@ -1,0 +1,1 @@
+"""The Textual user interface. Everything above the services layer lives here."""

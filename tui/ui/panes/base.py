@@ -1,0 +1,18 @@
+"""What every pane shares: a title, a status line, and a refresh entry point."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+
+class Pane(Widget):
+    """A top-level pane of the app. Subclasses fill `compose` and `refresh_data`."""
+
+    DEFAULT_CSS = """
+    Pane { height: 1fr; }
+    """
+
+    title = "pane"
+
+    def refresh_data(self) -> None:
+        """Fetch fresh data now (the `r` key). Panes without data have nothing to do."""
