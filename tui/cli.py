@@ -1,4 +1,4 @@
-"""Command line: `gameops-tui [AWS flags] [--demo]` runs the console; `gameops-tui sim` runs the simulator."""
+"""Command line: `gameops-tui [flags]` runs the console; `gameops-tui sim` runs the simulator."""
 
 from __future__ import annotations
 

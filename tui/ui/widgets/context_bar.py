@@ -21,9 +21,9 @@ class ContextBar(Static):
     def __init__(self, profile: str, region: str, endpoint: str, *, demo: bool,
                  read_only: bool) -> None:
         super().__init__(id="context-bar")
-        self.profile = profile
-        self.region = region
-        self.endpoint = endpoint
+        self.profile_label = profile
+        self.region_label = region
+        self.endpoint_label = endpoint
         self.demo = demo
         self.read_only = read_only
 
@@ -35,19 +35,19 @@ class ContextBar(Static):
         self.update(self.render_bar())
 
     def render_bar(self) -> Text:
-        text = Text()
-        text.append("gameops-tui", style="bold")
-        text.append("  profile ")
-        text.append(self.profile, style="bold")
-        text.append("  region ")
-        text.append(self.region, style="bold")
-        if self.endpoint:
-            text.append("  endpoint ")
-            text.append(self.endpoint, style="italic")
+        # Badges first: on a narrow terminal the endpoint may be cut off, the mode never.
+        text = Text(no_wrap=True, overflow="ellipsis")
         if self.demo:
-            text.append("  ")
             text.append(" DEMO ", style="bold reverse")
+            text.append(" ")
         if self.read_only:
-            text.append("  ")
             text.append(" READ-ONLY ", style="bold reverse")
+            text.append(" ")
+        text.append("profile ")
+        text.append(self.profile_label, style="bold")
+        text.append("  region ")
+        text.append(self.region_label, style="bold")
+        if self.endpoint_label:
+            text.append("  endpoint ")
+            text.append(self.endpoint_label, style="italic")
         return text
