@@ -27,6 +27,8 @@ async def main() -> None:
                 bar = app.query_one(ContextBar)
                 bar.endpoint_label = "http://127.0.0.1:PORT"
                 bar.update(bar.render_bar())
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.3)
                 await pilot.press(key)
                 await pilot.pause(0.3)
                 app.save_screenshot(filename=f"{name}.svg", path=str(OUT))

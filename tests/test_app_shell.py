@@ -64,6 +64,8 @@ def test_shell_snapshot(sim: RunningSimulator, home: Path, snap_compare) -> None
         bar = app.query_one(ContextBar)
         bar.endpoint_label = "http://127.0.0.1:PORT"
         bar.update(bar.render_bar())
+        # The Stages placeholder: the live Sessions pane shows ages that tick with the clock.
+        await pilot.press("4")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=fix_endpoint)

@@ -60,6 +60,10 @@ class GameOpsApp(App[int]):
         yield Footer()
 
     def make_pane(self, pane_id: str) -> Pane:
+        if pane_id == "sessions":
+            from tui.ui.panes.sessions import SessionsPane
+
+            return SessionsPane(id="sessions-pane")
         coming = {
             "sessions": "Fleets and game sessions: live tables, session detail and actions.",
             "search": "SearchGameSessions with a filter builder and saved searches.",
@@ -74,7 +78,18 @@ class GameOpsApp(App[int]):
         self.query_one("#panes", TabbedContent).active = pane_id
         pane = self.current_pane()
         if pane is not None:
-            pane.focus()
+            pane.focus_content()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_pane)
+
+    def _focus_pane(self) -> None:
+        pane = self.current_pane()
+        if pane is not None:
+            pane.focus_content()
+
+    def active_pane_id(self) -> str:
+        return str(self.query_one("#panes", TabbedContent).active)
 
     def current_pane(self) -> Pane | None:
         active = self.query_one("#panes", TabbedContent).active

@@ -16,3 +16,10 @@ class Pane(Widget):
 
     def refresh_data(self) -> None:
         """Fetch fresh data now (the `r` key). Panes without data have nothing to do."""
+
+    def focus_content(self) -> None:
+        """Put the keyboard in the pane's first focusable widget, not the tab bar."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return

@@ -1,0 +1,107 @@
+"""The Sessions pane on the simulator: fleets, paged sessions, in-place refresh, stale errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+from textual.widgets import DataTable, Static
+
+from tui.aws.session import DEMO_ACCESS_KEY_ID, AwsContext, Target
+from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.ui.app import GameOpsApp
+from tui.ui.panes.sessions import SessionsPane
+
+
+@pytest.fixture
+def world() -> Iterator[RunningSimulator]:
+    # A private world: these tests change sessions and credentials.
+    sim = start_simulator(SimConfig(rate_limits="off", sessions=300, drift=False))
+    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
+    yield sim
+    sim.stop()
+
+
+def make_app(sim: RunningSimulator) -> GameOpsApp:
+    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
+    return GameOpsApp(AwsContext(target), simulator=sim)
+
+
+def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:
+    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{fleet_id}").json()
+    return {s["GameSessionId"]: s for s in data["GameSessions"]}
+
+
+async def settle(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_fleets_and_sessions_match_the_service(world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        fleets = app.query_one("#fleet-table", DataTable)
+        assert fleets.row_count == 5
+        expected = sim_sessions(world, pane.fleet_id or "")
+        table = app.query_one("#session-table", DataTable)
+        assert {str(k.value) for k in table.rows} == set(expected)
+        status = str(app.query_one("#session-status", Static).render())
+        assert f"{len(expected)} sessions" in status
+
+        # Choose the third fleet with the keyboard; its sessions replace the first fleet's.
+        await pilot.press("down", "down", "enter")
+        await settle(app, pilot)
+        third = str(fleets.coordinate_to_cell_key(fleets.cursor_coordinate).row_key.value)
+        assert pane.fleet_id == third
+        assert {str(k.value) for k in table.rows} == set(sim_sessions(world, third))
+
+
+async def test_refresh_updates_rows_in_place_and_keeps_the_cursor(
+        world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        table = app.query_one("#session-table", DataTable)
+        table.focus()
+        await pilot.press("down", "down", "down")
+        cursor_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        active = [sid for sid, s in sim_sessions(world, pane.fleet_id or "").items()
+                  if s["Status"] == "ACTIVE"]
+        victim = active[0]
+        client = boto3.client("gamelift", region_name="us-west-2",
+                              endpoint_url=world.endpoint_url,
+                              aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
+        client.terminate_game_session(GameSessionId=victim,
+                                      TerminationMode="TRIGGER_ON_PROCESS_TERMINATE")
+        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        rows_before = table.row_count
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert table.row_count == rows_before
+        assert "TERMINATED (graceful)" in str(table.get_cell(victim, "status"))
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == cursor_key
+
+
+async def test_failed_refresh_keeps_rows_and_marks_them_stale(
+        world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one("#session-table", DataTable)
+        rows = table.row_count
+        httpx.post(f"{world.endpoint_url}/_sim/credentials",
+                   json={"expired": [DEMO_ACCESS_KEY_ID]})
+        await pilot.press("r")
+        await settle(app, pilot)
+        status = str(app.query_one("#session-status", Static).render())
+        assert "STALE" in status
+        assert "expired" in status.lower()
+        assert table.row_count == rows
+        assert app.is_running

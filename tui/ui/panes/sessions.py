@@ -1,0 +1,283 @@
+"""Sessions pane: the fleet overview and the game sessions of the selected fleet, kept fresh.
+
+Every AWS call runs in a thread worker; results come back as messages. A refresh diffs by
+GameSessionId so the cursor, scroll position and row order survive it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.aws.errors import explain
+from tui.aws.records import Fleet, FleetUtilization, GameSession
+from tui.services import gamelift
+from tui.ui.panes.base import Pane
+
+REFRESH_SECONDS = 15.0
+REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
+           "INTERRUPTED": "interrupted"}
+SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
+                   ("players", "Players", 8), ("policy", "New", 5), ("prot", "Prot", 5),
+                   ("location", "Location", 14), ("address", "Address", 21), ("age", "Age", 6))
+FLEET_COLUMNS = (("name", "Fleet", 20), ("status", "Status", 8), ("compute", "Compute", 9),
+                 ("locations", "Loc", 4), ("sessions", "Sessions", 8),
+                 ("players", "Players", 11), ("full", "Full", 5))
+
+
+@dataclass
+class FleetRow:
+    fleet: Fleet
+    utilization: FleetUtilization | None
+
+
+class FleetsLoaded(Message):
+    def __init__(self, rows: list[FleetRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class SessionsPage(Message):
+    def __init__(self, generation: int, sessions: list[GameSession], done: bool) -> None:
+        super().__init__()
+        self.generation = generation
+        self.sessions = sessions
+        self.done = done
+
+
+def _age(created: dt.datetime | None, now: dt.datetime) -> str:
+    if created is None:
+        return "?"
+    seconds = max(0, int((now - created).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400}d"
+
+
+def session_cells(session: GameSession, now: dt.datetime) -> tuple[str, ...]:
+    reason = REASONS.get(session.status_reason or "", session.status_reason)
+    status = session.status + (f" ({reason})" if reason else "")
+    address = f"{session.ip_address}:{session.port}" if session.ip_address else "-"
+    return (
+        session.short_id[-12:], session.name or "-", status,
+        f"{session.current_player_session_count}/{session.maximum_player_session_count}",
+        "deny" if session.player_session_creation_policy == "DENY_ALL" else "open",
+        "full" if session.protection_policy == "FullProtection" else "-",
+        session.location or "-", address, _age(session.creation_time, now),
+    )
+
+
+def fleet_cells(row: FleetRow) -> tuple[str, ...]:
+    fleet, util = row.fleet, row.utilization
+    sessions = str(util.active_game_session_count) if util else "?"
+    players = (f"{util.current_player_session_count}/{util.maximum_player_session_count}"
+               if util else "?")
+    full = f"{util.percent_full:.0f}%" if util and util.percent_full is not None else "?"
+    return (fleet.name, fleet.status, fleet.compute_type, str(len(fleet.locations) or 1),
+            sessions, players, full)
+
+
+class SessionsPane(Pane):
+    DEFAULT_CSS = """
+    SessionsPane #fleet-table { height: auto; max-height: 9; }
+    SessionsPane #session-table { height: 1fr; }
+    SessionsPane .status-line { height: 1; background: $boost; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("enter", "open_fleet", "Show sessions", show=False),
+    ]
+
+    title = "Sessions"
+
+    def __init__(self, *, id: str) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.fleet_rows: dict[str, FleetRow] = {}
+        self.sessions: dict[str, GameSession] = {}
+        self.fleet_id: str | None = None
+        self.generation = 0
+        self._seen: set[str] = set()
+        self.updated_at: float | None = None
+        self.error: str | None = None
+        self.loading_sessions = False
+
+    def compose(self) -> ComposeResult:
+        fleets = DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+        for key, label, width in FLEET_COLUMNS:
+            fleets.add_column(label, key=key, width=width)
+        yield fleets
+        yield Static("", id="fleet-status", classes="status-line")
+        sessions = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
+        for key, label, width in SESSION_COLUMNS:
+            sessions.add_column(label, key=key, width=width)
+        yield sessions
+        yield Static("loading fleets…", id="session-status", classes="status-line")
+
+    def on_mount(self) -> None:
+        fleets = self.query_one("#fleet-table", DataTable)
+        fleets.loading = True
+        self.load_fleets()
+        self.set_interval(1.0, self.show_status)
+        self._schedule_refresh()
+
+    # --- fleets ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="fleets", exit_on_error=False,
+          description="ListFleets + DescribeFleetAttributes/Utilization")
+    def load_fleets(self) -> None:
+        aws = self.app.aws  # type: ignore[attr-defined]
+        fleets = gamelift.list_fleets(aws)
+        utilization = {u.fleet_id: u for u in
+                       gamelift.fleet_utilization(aws, [f.fleet_id for f in fleets])}
+        rows = [FleetRow(f, utilization.get(f.fleet_id)) for f in fleets]
+        self.post_message(FleetsLoaded(rows))
+
+    def on_fleets_loaded(self, message: FleetsLoaded) -> None:
+        table = self.query_one("#fleet-table", DataTable)
+        table.loading = False
+        first_load = not self.fleet_rows
+        with self.app.batch_update():
+            for row in message.rows:
+                key = row.fleet.fleet_id
+                cells = fleet_cells(row)
+                if key in self.fleet_rows:
+                    for (column, _, _), value in zip(FLEET_COLUMNS, cells, strict=True):
+                        table.update_cell(key, column, value)
+                else:
+                    table.add_row(*cells, key=key)
+                self.fleet_rows[key] = row
+        self.query_one("#fleet-status", Static).update(
+            f"{len(self.fleet_rows)} fleets · enter shows a fleet's sessions")
+        if first_load and message.rows:
+            # Focusing inside a hidden tab would switch tabs under the user's feet.
+            if self._is_active_pane():
+                table.focus()
+            self.select_fleet(message.rows[0].fleet.fleet_id)
+
+    def action_open_fleet(self) -> None:
+        table = self.query_one("#fleet-table", DataTable)
+        if table.has_focus and table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key:
+                self.select_fleet(key)
+                self.query_one("#session-table", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#fleet-table")
+    def fleet_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.select_fleet(event.row_key.value)
+            self.query_one("#session-table", DataTable).focus()
+
+    def select_fleet(self, fleet_id: str) -> None:
+        if fleet_id != self.fleet_id:
+            self.fleet_id = fleet_id
+            self.sessions.clear()
+            self.query_one("#session-table", DataTable).clear()
+        self.load_sessions()
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def load_sessions(self) -> None:
+        if self.fleet_id is None:
+            return
+        self.generation += 1
+        self._seen = set()
+        self.loading_sessions = True
+        self.error = None
+        self.show_status()
+        self._page_sessions(self.fleet_id, self.generation)
+
+    @work(thread=True, exclusive=True, group="sessions", exit_on_error=False,
+          description="DescribeGameSessionDetails")
+    def _page_sessions(self, fleet_id: str, generation: int) -> None:
+        worker = get_current_worker()
+        aws = self.app.aws  # type: ignore[attr-defined]
+        pages = gamelift.iter_game_session_pages(aws, fleet_id,
+                                                 cancelled=lambda: worker.is_cancelled)
+        for page in pages:
+            if worker.is_cancelled:
+                return
+            self.post_message(SessionsPage(generation, page, done=False))
+        self.post_message(SessionsPage(generation, [], done=True))
+
+    def on_sessions_page(self, message: SessionsPage) -> None:
+        if message.generation != self.generation:
+            return  # a page of a fleet the user has left
+        table = self.query_one("#session-table", DataTable)
+        now = dt.datetime.now(dt.UTC)
+        with self.app.batch_update():
+            for session in message.sessions:
+                key = session.game_session_id
+                self._seen.add(key)
+                old = self.sessions.get(key)
+                self.sessions[key] = session
+                cells = session_cells(session, now)
+                if old is None:
+                    table.add_row(*cells, key=key)
+                elif old != session:
+                    for (column, _, _), value in zip(SESSION_COLUMNS, cells, strict=True):
+                        table.update_cell(key, column, value)
+            if message.done:
+                for key in [k for k in self.sessions if k not in self._seen]:
+                    del self.sessions[key]
+                    table.remove_row(key)
+        if message.done:
+            self.loading_sessions = False
+            self.updated_at = time.monotonic()
+            self.show_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        text = explain(event.worker.error or RuntimeError("unknown error"))
+        if event.worker.group == "fleets":
+            self.query_one("#fleet-table", DataTable).loading = False
+            self.query_one("#fleet-status", Static).update(f"⚠ fleets not loaded: {text}")
+        else:
+            self.loading_sessions = False
+            self.error = text
+            self.show_status()
+        self.notify(text, title="AWS error", severity="error")
+
+    def show_status(self) -> None:
+        if not self.is_mounted:
+            return
+        fleet = self.fleet_rows.get(self.fleet_id or "")
+        parts = [fleet.fleet.name if fleet else "no fleet", f"{len(self.sessions)} sessions"]
+        if self.loading_sessions:
+            parts.append("⟳ loading")
+        if self.updated_at is not None:
+            age = int(time.monotonic() - self.updated_at)
+            parts.append(f"updated {age}s ago")
+        if self.error:
+            parts.append(f"⚠ STALE: {self.error}")
+        self.query_one("#session-status", Static).update(" · ".join(parts))
+
+    # --- refresh ---------------------------------------------------------------------------
+
+    def _schedule_refresh(self) -> None:
+        # Re-armed after each tick so that polls never overlap (Dolphie's pattern).
+        self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
+
+    def _periodic_refresh(self) -> None:
+        # Hidden panes and open modals don't poll: AWS warns against continuous polling.
+        visible = self.app.screen is self.screen and self._is_active_pane()
+        if visible and not self.loading_sessions:
+            self.refresh_data()
+        self._schedule_refresh()
+
+    def _is_active_pane(self) -> bool:
+        return getattr(self.app, "active_pane_id", lambda: "sessions")() == "sessions"
+
+    def refresh_data(self) -> None:
+        self.load_fleets()
+        self.load_sessions()
