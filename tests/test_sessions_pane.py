@@ -105,3 +105,24 @@ async def test_failed_refresh_keeps_rows_and_marks_them_stale(
         assert "expired" in status.lower()
         assert table.row_count == rows
         assert app.is_running
+
+
+async def test_quick_filter_matches_game_properties(world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        table = app.query_one("#session-table", DataTable)
+        everything = table.row_count
+        expected = {sid for sid, s in sim_sessions(world, pane.fleet_id or "").items()
+                    if any(p["Value"] == "winter-cup" for p in s["GameProperties"])}
+        assert expected, "the demo world should have winter-cup sessions"
+        await pilot.press("slash", *"winter-cup")
+        await pilot.pause()
+        assert {str(k.value) for k in table.rows} == expected
+        assert "filter 'winter-cup'" in str(app.query_one("#session-status", Static).render())
+        await pilot.press("enter")
+        assert app.focused is table
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert table.row_count == everything

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.aws.errors import explain
@@ -92,9 +92,12 @@ class SessionsPane(Pane):
     SessionsPane #fleet-table { height: auto; max-height: 9; }
     SessionsPane #session-table { height: 1fr; }
     SessionsPane .status-line { height: 1; background: $boost; padding: 0 1; }
+    SessionsPane #quick-filter { display: none; height: 3; }
+    SessionsPane #quick-filter.shown { display: block; }
     """
     BINDINGS = [
         Binding("enter", "open_fleet", "Show sessions", show=False),
+        Binding("slash", "quick_filter", "Filter rows"),
     ]
 
     title = "Sessions"
@@ -109,6 +112,7 @@ class SessionsPane(Pane):
         self.updated_at: float | None = None
         self.error: str | None = None
         self.loading_sessions = False
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         fleets = DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
@@ -120,6 +124,8 @@ class SessionsPane(Pane):
         for key, label, width in SESSION_COLUMNS:
             sessions.add_column(label, key=key, width=width)
         yield sessions
+        yield Input(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
+                    id="quick-filter")
         yield Static("loading fleets…", id="session-status", classes="status-line")
 
     def on_mount(self) -> None:
@@ -220,16 +226,21 @@ class SessionsPane(Pane):
                 self._seen.add(key)
                 old = self.sessions.get(key)
                 self.sessions[key] = session
-                cells = session_cells(session, now)
-                if old is None:
-                    table.add_row(*cells, key=key)
+                shown = key in table.rows
+                if not self.matches(session):
+                    if shown:
+                        table.remove_row(key)
+                elif not shown:
+                    table.add_row(*session_cells(session, now), key=key)
                 elif old != session:
+                    cells = session_cells(session, now)
                     for (column, _, _), value in zip(SESSION_COLUMNS, cells, strict=True):
                         table.update_cell(key, column, value)
             if message.done:
                 for key in [k for k in self.sessions if k not in self._seen]:
                     del self.sessions[key]
-                    table.remove_row(key)
+                    if key in table.rows:
+                        table.remove_row(key)
         if message.done:
             self.loading_sessions = False
             self.updated_at = time.monotonic()
@@ -253,6 +264,9 @@ class SessionsPane(Pane):
             return
         fleet = self.fleet_rows.get(self.fleet_id or "")
         parts = [fleet.fleet.name if fleet else "no fleet", f"{len(self.sessions)} sessions"]
+        if self.filter_text:
+            shown = self.query_one("#session-table", DataTable).row_count
+            parts.append(f"filter '{self.filter_text}': {shown} shown")
         if self.loading_sessions:
             parts.append("⟳ loading")
         if self.updated_at is not None:
@@ -262,6 +276,53 @@ class SessionsPane(Pane):
             parts.append(f"⚠ STALE: {self.error}")
         self.query_one("#session-status", Static).update(" · ".join(parts))
 
+    # --- quick filter ----------------------------------------------------------------------
+
+    def matches(self, session: GameSession) -> bool:
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.casefold()
+        haystack = [session.game_session_id, session.name, session.ip_address or "",
+                    session.dns_name or ""]
+        haystack += [part for pair in session.game_properties for part in pair]
+        return any(needle in text.casefold() for text in haystack)
+
+    def action_quick_filter(self) -> None:
+        box = self.query_one("#quick-filter", Input)
+        box.add_class("shown")
+        # A widget that is still display:none can't take focus; wait for the restyle.
+        self.call_after_refresh(box.focus)
+
+    @on(Input.Changed, "#quick-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.apply_filter()
+
+    @on(Input.Submitted, "#quick-filter")
+    def filter_done(self) -> None:
+        self.query_one("#session-table", DataTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#quick-filter", Input)
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.query_one("#session-table", DataTable).focus()
+
+    def apply_filter(self) -> None:
+        table = self.query_one("#session-table", DataTable)
+        cursor = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                  if table.row_count else None)
+        now = dt.datetime.now(dt.UTC)
+        with self.app.batch_update():
+            table.clear()
+            for key, session in self.sessions.items():
+                if self.matches(session):
+                    table.add_row(*session_cells(session, now), key=key)
+            if cursor is not None and cursor in table.rows:
+                table.move_cursor(row=table.get_row_index(cursor))
+        self.show_status()
+
     # --- refresh ---------------------------------------------------------------------------
 
     def _schedule_refresh(self) -> None:
@@ -270,7 +331,8 @@ class SessionsPane(Pane):
 
     def _periodic_refresh(self) -> None:
         # Hidden panes and open modals don't poll: AWS warns against continuous polling.
-        visible = self.app.screen is self.screen and self._is_active_pane()
+        typing = self.query_one("#quick-filter", Input).has_focus
+        visible = self.app.screen is self.screen and self._is_active_pane() and not typing
         if visible and not self.loading_sessions:
             self.refresh_data()
         self._schedule_refresh()
