@@ -126,3 +126,31 @@ async def test_quick_filter_matches_game_properties(world: RunningSimulator, hom
         await pilot.press("slash", "escape")
         await pilot.pause()
         assert table.row_count == everything
+
+
+async def test_enter_opens_session_detail_with_players(world: RunningSimulator,
+                                                       home: Path) -> None:
+    from tui.ui.screens.session_detail import SessionDetailScreen
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        table = app.query_one("#session-table", DataTable)
+        truth = sim_sessions(world, pane.fleet_id or "")
+        active = next(k for k in (str(r.value) for r in table.rows)
+                      if truth[k]["Status"] == "ACTIVE" and truth[k]["CurrentPlayerSessionCount"])
+        table.focus()
+        table.move_cursor(row=table.get_row_index(active))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionDetailScreen)
+        assert screen.session.game_session_id == active
+        status = str(screen.query_one("#players-status", Static).render())
+        assert f"{truth[active]['CurrentPlayerSessionCount']} active" in status
+        shown = app.export_screenshot().replace("&#160;", " ")
+        for prop in truth[active]["GameProperties"][:3]:
+            assert prop["Key"] in shown and prop["Value"] in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SessionDetailScreen)

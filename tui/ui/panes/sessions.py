@@ -177,6 +177,14 @@ class SessionsPane(Pane):
                 self.select_fleet(key)
                 self.query_one("#session-table", DataTable).focus()
 
+    @on(DataTable.RowSelected, "#session-table")
+    def session_chosen(self, event: DataTable.RowSelected) -> None:
+        from tui.ui.screens.session_detail import SessionDetailScreen
+
+        session = self.sessions.get(str(event.row_key.value))
+        if session is not None:
+            self.app.push_screen(SessionDetailScreen(session))
+
     @on(DataTable.RowSelected, "#fleet-table")
     def fleet_chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:

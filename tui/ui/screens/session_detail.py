@@ -1,0 +1,138 @@
+"""`enter` on a session: every GameSession field, its properties, matchmaker data and players."""
+
+from __future__ import annotations
+
+import json
+
+from rich.table import Table
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tui.aws.errors import explain
+from tui.aws.records import GameSession, PlayerSession
+from tui.services import gamelift
+
+
+class PlayersLoaded(Message):
+    def __init__(self, players: list[PlayerSession]) -> None:
+        super().__init__()
+        self.players = players
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"  # type: ignore[attr-defined]
+
+
+def _pretty(text: str | None) -> str:
+    if not text:
+        return "-"
+    try:
+        return json.dumps(json.loads(text), indent=2)
+    except ValueError:
+        return text
+
+
+def fields_table(session: GameSession) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    rows = [
+        ("GameSessionId", session.game_session_id),
+        ("Name", session.name or "-"),
+        ("FleetId", session.fleet_id),
+        ("Status", session.status + (f" ({session.status_reason})"
+                                     if session.status_reason else "")),
+        ("Players", f"{session.current_player_session_count} of "
+                    f"{session.maximum_player_session_count}"),
+        ("New players", session.player_session_creation_policy or "-"),
+        ("Protection", session.protection_policy or "-"),
+        ("Location", session.location or "-"),
+        ("Address", f"{session.ip_address}:{session.port}  {session.dns_name or ''}"),
+        ("Created", _when(session.creation_time)),
+        ("Terminated", _when(session.termination_time)),
+        ("CreatorId", session.creator_id or "-"),
+        ("GameSessionData", session.game_session_data or "-"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def properties_table(session: GameSession) -> Table:
+    table = Table(title="GameProperties", title_justify="left", box=None, padding=(0, 1))
+    table.add_column("Key", style="bold")
+    table.add_column("Value")
+    for key, value in session.game_properties:
+        note = "  (not searchable: key has '.')" if "." in key else ""
+        table.add_row(key, value + note)
+    if not session.game_properties:
+        table.add_row("-", "no game properties")
+    return table
+
+
+class SessionDetailScreen(Screen[None]):
+    DEFAULT_CSS = """
+    SessionDetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
+    SessionDetailScreen #players { height: auto; max-height: 14; }
+    SessionDetailScreen .heading { text-style: bold; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "copy_id", "Copy ARN"),
+    ]
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(fields_table(self.session), id="fields")
+            yield Static(properties_table(self.session), id="properties")
+            yield Static("MatchmakerData", classes="heading")
+            yield Static(_pretty(self.session.matchmaker_data), id="matchmaker")
+            yield Static("Player sessions", classes="heading")
+            players = DataTable(id="players", cursor_type="row")
+            for label in ("PlayerId", "Status", "IP", "Created", "Ended"):
+                players.add_column(label, key=label)
+            yield players
+            yield Static("loading players…", id="players-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#players", DataTable).focus()
+        self.load_players()
+
+    @work(thread=True, exclusive=True, group="players", exit_on_error=False,
+          description="DescribePlayerSessions")
+    def load_players(self) -> None:
+        aws = self.app.aws  # type: ignore[attr-defined]
+        players = list(gamelift.iter_player_sessions(aws, self.session.game_session_id))
+        self.post_message(PlayersLoaded(players))
+
+    def on_players_loaded(self, message: PlayersLoaded) -> None:
+        table = self.query_one("#players", DataTable)
+        for player in message.players:
+            table.add_row(player.player_id or "-", player.status, player.ip_address or "-",
+                          _when(player.creation_time), _when(player.termination_time),
+                          key=player.player_session_id)
+        active = sum(1 for p in message.players if p.status == "ACTIVE")
+        self.query_one("#players-status", Static).update(
+            f"{len(message.players)} player sessions, {active} active")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            text = explain(event.worker.error or RuntimeError("unknown error"))
+            self.query_one("#players-status", Static).update(f"⚠ players not loaded: {text}")
+            self.notify(text, title="AWS error", severity="error")
+
+    def action_copy_id(self) -> None:
+        # copy_to_clipboard uses OSC 52, which reaches the user's clipboard over SSH too.
+        self.app.copy_to_clipboard(self.session.game_session_id)
+        self.notify("GameSessionId copied to the clipboard")
