@@ -154,3 +154,92 @@ async def test_enter_opens_session_detail_with_players(world: RunningSimulator,
             assert prop["Key"] in shown and prop["Value"] in shown
         await pilot.press("escape")
         assert not isinstance(app.screen, SessionDetailScreen)
+
+
+async def _cursor_to_active(app: GameOpsApp, world: RunningSimulator) -> str:
+    pane = app.query_one(SessionsPane)
+    table = app.query_one("#session-table", DataTable)
+    truth = sim_sessions(world, pane.fleet_id or "")
+    target = next(k for k in (str(r.value) for r in table.rows)
+                  if truth[k]["Status"] == "ACTIVE")
+    table.focus()
+    table.move_cursor(row=table.get_row_index(target))
+    return target
+
+
+def mutations(world: RunningSimulator) -> list[dict]:
+    return httpx.get(f"{world.endpoint_url}/_sim/mutations").json()["mutations"]
+
+
+async def test_graceful_terminate_from_the_keyboard(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.confirm import TerminateModal
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        target = await _cursor_to_active(app, world)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TerminateModal)
+        assert app.focused is not None and app.focused.id == "cancel"
+        await pilot.press("tab", "enter")  # Cancel → Terminate
+        await settle(app, pilot)
+        done = [m for m in mutations(world) if m["operation"] == "TerminateGameSession"]
+        assert [(m["target"], m["params"]["TerminationMode"]) for m in done] == [
+            (target, "TRIGGER_ON_PROCESS_TERMINATE")]
+        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        await pilot.press("r")
+        await settle(app, pilot)
+        table = app.query_one("#session-table", DataTable)
+        assert str(table.get_cell(target, "status")) == "TERMINATED (graceful)"
+
+
+async def test_force_terminate_needs_the_typed_suffix(world: RunningSimulator,
+                                                      home: Path) -> None:
+    from textual.widgets import RadioButton
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        target = await _cursor_to_active(app, world)
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.query_one("#force", RadioButton).value = True
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one("#confirm").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is modal  # still asking: the suffix was not typed
+        assert mutations(world) == []
+        modal.query_one("#typed").value = target[-4:]
+        modal.query_one("#confirm").focus()
+        await pilot.pause(0.5)  # a Button ignores a second press during its press effect
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert [m["params"]["TerminationMode"] for m in mutations(world)] == ["FORCE_TERMINATE"]
+
+
+async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        target = await _cursor_to_active(app, world)
+        await pilot.press("l", "y")
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        assert sim_sessions(world, pane.fleet_id or "")[target][
+            "PlayerSessionCreationPolicy"] == "DENY_ALL"
+        assert pane.sessions[target].player_session_creation_policy == "DENY_ALL"
+
+    target_rw = Target(profile=None, region="us-west-2", endpoint_url=world.endpoint_url,
+                       demo=True, read_only=True)
+    app = GameOpsApp(AwsContext(target_rw), simulator=world)
+    before = len(mutations(world))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await _cursor_to_active(app, world)
+        await pilot.press("p", "y")
+        await settle(app, pilot)
+        assert len(mutations(world)) == before
+        assert any("refused (read-only)" in str(n.message) for n in app._notifications)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -45,6 +48,13 @@ class FleetsLoaded(Message):
         self.rows = rows
 
 
+class ActionDone(Message):
+    def __init__(self, summary: str, failed: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.failed = failed
+
+
 class SessionsPage(Message):
     def __init__(self, generation: int, sessions: list[GameSession], done: bool) -> None:
         super().__init__()
@@ -64,12 +74,14 @@ def _age(created: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds // 86400}d"
 
 
-def session_cells(session: GameSession, now: dt.datetime) -> tuple[str, ...]:
+def session_cells(session: GameSession, now: dt.datetime,
+                  marked: bool = False) -> tuple[str, ...]:
     reason = REASONS.get(session.status_reason or "", session.status_reason)
     status = session.status + (f" ({reason})" if reason else "")
     address = f"{session.ip_address}:{session.port}" if session.ip_address else "-"
     return (
-        session.short_id[-12:], session.name or "-", status,
+        ("● " if marked else "") + session.short_id[-(10 if marked else 12):],
+        session.name or "-", status,
         f"{session.current_player_session_count}/{session.maximum_player_session_count}",
         "deny" if session.player_session_creation_policy == "DENY_ALL" else "open",
         "full" if session.protection_policy == "FullProtection" else "-",
@@ -98,6 +110,10 @@ class SessionsPane(Pane):
     BINDINGS = [
         Binding("enter", "open_fleet", "Show sessions", show=False),
         Binding("slash", "quick_filter", "Filter rows"),
+        Binding("space", "mark", "Mark"),
+        Binding("t", "terminate", "Terminate"),
+        Binding("p", "toggle_protection", "Protect"),
+        Binding("l", "toggle_lock", "Lock"),
     ]
 
     title = "Sessions"
@@ -113,6 +129,7 @@ class SessionsPane(Pane):
         self.error: str | None = None
         self.loading_sessions = False
         self.filter_text = ""
+        self.marked: set[str] = set()
 
     def compose(self) -> ComposeResult:
         fleets = DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
@@ -239,9 +256,9 @@ class SessionsPane(Pane):
                     if shown:
                         table.remove_row(key)
                 elif not shown:
-                    table.add_row(*session_cells(session, now), key=key)
+                    table.add_row(*session_cells(session, now, key in self.marked), key=key)
                 elif old != session:
-                    cells = session_cells(session, now)
+                    cells = session_cells(session, now, key in self.marked)
                     for (column, _, _), value in zip(SESSION_COLUMNS, cells, strict=True):
                         table.update_cell(key, column, value)
             if message.done:
@@ -283,6 +300,113 @@ class SessionsPane(Pane):
         if self.error:
             parts.append(f"⚠ STALE: {self.error}")
         self.query_one("#session-status", Static).update(" · ".join(parts))
+
+    # --- marks and actions -----------------------------------------------------------------
+
+    def cursor_key(self) -> str | None:
+        table = self.query_one("#session-table", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_mark(self) -> None:
+        key = self.cursor_key()
+        if key is None or key not in self.sessions:
+            return
+        self.marked.symmetric_difference_update({key})
+        table = self.query_one("#session-table", DataTable)
+        cells = session_cells(self.sessions[key], dt.datetime.now(dt.UTC), key in self.marked)
+        table.update_cell(key, "id", cells[0])
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.show_status()
+
+    def targets(self) -> list[GameSession]:
+        keys = [k for k in self.marked if k in self.sessions] or [self.cursor_key() or ""]
+        return [self.sessions[k] for k in keys if k in self.sessions]
+
+    def action_terminate(self) -> None:
+        from tui.ui.screens.confirm import TerminateModal
+
+        targets = self.targets()
+        if not targets:
+            return
+        fleet = self.fleet_rows.get(self.fleet_id or "")
+        compute = fleet.fleet.compute_type if fleet else "?"
+
+        def chosen(mode: str | None) -> None:
+            if mode:
+                ids = [s.game_session_id for s in targets
+                       if s.status not in ("ERROR", "TERMINATING", "TERMINATED")]
+                self.run_action("terminated", ids, lambda aws, sid: gamelift.terminate_game_session(
+                    aws, sid, mode))
+
+        self.app.push_screen(TerminateModal(targets, compute), chosen)
+
+    def _toggle(self, label: str, field: str, on_value: str, off_value: str,
+                current: Callable[[GameSession], str | None], cli_flag: str) -> None:
+        from tui.ui.screens.confirm import ConfirmModal, describe_sessions
+
+        targets = self.targets()
+        if not targets:
+            return
+        # One direction for all targets: if any is off, switch all on; else switch all off.
+        value = on_value if any(current(s) != on_value for s in targets) else off_value
+        body = f"Set {field} = {value} on:\n{describe_sessions(targets)}"
+        cli = (f"aws gamelift update-game-session --game-session-id <ARN> "
+               f"{cli_flag} {value}")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_action(f"set to {value}", [s.game_session_id for s in targets],
+                                lambda aws, sid: gamelift.update_game_session(
+                                    aws, sid, **{field: value}))
+
+        self.app.push_screen(ConfirmModal(f"{label}: {len(targets)} session(s)", body, cli),
+                             confirmed)
+
+    def action_toggle_protection(self) -> None:
+        self._toggle("Protection", "ProtectionPolicy", "FullProtection", "NoProtection",
+                     lambda s: s.protection_policy, "--protection-policy")
+
+    def action_toggle_lock(self) -> None:
+        self._toggle("New players", "PlayerSessionCreationPolicy", "DENY_ALL", "ACCEPT_ALL",
+                     lambda s: s.player_session_creation_policy,
+                     "--player-session-creation-policy")
+
+    @work(thread=True, group="actions", exit_on_error=False, description="session action")
+    def run_action(self, verb: str, ids: list[str],
+                   call: Callable[[Any, str], object]) -> None:
+        from botocore.exceptions import ClientError
+
+        from tui.aws.guard import ReadOnlyViolation
+
+        aws = self.app.aws  # type: ignore[attr-defined]
+        outcomes: Counter[str] = Counter()
+        first_error = ""
+        for sid in ids:
+            try:
+                call(aws, sid)
+                outcomes[verb] += 1
+            except ReadOnlyViolation as err:
+                outcomes["refused (read-only)"] += 1
+                first_error = first_error or str(err)
+            except ClientError as err:
+                outcomes[err.response.get("Error", {}).get("Code", "error")] += 1
+                first_error = first_error or explain(err)
+            except Exception as err:  # network loss etc.: report it per session, keep going
+                outcomes[type(err).__name__] += 1
+                first_error = first_error or explain(err)
+        summary = ", ".join(f"{n} {what}" for what, n in outcomes.items())
+        if first_error:
+            summary += f" — {first_error}"
+        self.post_message(ActionDone(summary, failed=bool(first_error)))
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.notify(message.summary, title="Result",
+                    severity="warning" if message.failed else "information", timeout=8)
+        self.marked.clear()
+        self.load_sessions()
 
     # --- quick filter ----------------------------------------------------------------------
 
@@ -326,7 +450,7 @@ class SessionsPane(Pane):
             table.clear()
             for key, session in self.sessions.items():
                 if self.matches(session):
-                    table.add_row(*session_cells(session, now), key=key)
+                    table.add_row(*session_cells(session, now, key in self.marked), key=key)
             if cursor is not None and cursor in table.rows:
                 table.move_cursor(row=table.get_row_index(cursor))
         self.show_status()

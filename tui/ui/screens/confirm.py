@@ -1,0 +1,139 @@
+"""Confirmation modals: say exactly what will happen to what; Cancel has the focus."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+
+from tui.aws.records import GameSession
+
+REFUSED_STATUSES = ("ERROR", "TERMINATING", "TERMINATED")
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 90%; max-width: 100; height: auto; max-height: 90%;
+    border: thick $error; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; }}
+{name} .cli {{ color: $text-muted; margin-top: 1; }}
+{name} Horizontal {{ height: auto; margin-top: 1; }}
+{name} Button {{ margin-right: 2; }}
+"""
+
+
+def describe_sessions(sessions: list[GameSession], limit: int = 8) -> str:
+    lines = [f"  {s.short_id[-12:]}  {s.name or '-':<16} {s.status:<11} "
+             f"{s.current_player_session_count}/{s.maximum_player_session_count} players"
+             f"{'  protected' if s.protection_policy == 'FullProtection' else ''}"
+             for s in sessions[:limit]]
+    if len(sessions) > limit:
+        lines.append(f"  … and {len(sessions) - limit} more")
+    return "\n".join(lines)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmModal")
+    BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "confirm", "Confirm")]
+
+    def __init__(self, title: str, body: str, cli: str, confirm_label: str = "Confirm") -> None:
+        super().__init__()
+        self.title_text, self.body, self.cli, self.confirm_label = title, body, cli, confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title")
+            yield Static(self.body)
+            yield Static(f"as AWS CLI: {self.cli}", classes="cli")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button(self.confirm_label, id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+
+class TerminateModal(ModalScreen[str | None]):
+    """Guided termination: what matters first, graceful by default, force must be typed."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="TerminateModal") + """
+    TerminateModal RadioSet { height: auto; width: 100%; }
+    TerminateModal #typed { display: none; }
+    TerminateModal #typed.shown { display: block; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, sessions: list[GameSession], compute: str) -> None:
+        super().__init__()
+        self.sessions = [s for s in sessions if s.status not in REFUSED_STATUSES]
+        self.skipped = [s for s in sessions if s.status in REFUSED_STATUSES]
+        self.compute = compute
+        self.expected = (self.sessions[0].short_id[-4:] if len(self.sessions) == 1
+                         else str(len(self.sessions)))
+
+    def compose(self) -> ComposeResult:
+        players = sum(s.current_player_session_count for s in self.sessions)
+        with Vertical():
+            yield Static(f"Terminate {len(self.sessions)} game session(s) "
+                         f"with {players} player(s) connected", classes="title")
+            yield Static(describe_sessions(self.sessions) or "  (nothing that can be terminated)")
+            if self.skipped:
+                yield Static(f"Skipped {len(self.skipped)}: the API refuses sessions that are "
+                             "ERROR, TERMINATING or TERMINATED.")
+            if any(s.protection_policy == "FullProtection" for s in self.sessions):
+                yield Static("Protected sessions are terminated too: protection only guards "
+                             "against scale-down.")
+            yield Static(f"Fleet compute: {self.compute}")
+            with RadioSet(id="mode"):
+                yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (server shuts down "
+                                  "its own way)", value=True, id="graceful")
+                yield RadioButton("force: FORCE_TERMINATE (stops the process now)", id="force")
+            yield Input(placeholder=f"type {self.expected} to allow a forced termination",
+                        id="typed")
+            yield Static("as AWS CLI: aws gamelift terminate-game-session --game-session-id "
+                         "<ARN> --termination-mode TRIGGER_ON_PROCESS_TERMINATE", classes="cli",
+                         id="cli")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Terminate", id="confirm", variant="error",
+                             disabled=not self.sessions)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @property
+    def mode(self) -> str:
+        force = self.query_one("#force", RadioButton).value
+        return "FORCE_TERMINATE" if force else "TRIGGER_ON_PROCESS_TERMINATE"
+
+    @on(RadioSet.Changed)
+    def mode_changed(self) -> None:
+        typed = self.query_one("#typed", Input)
+        typed.set_class(self.mode == "FORCE_TERMINATE", "shown")
+        self.query_one("#cli", Static).update(
+            "as AWS CLI: aws gamelift terminate-game-session --game-session-id <ARN> "
+            f"--termination-mode {self.mode}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#confirm")
+    def confirm(self) -> None:
+        if self.mode == "FORCE_TERMINATE" and \
+                self.query_one("#typed", Input).value.strip() != self.expected:
+            self.notify(f"Type {self.expected} to confirm a forced termination.",
+                        severity="warning")
+            return
+        self.dismiss(self.mode)
