@@ -243,3 +243,58 @@ async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: 
         await settle(app, pilot)
         assert len(mutations(world)) == before
         assert any("refused (read-only)" in str(n.message) for n in app._notifications)
+
+
+async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.edit_session import EditSessionModal
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        target = await _cursor_to_active(app, world)
+        await pilot.press("e")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, EditSessionModal)
+        props = modal.query_one("#props")
+        props.value = ", ".join(f"k{i}=v" for i in range(17))  # over the 16-property limit
+        await pilot.click("#save")
+        await pilot.pause()
+        assert app.screen is modal
+        assert "at most 16" in str(modal.query_one("#problem").render())
+        assert mutations(world) == []
+        modal.query_one("#max").value = "99"
+        props.value = "mode=hotfix-test, region.tag=eu"
+        modal.query_one("#save").focus()
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        truth = sim_sessions(world, app.query_one(SessionsPane).fleet_id or "")[target]
+        assert truth["MaximumPlayerSessionCount"] == 99
+        got = {p["Key"]: p["Value"] for p in truth["GameProperties"]}
+        assert got["mode"] == "hotfix-test" and got["region.tag"] == "eu"
+        assert len(mutations(world)) == 1
+
+
+def test_edit_validation_messages() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from tui.aws.records import GameSession
+    from tui.ui.screens.edit_session import validate_changes
+
+    s = GameSession(game_session_id="arn:x/gs-1", fleet_id="fleet-1", status="ACTIVE",
+                    name="n", creation_time=dt.datetime.now(dt.UTC),
+                    current_player_session_count=5, maximum_player_session_count=10,
+                    game_properties=(("mode", "ranked"),))
+    for bad, words in (("-1", "negative"), ("ten", "whole number")):
+        with pytest.raises(ValueError, match=words):
+            validate_changes(s, bad, "n", "")
+    with pytest.raises(ValueError, match="key=value"):
+        validate_changes(s, "10", "n", "novalue")
+    changes, warnings = validate_changes(s, "3", "n", "a.b=1")
+    assert changes == {"MaximumPlayerSessionCount": 3, "GameProperties": [("a.b", "1")]}
+    assert any("connected" in w for w in warnings)
+    assert any("'.'" in w for w in warnings)
+    assert any("cannot delete" in w for w in warnings)

@@ -114,6 +114,7 @@ class SessionsPane(Pane):
         Binding("t", "terminate", "Terminate"),
         Binding("p", "toggle_protection", "Protect"),
         Binding("l", "toggle_lock", "Lock"),
+        Binding("e", "edit", "Edit"),
     ]
 
     title = "Sessions"
@@ -373,6 +374,25 @@ class SessionsPane(Pane):
         self._toggle("New players", "PlayerSessionCreationPolicy", "DENY_ALL", "ACCEPT_ALL",
                      lambda s: s.player_session_creation_policy,
                      "--player-session-creation-policy")
+
+    def action_edit(self) -> None:
+        from tui.ui.screens.edit_session import EditSessionModal
+
+        key = self.cursor_key()
+        session = self.sessions.get(key or "")
+        if session is None:
+            return
+
+        def edited(changes: dict[str, Any] | None) -> None:
+            if changes:
+                params = dict(changes)
+                if "GameProperties" in params:
+                    params["GameProperties"] = [{"Key": k, "Value": v}
+                                                for k, v in params["GameProperties"]]
+                self.run_action("updated", [session.game_session_id],
+                                lambda aws, sid: gamelift.update_game_session(aws, sid, **params))
+
+        self.app.push_screen(EditSessionModal(session), edited)
 
     @work(thread=True, group="actions", exit_on_error=False, description="session action")
     def run_action(self, verb: str, ids: list[str],

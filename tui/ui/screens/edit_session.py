@@ -1,0 +1,127 @@
+"""`e`: edit max players, name and game properties of one session, validated before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from tui.aws.records import GameSession
+
+MAX_PROPERTIES = 16
+
+
+def parse_properties(text: str) -> list[tuple[str, str]]:
+    """`key=value, key2=value2` → pairs; raises ValueError with a sentence a user can act on."""
+    pairs: list[tuple[str, str]] = []
+    for chunk in (c.strip() for c in text.split(",")):
+        if not chunk:
+            continue
+        key, sep, value = chunk.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise ValueError(f"'{chunk}' is not key=value")
+        if len(key) > 32 or len(value) > 96:
+            raise ValueError(f"'{key[:40]}': keys may have 32 and values 96 characters at most")
+        pairs.append((key, value))
+    return pairs
+
+
+def validate_changes(session: GameSession, max_text: str, name: str,
+                     props_text: str) -> tuple[dict[str, Any], list[str]]:
+    """The UpdateGameSession arguments that differ from the session, and warnings."""
+    changes: dict[str, Any] = {}
+    warnings: list[str] = []
+    if max_text.strip() != str(session.maximum_player_session_count):
+        try:
+            value = int(max_text.strip())
+        except ValueError:
+            raise ValueError("max players must be a whole number") from None
+        if value < 0:
+            raise ValueError("max players cannot be negative")
+        if value < session.current_player_session_count:
+            warnings.append(f"{session.current_player_session_count} players are connected; "
+                            "nobody is kicked, but no one new can join until it drops below.")
+        changes["MaximumPlayerSessionCount"] = value
+    if name.strip() != (session.name or ""):
+        if not 1 <= len(name.strip()) <= 1024:
+            raise ValueError("name must be 1 to 1024 characters")
+        changes["Name"] = name.strip()
+    pairs = parse_properties(props_text)
+    current = dict(session.game_properties)
+    updates = [(k, v) for k, v in pairs if current.get(k) != v]
+    if updates:
+        if len(current | dict(updates)) > MAX_PROPERTIES:
+            raise ValueError(f"a session can have at most {MAX_PROPERTIES} game properties")
+        dotted = [k for k, _ in updates if "." in k]
+        if dotted:
+            warnings.append(f"search cannot see keys containing '.': {', '.join(dotted)}")
+        changes["GameProperties"] = updates
+    missing = [k for k in current if k not in dict(pairs)]
+    if missing and pairs:
+        warnings.append("the API cannot delete properties; left as they are: "
+                        + ", ".join(missing))
+    return changes, warnings
+
+
+class EditSessionModal(ModalScreen[dict[str, Any] | None]):
+    DEFAULT_CSS = """
+    EditSessionModal { align: center middle; }
+    EditSessionModal > Vertical {
+        width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    EditSessionModal #problem { color: $error; }
+    EditSessionModal Horizontal { height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        props = ", ".join(f"{k}={v}" for k, v in s.game_properties)
+        with Vertical():
+            yield Static(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
+            yield Label("Max players")
+            yield Input(str(s.maximum_player_session_count), id="max", type="integer")
+            yield Label("Name")
+            yield Input(s.name or "", id="name")
+            yield Label("Game properties (key=value, …): add or change; the API cannot delete")
+            yield Input(props, id="props")
+            yield Static("", id="problem")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        problem = self.query_one("#problem", Static)
+        try:
+            changes, warnings = validate_changes(
+                self.session, self.query_one("#max", Input).value,
+                self.query_one("#name", Input).value, self.query_one("#props", Input).value)
+        except ValueError as err:
+            problem.update(f"⚠ {err}; nothing was sent")
+            return
+        if not changes:
+            problem.update("nothing changed")
+            return
+        for warning in warnings:
+            self.notify(warning, severity="warning")
+        self.dismiss(changes)
