@@ -298,3 +298,30 @@ def test_edit_validation_messages() -> None:
     assert any("connected" in w for w in warnings)
     assert any("'.'" in w for w in warnings)
     assert any("cannot delete" in w for w in warnings)
+
+
+async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.status_filter import StatusFilterModal
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        table = app.query_one("#session-table", DataTable)
+        table.focus()
+        truth = sim_sessions(world, pane.fleet_id or "")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusFilterModal)
+        # The cursor starts on ACTIVE; space unticks it, enter applies.
+        await pilot.press("space", "enter")
+        await settle(app, pilot)
+        shown = {str(r.value) for r in table.rows}
+        assert shown == {k for k, s in truth.items() if s["Status"] != "ACTIVE"}
+        pane.statuses = {"ACTIVE"}
+        pane.apply_filter()
+        await pilot.press("s")  # sort by players, most first
+        await pilot.pause()
+        counts = [truth[str(r.key.value)]["CurrentPlayerSessionCount"] for r in table.ordered_rows]
+        assert counts == sorted(counts, reverse=True) and len(counts) > 3
+        assert "sorted by players" in str(app.query_one("#session-status", Static).render())

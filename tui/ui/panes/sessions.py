@@ -26,6 +26,18 @@ from tui.services import gamelift
 from tui.ui.panes.base import Pane
 
 REFRESH_SECONDS = 15.0
+def _epoch(value: dt.datetime | None) -> float:
+    return value.timestamp() if value else 0.0
+
+
+# (label, key, descending): `s` cycles through these; index 0 is the service's own order.
+SORTS: tuple[tuple[str, Callable[[GameSession], Any], bool], ...] = (
+    ("service order", lambda s: 0, False),
+    ("players", lambda s: s.current_player_session_count, True),
+    ("age (oldest first)", lambda s: _epoch(s.creation_time), False),
+    ("status", lambda s: s.status, False),
+    ("name", lambda s: s.name.casefold(), False),
+)
 REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
            "INTERRUPTED": "interrupted"}
 SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
@@ -115,6 +127,8 @@ class SessionsPane(Pane):
         Binding("p", "toggle_protection", "Protect"),
         Binding("l", "toggle_lock", "Lock"),
         Binding("e", "edit", "Edit"),
+        Binding("f", "status_filter", "Statuses"),
+        Binding("s", "cycle_sort", "Sort"),
     ]
 
     title = "Sessions"
@@ -131,6 +145,8 @@ class SessionsPane(Pane):
         self.loading_sessions = False
         self.filter_text = ""
         self.marked: set[str] = set()
+        self.statuses: set[str] = {"ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR"}
+        self.sort_index = 0
 
     def compose(self) -> ComposeResult:
         fleets = DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
@@ -267,6 +283,8 @@ class SessionsPane(Pane):
                     del self.sessions[key]
                     if key in table.rows:
                         table.remove_row(key)
+        if message.done and self.sort_index:
+            self.apply_filter()  # new rows were appended; put them in sort order
         if message.done:
             self.loading_sessions = False
             self.updated_at = time.monotonic()
@@ -290,9 +308,14 @@ class SessionsPane(Pane):
             return
         fleet = self.fleet_rows.get(self.fleet_id or "")
         parts = [fleet.fleet.name if fleet else "no fleet", f"{len(self.sessions)} sessions"]
-        if self.filter_text:
+        if self.filter_text or len(self.statuses) < 5:
             shown = self.query_one("#session-table", DataTable).row_count
-            parts.append(f"filter '{self.filter_text}': {shown} shown")
+            what = f"'{self.filter_text}' " if self.filter_text else ""
+            hidden = 5 - len(self.statuses)
+            parts.append(f"filter {what}{f'({hidden} statuses hidden) ' if hidden else ''}"
+                         f"{shown} shown")
+        if self.sort_index:
+            parts.append(f"sorted by {SORTS[self.sort_index][0]}")
         if self.loading_sessions:
             parts.append("⟳ loading")
         if self.updated_at is not None:
@@ -428,9 +451,34 @@ class SessionsPane(Pane):
         self.marked.clear()
         self.load_sessions()
 
+    # --- status filter and sort ------------------------------------------------------------
+
+    def action_status_filter(self) -> None:
+        from tui.ui.screens.status_filter import StatusFilterModal
+
+        def chosen(statuses: set[str] | None) -> None:
+            if statuses is not None:
+                self.statuses = statuses
+                self.apply_filter()
+
+        self.app.push_screen(StatusFilterModal(self.statuses), chosen)
+
+    def action_cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.apply_filter()
+        self.show_status()
+
+    def ordered(self) -> list[tuple[str, GameSession]]:
+        if not self.sort_index:
+            return list(self.sessions.items())
+        _, key_of, reverse = SORTS[self.sort_index]
+        return sorted(self.sessions.items(), key=lambda item: key_of(item[1]), reverse=reverse)
+
     # --- quick filter ----------------------------------------------------------------------
 
     def matches(self, session: GameSession) -> bool:
+        if session.status not in self.statuses:
+            return False
         if not self.filter_text:
             return True
         needle = self.filter_text.casefold()
@@ -468,7 +516,7 @@ class SessionsPane(Pane):
         now = dt.datetime.now(dt.UTC)
         with self.app.batch_update():
             table.clear()
-            for key, session in self.sessions.items():
+            for key, session in self.ordered():
                 if self.matches(session):
                     table.add_row(*session_cells(session, now, key in self.marked), key=key)
             if cursor is not None and cursor in table.rows:
