@@ -19,7 +19,9 @@ class StatusFilterModal(ModalScreen[set[str] | None]):
     }
     StatusFilterModal SelectionList { height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "apply", "Apply", priority=True)]
+    # enter has priority: in a SelectionList it would otherwise toggle the row, not apply.
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+                Binding("enter", "apply", "Apply", priority=True)]
 
     def __init__(self, shown: set[str]) -> None:
         super().__init__()
