@@ -325,3 +325,39 @@ async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> No
         counts = [truth[str(r.key.value)]["CurrentPlayerSessionCount"] for r in table.ordered_rows]
         assert counts == sorted(counts, reverse=True) and len(counts) > 3
         assert "sorted by players" in str(app.query_one("#session-status", Static).render())
+
+
+async def test_log_download_after_the_session_ended(world: RunningSimulator, home: Path) -> None:
+    from tui import locations
+    from tui.ui.screens.session_detail import SessionDetailScreen
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        target = await _cursor_to_active(app, world)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SessionDetailScreen)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert "no log yet" in str(app.screen.query_one("#log-status", Static).render())
+        await pilot.press("escape")
+
+        client = boto3.client("gamelift", region_name="us-west-2",
+                              endpoint_url=world.endpoint_url,
+                              aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
+        client.terminate_game_session(GameSessionId=target, TerminationMode="FORCE_TERMINATE")
+        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        files = list(locations.downloads_dir().iterdir())
+        assert [f.name for f in files] == [target.rsplit("/", 1)[-1] + ".log.zz"]
+        import zlib
+
+        text = zlib.decompress(files[0].read_bytes()).decode()
+        assert text.count("\n") == 200
+        assert "saved" in str(app.screen.query_one("#log-status", Static).render())

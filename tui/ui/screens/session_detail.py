@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from tui.aws.errors import explain
@@ -85,6 +85,7 @@ class SessionDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "copy_id", "Copy ARN"),
+        Binding("g", "download_log", "Get log"),
     ]
 
     def __init__(self, session: GameSession) -> None:
@@ -103,6 +104,9 @@ class SessionDetailScreen(Screen[None]):
                 players.add_column(label, key=label)
             yield players
             yield Static("loading players…", id="players-status")
+            yield ProgressBar(id="log-progress", show_eta=False)
+            yield Static("g downloads the game session log (available once the session ended)",
+                         id="log-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -129,8 +133,48 @@ class SessionDetailScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             text = explain(event.worker.error or RuntimeError("unknown error"))
-            self.query_one("#players-status", Static).update(f"⚠ players not loaded: {text}")
+            where = "#log-status" if event.worker.group == "log" else "#players-status"
+            self.query_one(where, Static).update(f"⚠ {text}")
             self.notify(text, title="AWS error", severity="error")
+
+    def action_download_log(self) -> None:
+        self.query_one("#log-status", Static).update("requesting the log URL…")
+        self._download_log()
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False,
+          description="GetGameSessionLogUrl + download")
+    def _download_log(self) -> None:
+        from botocore.exceptions import ClientError
+
+        from tui import locations
+        from tui.services.downloads import DownloadError, download
+
+        aws = self.app.aws  # type: ignore[attr-defined]
+        bar = self.query_one("#log-progress", ProgressBar)
+        try:
+            url = gamelift.get_game_session_log_url(aws, self.session.game_session_id)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "NotFoundException":
+                self.app.call_from_thread(self._log_message,
+                                          "no log yet: GameLift uploads it when the session "
+                                          "ends (and keeps it 14 days)")
+                return
+            raise
+        target = locations.downloads_dir() / f"{self.session.short_id}.log.zz"
+
+        def progress(done: int, total: int | None) -> None:
+            self.app.call_from_thread(bar.update, total=total, progress=done)
+
+        try:
+            path = download(url, target, progress)
+        except DownloadError as err:
+            self.app.call_from_thread(self._log_message, f"⚠ {err}")
+            return
+        self.app.call_from_thread(self._log_message, f"saved {path}")
+
+    def _log_message(self, text: str) -> None:
+        self.query_one("#log-status", Static).update(text)
+        self.notify(text, title="Game session log")
 
     def action_copy_id(self) -> None:
         # copy_to_clipboard uses OSC 52, which reaches the user's clipboard over SSH too.
