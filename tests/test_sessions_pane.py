@@ -361,3 +361,36 @@ async def test_log_download_after_the_session_ended(world: RunningSimulator, hom
         text = zlib.decompress(files[0].read_bytes()).decode()
         assert text.count("\n") == 200
         assert "saved" in str(app.screen.query_one("#log-status", Static).render())
+
+
+async def test_create_session_with_one_token(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.edit_session import CreateSessionModal
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        app.query_one("#session-table", DataTable).focus()
+        await pilot.press("n")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, CreateSessionModal)
+        modal.query_one("#location").value = "mars-1"
+        await pilot.click("#save")
+        await pilot.pause()
+        assert "location must be one of" in str(modal.query_one("#problem").render())
+        modal.query_one("#location").value = modal.locations[0]
+        modal.query_one("#max").value = "12"
+        modal.query_one("#name").value = "hotfix-check"
+        modal.query_one("#props").value = "mode=test"
+        modal.query_one("#save").focus()
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        created = [m for m in mutations(world) if m["operation"] == "CreateGameSession"]
+        assert len(created) == 1
+        assert created[0]["params"]["IdempotencyToken"] == modal.token
+        session = sim_sessions(world, pane.fleet_id or "")[created[0]["target"]]
+        assert (session["Name"], session["MaximumPlayerSessionCount"]) == ("hotfix-check", 12)
+        assert created[0]["target"] in {str(r.value) for r in
+                                        app.query_one("#session-table", DataTable).rows}

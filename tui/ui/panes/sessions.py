@@ -127,6 +127,7 @@ class SessionsPane(Pane):
         Binding("p", "toggle_protection", "Protect"),
         Binding("l", "toggle_lock", "Lock"),
         Binding("e", "edit", "Edit"),
+        Binding("n", "create", "New session"),
         Binding("f", "status_filter", "Statuses"),
         Binding("s", "cycle_sort", "Sort"),
     ]
@@ -416,6 +417,26 @@ class SessionsPane(Pane):
                                 lambda aws, sid: gamelift.update_game_session(aws, sid, **params))
 
         self.app.push_screen(EditSessionModal(session), edited)
+
+    def action_create(self) -> None:
+        from tui.ui.screens.edit_session import CreateSessionModal
+
+        row = self.fleet_rows.get(self.fleet_id or "")
+        if row is None:
+            return
+        fleet_id = row.fleet.fleet_id
+
+        def filled(form: dict[str, Any] | None) -> None:
+            if form:
+                args = dict(form)
+                maximum = args.pop("maximum_player_session_count")
+                self.run_action("created", [fleet_id],
+                                lambda aws, fid: gamelift.create_game_session(
+                                    aws, fid, maximum, **args))
+
+        token = gamelift.new_idempotency_token()
+        self.app.push_screen(CreateSessionModal(row.fleet.name, row.fleet.locations, token),
+                             filled)
 
     @work(thread=True, group="actions", exit_on_error=False, description="session action")
     def run_action(self, verb: str, ids: list[str],

@@ -125,3 +125,67 @@ class EditSessionModal(ModalScreen[dict[str, Any] | None]):
         for warning in warnings:
             self.notify(warning, severity="warning")
         self.dismiss(changes)
+
+
+class CreateSessionModal(ModalScreen[dict[str, Any] | None]):
+    """`n`: a new game session on the selected fleet, in one of its locations.
+
+    The idempotency token is made once, when the form opens, so a repeated submit or a retried
+    request can never start a second session.
+    """
+
+    DEFAULT_CSS = EditSessionModal.DEFAULT_CSS.replace("EditSessionModal", "CreateSessionModal")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, fleet_name: str, locations: tuple[str, ...], token: str) -> None:
+        super().__init__()
+        self.fleet_name = fleet_name
+        self.locations = locations or ("",)
+        self.token = token
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"New game session on {self.fleet_name}  (token {self.token})")
+            yield Label(f"Location (one of: {', '.join(self.locations)})")
+            yield Input(self.locations[0], id="location")
+            yield Label("Max players")
+            yield Input("10", id="max", type="integer")
+            yield Label("Name")
+            yield Input("", id="name", placeholder="optional")
+            yield Label("Game properties (key=value, …)")
+            yield Input("", id="props")
+            yield Static("", id="problem")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Create", id="save", variant="primary")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        problem = self.query_one("#problem", Static)
+        location = self.query_one("#location", Input).value.strip()
+        try:
+            if location not in self.locations:
+                raise ValueError(f"location must be one of {', '.join(self.locations)}")
+            try:
+                maximum = int(self.query_one("#max", Input).value.strip())
+            except ValueError:
+                raise ValueError("max players must be a whole number") from None
+            if maximum < 0:
+                raise ValueError("max players cannot be negative")
+            props = parse_properties(self.query_one("#props", Input).value)
+            if len(dict(props)) > MAX_PROPERTIES:
+                raise ValueError(f"a session can have at most {MAX_PROPERTIES} game properties")
+        except ValueError as err:
+            problem.update(f"⚠ {err}; nothing was sent")
+            return
+        name = self.query_one("#name", Input).value.strip() or None
+        self.dismiss({"location": location, "maximum_player_session_count": maximum,
+                      "name": name, "game_properties": props, "idempotency_token": self.token})
