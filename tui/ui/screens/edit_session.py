@@ -78,6 +78,7 @@ class EditSessionModal(ModalScreen[dict[str, Any] | None]):
     }
     EditSessionModal #problem { color: $error; }
     EditSessionModal Horizontal { height: auto; }
+    EditSessionModal Input { margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -91,11 +92,11 @@ class EditSessionModal(ModalScreen[dict[str, Any] | None]):
         with Vertical():
             yield Static(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
             yield Label("Max players")
-            yield Input(str(s.maximum_player_session_count), id="max", type="integer")
+            yield Input(str(s.maximum_player_session_count), id="max", compact=True, type="integer")
             yield Label("Name")
-            yield Input(s.name or "", id="name")
+            yield Input(s.name or "", id="name", compact=True)
             yield Label("Game properties (key=value, …): add or change; the API cannot delete")
-            yield Input(props, id="props")
+            yield Input(props, id="props", compact=True)
             yield Static("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -145,15 +146,15 @@ class CreateSessionModal(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"New game session on {self.fleet_name}  (token {self.token})")
+            yield Static(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
             yield Label(f"Location (one of: {', '.join(self.locations)})")
-            yield Input(self.locations[0], id="location")
+            yield Input(self.locations[0], id="location", compact=True)
             yield Label("Max players")
-            yield Input("10", id="max", type="integer")
+            yield Input("10", id="max", compact=True, type="integer")
             yield Label("Name")
-            yield Input("", id="name", placeholder="optional")
+            yield Input("", id="name", compact=True, placeholder="optional")
             yield Label("Game properties (key=value, …)")
-            yield Input("", id="props")
+            yield Input("", id="props", compact=True)
             yield Static("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
