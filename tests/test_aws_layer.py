@@ -411,7 +411,7 @@ def test_retried_call_gives_one_line(aws: AwsContext, sim_controls: RunningSimul
 
 def test_transport_failure_gives_one_error_line(aws: AwsContext, sim_controls: RunningSimulator,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # read when the client is built
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore reads it at construction
     session = fresh_active_session(aws)
     sim_controls.sim.faults.update({"drop_rate": 1.0})
     with pytest.raises(Exception) as dropped:

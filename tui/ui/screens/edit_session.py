@@ -69,18 +69,30 @@ def validate_changes(session: GameSession, max_text: str, name: str,
     return changes, warnings
 
 
-class EditSessionModal(ModalScreen[dict[str, Any] | None]):
+class FormModal(ModalScreen[dict[str, Any] | None]):
+    """A small form: fields, a problem line, Cancel and a submit button with id `save`."""
+
     DEFAULT_CSS = """
-    EditSessionModal { align: center middle; }
-    EditSessionModal > Vertical {
+    FormModal { align: center middle; }
+    FormModal > Vertical {
         width: 90%; max-width: 100; height: auto; max-height: 90%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
-    EditSessionModal #problem { color: $error; }
-    EditSessionModal Horizontal { height: auto; }
-    EditSessionModal Input { margin-bottom: 1; }
+    FormModal #problem { color: $error; }
+    FormModal Horizontal { height: auto; }
+    FormModal Input { margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EditSessionModal(FormModal):
 
     def __init__(self, session: GameSession) -> None:
         super().__init__()
@@ -102,13 +114,6 @@ class EditSessionModal(ModalScreen[dict[str, Any] | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
@@ -128,15 +133,13 @@ class EditSessionModal(ModalScreen[dict[str, Any] | None]):
         self.dismiss(changes)
 
 
-class CreateSessionModal(ModalScreen[dict[str, Any] | None]):
+class CreateSessionModal(FormModal):
     """`n`: a new game session on the selected fleet, in one of its locations.
 
     The idempotency token is made once, when the form opens, so a repeated submit or a retried
     request can never start a second session.
     """
 
-    DEFAULT_CSS = EditSessionModal.DEFAULT_CSS.replace("EditSessionModal", "CreateSessionModal")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, fleet_name: str, locations: tuple[str, ...], token: str) -> None:
         super().__init__()
@@ -159,13 +162,6 @@ class CreateSessionModal(ModalScreen[dict[str, Any] | None]):
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", id="save", variant="primary")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
