@@ -120,7 +120,6 @@ class SessionsPane(Pane):
     SessionsPane #quick-filter.shown { display: block; }
     """
     BINDINGS = [
-        Binding("enter", "open_fleet", "Show sessions", show=False),
         Binding("slash", "quick_filter", "Filter rows"),
         Binding("space", "mark", "Mark"),
         Binding("t", "terminate", "Terminate"),
@@ -203,14 +202,6 @@ class SessionsPane(Pane):
             if self._is_active_pane():
                 table.focus()
             self.select_fleet(message.rows[0].fleet.fleet_id)
-
-    def action_open_fleet(self) -> None:
-        table = self.query_one("#fleet-table", DataTable)
-        if table.has_focus and table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            if key:
-                self.select_fleet(key)
-                self.query_one("#session-table", DataTable).focus()
 
     @on(DataTable.RowSelected, "#session-table")
     def session_chosen(self, event: DataTable.RowSelected) -> None:
