@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,6 +21,13 @@ if TYPE_CHECKING:
 
     from tui.aws.session import AwsContext
 
+# Each pane lives in its own module, imported when the app is composed.
+PANE_CLASSES = {
+    "sessions": "tui.ui.panes.sessions:SessionsPane",
+    "search": "tui.ui.panes.search:SearchPane",
+    "scripts": "tui.ui.panes.scripts:ScriptsPane",
+    "stages": "tui.ui.panes.stages:StagesPane",
+}
 PANES = (
     ("sessions", "1 Sessions"),
     ("search", "2 Search"),
@@ -60,17 +68,17 @@ class GameOpsApp(App[int]):
         yield Footer()
 
     def make_pane(self, pane_id: str) -> Pane:
-        if pane_id == "sessions":
-            from tui.ui.panes.sessions import SessionsPane
-
-            return SessionsPane(id="sessions-pane")
-        coming = {
-            "sessions": "Fleets and game sessions: live tables, session detail and actions.",
-            "search": "SearchGameSessions with a filter builder and saved searches.",
-            "scripts": "Realtime script versions: what runs where, and script updates.",
-            "stages": "GameSparks games → stages → deployments and snapshots, with rollback.",
-        }
-        return PlaceholderPane(dict(PANES)[pane_id][2:], coming[pane_id], id=f"{pane_id}-pane")
+        module_name, _, class_name = PANE_CLASSES[pane_id].partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name != module_name:
+                raise
+            # A pane still being built: say what will be here rather than fail.
+            return PlaceholderPane(dict(PANES)[pane_id][2:], "Not built yet.",
+                                   id=f"{pane_id}-pane")
+        pane: Pane = getattr(module, class_name)(id=f"{pane_id}-pane")
+        return pane
 
     # --- actions ---------------------------------------------------------------------------
 
