@@ -1,0 +1,184 @@
+"""`c`: two script versions side by side — metadata, and the zips' files and .js diff.
+
+Content comes from the script archive (zips this app uploaded) or, for scripts stored in a
+user-owned S3 location, from S3 with the user's own credentials. GameLift itself never returns a
+script's zip, so without either only the metadata can be compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.aws.errors import explain
+from tui.aws.records import Script
+from tui.services import scripts as script_service
+from tui.services.script_archive import ArchiveEntry, ScriptArchive
+from tui.services.scripts import FleetUse
+from tui.services.zipdiff import diff_zips
+
+
+@dataclass
+class CompareSide:
+    title: str
+    fields: list[tuple[str, str]]
+    data: bytes | None = None
+    note: str = ""
+    s3: dict[str, str] | None = field(default=None)
+
+
+def _when(script: Script) -> str:
+    return script.creation_time.strftime("%Y-%m-%d %H:%M UTC") if script.creation_time else "-"
+
+
+def side_from_script(label: str, script: Script, fleets: list[FleetUse],
+                     archive: ScriptArchive) -> CompareSide:
+    fields = [("Name", script.name), ("Version", script.version),
+              ("ScriptId", script.script_id),
+              ("SizeOnDisk", f"{script.size_on_disk:,}" if script.size_on_disk is not None
+               else "-"),
+              ("Created", _when(script)), ("NodeJsVersion", script.node_js_version or "-"),
+              ("Storage", script_service.storage_text(script)),
+              ("Fleets", ", ".join(f.name for f in fleets) or "none")]
+    side = CompareSide(f"{label}: {script.name} {script.version}", fields)
+    try:
+        entry = archive.latest(script.script_id)
+        if entry is not None:
+            side.data = archive.read(entry)
+            side.note = f"archived zip of {entry.time} (SHA-256 {entry.short_sha}…)"
+    except OSError as err:
+        side.note = f"archive unreadable: {err}"
+    if side.data is None and script.storage_location and script.storage_location.get("Bucket"):
+        side.s3 = dict(script.storage_location)
+        side.note = side.note or f"reading {script_service.storage_text(script)}…"
+    elif side.data is None and not side.note:
+        side.note = ("content not available: GameLift does not return a script's zip, and this "
+                     "app has not archived one for this script id")
+    return side
+
+
+def side_from_entry(label: str, entry: ArchiveEntry, archive: ScriptArchive) -> CompareSide:
+    fields = [("Name", entry.name), ("Version", entry.version), ("ScriptId", entry.script_id),
+              ("Size", f"{entry.size:,}"), ("Archived", entry.time), ("Source", entry.source),
+              ("SHA-256", entry.short_sha + "…")]
+    side = CompareSide(f"{label}: {entry.name} {entry.version}", fields)
+    try:
+        side.data = archive.read(entry)
+        side.note = f"archived zip (SHA-256 {entry.short_sha}…)"
+    except OSError as err:
+        side.note = f"archived zip unreadable: {err}"
+    return side
+
+
+class S3Read(Message):
+    def __init__(self, index: int, data: bytes | None, note: str) -> None:
+        super().__init__()
+        self.index, self.data, self.note = index, data, note
+
+
+class ScriptCompareScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ScriptCompareScreen VerticalScroll { height: 1fr; padding: 0 1; }
+    ScriptCompareScreen .heading { text-style: bold; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, left: CompareSide, right: CompareSide) -> None:
+        super().__init__()
+        self.sides = [left, right]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="script-compare-scroll"):
+            yield Static(self.meta_table(), id="script-compare-meta")
+            yield Static("Content", classes="heading")
+            yield Static("", id="script-compare-notes")
+            yield Static("", id="script-compare-files")
+            yield Static("", id="script-compare-diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#script-compare-scroll").focus()
+        for index, side in enumerate(self.sides):
+            if side.data is None and side.s3:
+                self.read_s3(index, side.s3)
+        self.show_content()
+
+    def meta_table(self) -> Table:
+        left, right = self.sides
+        table = Table(box=None, padding=(0, 1), expand=True)
+        table.add_column("", style="bold", no_wrap=True)
+        table.add_column(left.title, overflow="fold")
+        table.add_column(right.title, overflow="fold")
+        right_fields = dict(right.fields)
+        keys = [k for k, _ in left.fields] + [k for k, _ in right.fields
+                                              if k not in dict(left.fields)]
+        left_fields = dict(left.fields)
+        for key in keys:
+            a, b = left_fields.get(key, "-"), right_fields.get(key, "-")
+            style = "" if a == b else "bold"
+            table.add_row(key, Text(a, style=style), Text(b, style=style))
+        return table
+
+    @work(thread=True, group="script-compare", exit_on_error=False, description="S3 GetObject")
+    def read_s3(self, index: int, location: dict[str, str]) -> None:
+        aws = self.app.aws  # type: ignore[attr-defined]
+        try:
+            data = script_service.read_s3_zip(aws, location)
+            self.post_message(S3Read(index, data, f"read from s3://{location['Bucket']}/"
+                                                  f"{location['Key']}"))
+        except Exception as err:  # shown as the side's note; the metadata stays useful
+            self.post_message(S3Read(index, None, f"S3 not readable: {explain(err)}"))
+
+    def on_s3_read(self, message: S3Read) -> None:
+        side = self.sides[message.index]
+        side.data, side.note, side.s3 = message.data, message.note, None
+        self.show_content()
+
+    def show_content(self) -> None:
+        left, right = self.sides
+        notes = [f"A: {left.note}", f"B: {right.note}"]
+        self.query_one("#script-compare-notes", Static).update("\n".join(notes))
+        files = self.query_one("#script-compare-files", Static)
+        diff_box = self.query_one("#script-compare-diff", Static)
+        if left.data is None or right.data is None:
+            waiting = left.s3 or right.s3
+            files.update("reading content…" if waiting else
+                         "file list and diff need both zips")
+            diff_box.update("")
+            return
+        try:
+            diff = diff_zips(left.data, right.data, old_label="A", new_label="B")
+        except Exception as err:  # a damaged zip: say so, keep the screen
+            files.update(f"⚠ cannot compare the zips: {err}")
+            return
+        table = Table(box=None, padding=(0, 1))
+        table.add_column("File")
+        table.add_column("A bytes", justify="right")
+        table.add_column("B bytes", justify="right")
+        table.add_column("")
+        for change in diff.files:
+            table.add_row(change.name,
+                          f"{change.old_size:,}" if change.old_size is not None else "-",
+                          f"{change.new_size:,}" if change.new_size is not None else "-",
+                          "" if change.status == "same" else change.status)
+        files.update(table)
+        text = Text()
+        if not diff.changed:
+            text.append("The two zips hold the same files with the same content.\n")
+        for lines in diff.text_diffs.values():
+            for line in lines:
+                style = ("bold" if line.startswith(("---", "+++")) else
+                         "green" if line.startswith("+") else
+                         "red" if line.startswith("-") else
+                         "cyan" if line.startswith("@@") else "")
+                text.append(line + "\n", style=style)
+        diff_box.update(text)

@@ -1,0 +1,289 @@
+"""`u` / `n` on the Scripts pane: the update and new-version forms, and what the confirmation says.
+
+The form checks everything it can before anything is sent: a local zip must exist, be a
+readable zip of at most 5,000,000 bytes (its files are listed, a missing root .js is warned
+about); an S3 location needs a bucket without dots, a key and a role ARN.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Label, Static
+
+from tui.aws.records import Script
+from tui.services import scripts as script_service
+from tui.services.scripts import FleetUse
+from tui.services.zipcheck import ZipCheck, ZipProblem, check_zip_file
+from tui.ui.screens.edit_session import FormModal
+
+
+class PathSuggester(Suggester):
+    """Completes local paths: the first entry of the folder that starts with what was typed.
+
+    Folders get a trailing "/", zips come before other files. Accept with → (right arrow)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return suggest_path(value)
+
+
+def suggest_path(value: str) -> str | None:
+    if not value or value.startswith("s3://"):
+        return None
+    expanded = os.path.expanduser(value)
+    folder, _, prefix = expanded.rpartition("/")
+    base = Path(folder or ".") if "/" in expanded else Path(".")
+    if "/" in expanded and not folder:
+        base = Path("/")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return None
+    candidates = [n for n in names if n.startswith(prefix) and (prefix.startswith(".")
+                                                                 or not n.startswith("."))]
+    if not candidates:
+        return None
+
+    def rank(name: str) -> tuple[int, str]:
+        is_dir = (base / name).is_dir()
+        return (0 if name.lower().endswith(".zip") else 1 if is_dir else 2, name)
+
+    best = sorted(candidates, key=rank)[0]
+    if best == prefix and not (base / best).is_dir():
+        return None
+    completed = value[: len(value) - len(prefix)] + best
+    if (base / best).is_dir():
+        completed += "/"
+    return completed if completed != value else None
+
+
+@dataclass
+class ScriptChange:
+    """What the user asked for; None means "leave as it is"."""
+
+    name: str | None = None
+    version: str | None = None
+    zip: ZipCheck | None = None
+    storage: dict[str, str] | None = None
+    node_js_version: str | None = None
+    source: str = "upload"  # upload | create | rollback
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        return self.zip is not None or self.storage is not None
+
+
+def content_text(change: ScriptChange) -> str:
+    if change.zip is not None:
+        return f"zip {change.zip.label} ({change.zip.size:,} bytes, SHA-256 " \
+               f"{change.zip.sha256[:12]}…)"
+    if change.storage is not None:
+        location = change.storage
+        text = f"s3://{location['Bucket']}/{location['Key']}"
+        if location.get("ObjectVersion"):
+            text += f"@{location['ObjectVersion']}"
+        return f"{text} via {location['RoleArn']}"
+    return "unchanged"
+
+
+def fleets_text(fleets: list[FleetUse]) -> str:
+    if not fleets:
+        return "No fleet uses this script: nothing running picks up the change."
+    lines = ["New game sessions on these fleets use it once their instances acquire it "
+             "(running sessions keep the old content):"]
+    lines += [f"  {f.describe()}" for f in fleets[:5]]
+    if len(fleets) > 5:
+        lines.append(f"  … and {len(fleets) - 5} more fleets")
+    return "\n".join(lines)
+
+
+def update_body(script: Script, change: ScriptChange, fleets: list[FleetUse]) -> str:
+    lines = [f"Script {script.script_id}"]
+    name = change.name if change.name is not None else script.name
+    version = change.version if change.version is not None else script.version
+    lines.append(f"  Name     {script.name} → {name}" if name != script.name
+                 else f"  Name     {script.name} (unchanged)")
+    lines.append(f"  Version  {script.version} → {version}" if version != script.version
+                 else f"  Version  {script.version} (unchanged)")
+    if change.zip is not None:
+        old = f"{script.size_on_disk:,}" if script.size_on_disk is not None else "?"
+        lines.append(f"  Size     {old} → {change.zip.size:,} bytes")
+    lines.append(f"  Content  {content_text(change)}")
+    if change.zip is not None:
+        lines += change.zip.file_lines(4)
+    lines += [f"⚠ {w}" for w in (change.zip.warnings if change.zip else ())]
+    lines += [f"⚠ {w}" for w in change.warnings]
+    lines.append(fleets_text(fleets))
+    return "\n".join(lines)
+
+
+def create_body(change: ScriptChange) -> str:
+    lines = [f"New script {change.name} version {change.version} on Node.js "
+             f"{change.node_js_version}", f"  Content  {content_text(change)}"]
+    if change.zip is not None:
+        lines += change.zip.file_lines(5)
+        lines += [f"⚠ {w}" for w in change.zip.warnings]
+    lines.append("No fleet uses it until a fleet is created with it; the other versions "
+                 "stay as they are.")
+    return "\n".join(lines)
+
+
+def change_cli(script: Script | None, change: ScriptChange, region: str | None) -> str:
+    zip_path = None
+    if change.zip is not None:
+        zip_path = str(change.zip.path or change.zip.label)
+    if script is None:
+        return script_service.create_cli(
+            name=change.name or "", version=change.version or "",
+            node_js_version=change.node_js_version or "24.x", zip_path=zip_path,
+            storage=change.storage, region=region)
+    return script_service.update_cli(script.script_id, name=change.name, version=change.version,
+                                     zip_path=zip_path, storage=change.storage, region=region)
+
+
+class ScriptFormModal(FormModal):
+    """One form for both: update (`script` given) and new version (`script` None)."""
+
+    DEFAULT_CSS = """
+    ScriptFormModal .script-row { height: 1; margin-bottom: 0; }
+    ScriptFormModal .script-row Label { width: 13; }
+    ScriptFormModal .script-row Input { width: 1fr; margin-bottom: 0; }
+    ScriptFormModal #script-check { color: $text-muted; height: auto; max-height: 6; }
+    ScriptFormModal #script-buttons { height: auto; margin-top: 1; }
+    ScriptFormModal .title { text-style: bold; }
+    """
+
+    def __init__(self, *, script: Script | None = None, title: str | None = None,
+                 name: str = "", version: str = "", content: str = "",
+                 node_js_version: str = "24.x", source: str | None = None) -> None:
+        super().__init__()
+        self.script = script
+        self.title_text = title or (f"Update script {script.name} {script.version}" if script
+                                    else "New script version (CreateScript)")
+        self.initial = {"name": name if script is None else script.name,
+                        "version": version if script is None or version else script.version,
+                        "content": content, "node": node_js_version}
+        self.source = source or ("upload" if script else "create")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title")
+            for field_id, label, value, hint in (
+                    ("script-name", "Name", self.initial["name"], "script name"),
+                    ("script-version", "Version", self.initial["version"], "version string"),
+                    ("script-content", "Zip or S3", self.initial["content"],
+                     "local path to a .zip (→ completes) or s3://bucket/key"
+                     + ("; empty keeps the content" if self.script else "")),
+                    ("script-role", "S3 role ARN", "", "only for s3://: role GameLift uses"),
+                    ("script-objver", "S3 obj ver", "", "optional S3 object version")):
+                with Horizontal(classes="script-row"):
+                    yield Label(label)
+                    yield Input(value, id=field_id, placeholder=hint, compact=True,
+                                suggester=PathSuggester() if field_id == "script-content"
+                                else None)
+            if self.script is None:
+                with Horizontal(classes="script-row"):
+                    yield Label("Node.js")
+                    yield Input(self.initial["node"], id="script-node", compact=True,
+                                placeholder="10.x or 24.x")
+            yield Static("", id="script-check")
+            yield Static("", id="problem")
+            with Horizontal(id="script-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Review…", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        target = "#script-content" if self.script is not None else "#script-name"
+        self.query_one(target, Input).focus()
+        self._show_check(self.initial["content"])
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value.strip()
+
+    @on(Input.Changed, "#script-content")
+    def content_changed(self, event: Input.Changed) -> None:
+        self._show_check(event.value)
+
+    def _show_check(self, text: str) -> None:
+        box = self.query_one("#script-check", Static)
+        text = text.strip()
+        if not text:
+            box.update("content: unchanged" if self.script else "")
+            return
+        if text.startswith("s3://"):
+            box.update("S3 location: give the role ARN GameLift may use to read it")
+            return
+        path = Path(text).expanduser()
+        if not path.is_file():
+            box.update("")
+            return
+        try:
+            check = check_zip_file(text)
+        except ZipProblem as err:
+            box.update(f"⚠ {err}")
+            return
+        lines = [f"✓ readable zip, {check.size:,} bytes, {len(check.files)} files"]
+        lines += check.file_lines(3)
+        lines += [f"⚠ {w}" for w in check.warnings]
+        box.update("\n".join(lines))
+
+    def build_change(self) -> ScriptChange:
+        """The change the form describes; raises ValueError (or ZipProblem) to refuse it."""
+        name, version = self.value("script-name"), self.value("script-version")
+        content = self.value("script-content")
+        for label, text in (("name", name), ("version", version)):
+            if len(text) > 1024:
+                raise ValueError(f"{label} may have at most 1024 characters")
+        change = ScriptChange(source=self.source)
+        if self.script is None:
+            if not name:
+                raise ValueError("a name is required")
+            if not version:
+                raise ValueError("a version string is required")
+            node = self.value("script-node")
+            if node not in script_service.NODE_VERSIONS:
+                raise ValueError("Node.js version must be 10.x or 24.x")
+            change.name, change.version, change.node_js_version = name, version, node
+        else:
+            if not name:
+                raise ValueError("the name cannot be empty")
+            if not version:
+                raise ValueError("the version string cannot be empty")
+            change.name = name if name != self.script.name else None
+            change.version = version if version != self.script.version else None
+        if content.startswith("s3://"):
+            bucket, key = script_service.parse_s3_url(content)
+            change.storage = script_service.storage_location(
+                bucket, key, self.value("script-role"), self.value("script-objver"))
+        elif content:
+            change.zip = check_zip_file(content)
+        elif self.script is None:
+            raise ValueError("a new script needs content: a local zip or s3://bucket/key")
+        if self.script is not None and not change.has_content and change.name is None \
+                and change.version is None:
+            raise ValueError("nothing changed")
+        if self.script is not None and change.has_content and change.version is None:
+            change.warnings.append("the version string stays the same while the content "
+                                   "changes; a new version string makes the change traceable")
+        return change
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        problem = self.query_one("#problem", Static)
+        try:
+            change = self.build_change()
+        except ValueError as err:  # ZipProblem is a ValueError
+            problem.update(f"⚠ {err}; nothing was sent")
+            return
+        self.dismiss(change)  # type: ignore[arg-type]
