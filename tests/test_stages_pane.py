@@ -1,0 +1,243 @@
+"""The Stages pane on a private simulator: the GameSparks tree, detail, rollback with a diff,
+deployments followed to the end, idempotent starts, read-only refusals, snapshot export."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.widgets import Static
+
+from tui.aws.session import AwsContext, Target
+from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.ui.app import GameOpsApp
+from tui.ui.panes.stages import DEPLOYMENT, DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
+from tui.ui.screens.stage_deploy import StageDeployModal
+from tui.ui.screens.stage_pick import StagePickModal
+
+FIXED_NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the world of the snapshot test
+
+
+@pytest.fixture
+def world() -> Iterator[RunningSimulator]:
+    # A private world with a frozen clock: deployments move only when a test advances it.
+    sim = start_simulator(SimConfig(rate_limits="off", sessions=20, drift=False))
+    sim.sim.clock.freeze()
+    yield sim
+    sim.stop()
+
+
+def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
+    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
+                    read_only=read_only, demo=True)
+    return GameOpsApp(AwsContext(target), simulator=sim)
+
+
+async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def pane_of(app: GameOpsApp) -> StagesPane:
+    return app.query_one(StagesPane)
+
+
+def node_of(pane: StagesPane, ref: Ref) -> Any:
+    node = pane._find(ref.key)
+    assert node is not None, f"no node {ref.key}"
+    return node
+
+
+def starts(sim: RunningSimulator) -> list[dict[str, Any]]:
+    return [m for m in sim.sim.mutations.as_list() if m["operation"] == "StartStageDeployment"]
+
+
+async def open_stage(app: GameOpsApp, pilot: Any, game: str, stage: str) -> StagesPane:
+    """Show the pane, expand the game, the stage and its Deployments, cursor on the stage."""
+    await pilot.press("4")
+    pane = pane_of(app)
+    await wait_for(pilot, lambda: pane._find(Ref(GAME, game).key) is not None)
+    tree = pane.tree
+    tree.move_cursor(node_of(pane, Ref(GAME, game)))
+    await pilot.press("space")  # Tree: space toggles a node
+    await wait_for(pilot, lambda: pane._find(Ref(STAGE, game, stage).key) is not None)
+    tree.move_cursor(node_of(pane, Ref(STAGE, game, stage)))
+    await pilot.press("space")
+    await pilot.pause()
+    tree.move_cursor(node_of(pane, Ref(DEPLOYMENTS, game, stage)))
+    await pilot.press("space")
+    await wait_for(pilot, lambda: (game, stage) in pane.deployments and not pane.pending)
+    await pilot.pause()
+    tree.move_cursor(node_of(pane, Ref(STAGE, game, stage)))
+    await pilot.pause()
+    return pane
+
+
+def detail_text(pane: StagesPane) -> str:
+    console = Console(width=120, file=io.StringIO(), color_system=None)
+    console.print(pane._detail(pane.cursor_ref()))
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def labels(pane: StagesPane, game: str, stage: str) -> list[str]:
+    branch = node_of(pane, Ref(DEPLOYMENTS, game, stage))
+    return [str(child.label) for child in branch.children]
+
+
+async def test_tree_shows_history_with_failure_and_serving_mark(world: RunningSimulator,
+                                                               home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "space-raiders", "prod")
+        truth = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        shown = [child.data.ident for child in
+                 node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).children]
+        assert shown == [d["DeploymentId"] for d in truth["deployments"]]  # newest first
+        rows = labels(pane, "space-raiders", "prod")
+        assert "FAILED UNSPECIFIED_FAILURE" in rows[0]
+        serving_rows = [r for r in rows if "(serving)" in r]
+        assert len(serving_rows) == 1
+        assert serving_rows[0] == rows[shown.index(truth["serving"])]
+        # The failed deployment's detail shows its DeploymentResult.
+        pane.tree.move_cursor(node_of(pane, Ref(DEPLOYMENT, "space-raiders", "prod", shown[0])))
+        await wait_for(pilot, lambda: not pane.pending)
+        await pilot.pause()
+        detail = detail_text(pane)
+        assert "UNSPECIFIED_FAILURE" in detail and "failed to start" in detail
+        # Refresh keeps expansion and cursor.
+        cursor = pane.tree.cursor_node
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not pane.pending)
+        assert pane.tree.cursor_node is cursor
+        assert node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).is_expanded
+        assert "STALE" not in str(app.query_one("#stages-status", Static).render())
+
+
+async def pick_and_open_diff(app: GameOpsApp, pilot: Any, key: str) -> StageDeployModal:
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, StagePickModal))
+    await pilot.press("enter")  # the first (newest) choice
+    await wait_for(pilot, lambda: isinstance(app.screen, StageDeployModal))
+    await pilot.pause()
+    assert isinstance(app.screen, StageDeployModal)
+    return app.screen
+
+
+async def test_rollback_after_the_diff_is_followed_to_completion(world: RunningSimulator,
+                                                                 home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "space-raiders", "prod")
+        pane.poll_initial, pane.poll_max = 0.05, 0.1
+        before = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        modal = await pick_and_open_diff(app, pilot, "R")
+        plan = modal.plan
+        assert plan.current_snapshot_id == before["servingSnapshot"]
+        assert plan.snapshot_id != before["servingSnapshot"]
+        assert not plan.diff.is_empty
+        assert "aws gamesparks start-stage-deployment --game-name space-raiders --stage-name " \
+               f"prod --snapshot-id {plan.snapshot_id} --client-token " in modal.cli
+        # The confirm key pressed twice in a row: one deployment.
+        await pilot.press("y", "y")
+        await wait_for(pilot, lambda: ("space-raiders", "prod") in pane.watches)
+        await pilot.pause(0.3)
+        assert len(starts(world)) == 1
+        assert starts(world)[0]["params"]["SnapshotId"] == plan.snapshot_id
+        new_id = starts(world)[0]["params"]["DeploymentId"]
+        status = app.query_one("#stages-status", Static)
+        first = labels(pane, "space-raiders", "prod")[0]
+        assert "PENDING" in first
+        assert "space-raiders/prod: PENDING" in str(status.render())
+        world.sim.clock.advance(2.5)
+        await wait_for(pilot, lambda: "IN_PROGRESS" in labels(pane, "space-raiders", "prod")[0])
+        assert "IN_PROGRESS" in str(status.render())
+        world.sim.clock.advance(5)
+        await wait_for(pilot, lambda: ("space-raiders", "prod") not in pane.watches)
+        await wait_for(pilot, lambda: not pane.pending)
+        await pilot.pause()
+        rows = labels(pane, "space-raiders", "prod")
+        shown = [c.data.ident for c in
+                 node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).children]
+        assert shown[0] == new_id
+        assert "COMPLETED" in rows[0] and "(serving)" in rows[0]
+        assert sum("(serving)" in r for r in rows) == 1
+        after = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        assert after["serving"] == new_id
+        assert len(starts(world)) == 1
+
+
+async def test_retry_after_a_lost_answer_starts_one_deployment(
+        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no botocore retries: the app's own retry
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "staging")
+        modal = await pick_and_open_diff(app, pilot, "R")
+        token = modal.cli.rsplit(" ", 1)[-1]
+        world.sim.faults.drop_rate = 1.0  # the connection dies without an answer
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not pane.starting)
+        world.sim.faults.drop_rate = 0.0
+        assert starts(world) == []
+        # Meanwhile the request had in fact reached GameSparks (the answer was what got lost).
+        client = app.aws.client("gamesparks")
+        client.start_stage_deployment(GameName="kart-league", StageName="staging",
+                                      SnapshotId=modal.plan.snapshot_id, ClientToken=token)
+        assert len(starts(world)) == 1
+        # The user tries again: the same intent carries the same token, so nothing new starts.
+        modal = await pick_and_open_diff(app, pilot, "R")
+        assert modal.cli.endswith(token)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ("kart-league", "staging") in pane.watches)
+        assert len(starts(world)) == 1
+        assert pane.watches["kart-league", "staging"].deployment.deployment_id == \
+            starts(world)[0]["params"]["DeploymentId"]
+
+
+async def test_read_only_refuses_a_rollback(world: RunningSimulator, home: Path) -> None:
+    app = make_app(world, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "space-raiders", "prod")
+        modal = await pick_and_open_diff(app, pilot, "R")
+        assert "READ-ONLY" in str(modal.query_one(".cli", Static).render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not pane.starting)
+        await pilot.pause()
+        assert starts(world) == []
+        assert not pane.watches
+        assert any("read-only" in n.message for n in app._notifications)
+        audit = (home / "log" / "audit.jsonl").read_text()
+        assert "StartStageDeployment" in audit
+
+
+async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "prod")
+        branch = node_of(pane, Ref("snapshots", "kart-league", "prod"))
+        pane.tree.move_cursor(branch)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: branch.children and branch.children[0].data.kind ==
+                       "snapshot")
+        first = branch.children[0]
+        pane.tree.move_cursor(first)
+        await pilot.press("x")
+        snapshot_id = first.data.ident
+        target = home / "data" / "downloads" / f"kart-league-{snapshot_id.replace(':', '-')}.json"
+        await wait_for(pilot, target.exists)
+        await wait_for(pilot, lambda: not pane.export_note)
+        document = json.loads(target.read_text())
+        assert document["SnapshotId"] == snapshot_id
+        truth = world.sim.gamesparks.games["kart-league"].snapshot(snapshot_id)
+        assert {n: s["Attributes"] for n, s in document["Sections"].items()} == truth.sections
+        assert target.stat().st_mode & 0o777 == 0o600
+        assert not list(target.parent.glob("*.part"))
