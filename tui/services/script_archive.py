@@ -107,7 +107,9 @@ class ScriptArchive:
             items = [e for e in items if e.script_id == script_id]
         if name is not None:
             items = [e for e in items if e.name == name]
-        return sorted(items, key=lambda e: e.time, reverse=True)
+        # Newest first; entries of the same second keep their order of addition (later first).
+        return [e for _, e in sorted(enumerate(items), key=lambda p: (p[1].time, p[0]),
+                                     reverse=True)]
 
     def latest(self, script_id: str) -> ArchiveEntry | None:
         entries = self.entries(script_id=script_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static
@@ -120,7 +121,7 @@ def update_body(script: Script, change: ScriptChange, fleets: list[FleetUse]) ->
         lines.append(f"  Size     {old} → {change.zip.size:,} bytes")
     lines.append(f"  Content  {content_text(change)}")
     if change.zip is not None:
-        lines += change.zip.file_lines(4)
+        lines += change.zip.file_lines(3)
     lines += [f"⚠ {w}" for w in (change.zip.warnings if change.zip else ())]
     lines += [f"⚠ {w}" for w in change.warnings]
     lines.append(fleets_text(fleets))
@@ -154,10 +155,15 @@ def change_cli(script: Script | None, change: ScriptChange, region: str | None) 
 class ScriptFormModal(FormModal):
     """One form for both: update (`script` given) and new version (`script` None)."""
 
+    BINDINGS = [Binding("down", "app.focus_next", "Next field", show=False),
+                Binding("up", "app.focus_previous", "Previous field", show=False)]
+
     DEFAULT_CSS = """
     ScriptFormModal .script-row { height: 1; margin-bottom: 0; }
     ScriptFormModal .script-row Label { width: 13; }
     ScriptFormModal .script-row Input { width: 1fr; margin-bottom: 0; }
+    ScriptFormModal .script-row Input:focus { background: $accent 30%; }
+    ScriptFormModal .script-row:focus-within Label { text-style: bold reverse; }
     ScriptFormModal #script-check { color: $text-muted; height: auto; max-height: 6; }
     ScriptFormModal #script-buttons { height: auto; margin-top: 1; }
     ScriptFormModal .title { text-style: bold; }

@@ -1,0 +1,465 @@
+"""The Scripts pane on the simulator: what runs where, updates, refusals, archive and rollback."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, Static
+
+from tui.aws.session import AwsContext, Target
+from tui.services.script_archive import ScriptArchive
+from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.ui.app import GameOpsApp
+from tui.ui.panes.scripts import ScriptsPane
+from tui.ui.screens.confirm import ConfirmModal
+from tui.ui.screens.script_compare import ScriptCompareScreen
+from tui.ui.screens.script_forms import ScriptFormModal
+from tui.ui.screens.script_history import ScriptHistoryScreen
+
+
+@pytest.fixture
+def world() -> Iterator[RunningSimulator]:
+    # A private world: these tests change scripts.
+    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
+    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
+    yield sim
+    sim.stop()
+
+
+def make_app(sim: RunningSimulator, read_only: bool = False) -> GameOpsApp:
+    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
+                    read_only=read_only)
+    return GameOpsApp(AwsContext(target), simulator=sim)
+
+
+def make_zip(files: dict[str, str | bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+def zip_of_size(total: int) -> bytes:
+    probe = make_zip({"index.js": b"x" * 1000}, zipfile.ZIP_STORED)
+    data = make_zip({"index.js": b"x" * (total - (len(probe) - 1000))}, zipfile.ZIP_STORED)
+    assert len(data) == total
+    return data
+
+
+def sim_script(sim: RunningSimulator, name: str, version: str) -> str:
+    scripts = sim.sim.gamelift.scripts.values()
+    return next(s.script_id for s in scripts if s.name == name and s.version == version)
+
+
+def script_mutations(sim: RunningSimulator) -> list[dict]:
+    return [m for m in sim.sim.mutations.as_list() if "Script" in m["operation"]]
+
+
+async def settle(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_pane(app: GameOpsApp, pilot) -> ScriptsPane:  # noqa: ANN001
+    await pilot.press("3")
+    await settle(app, pilot)
+    return app.query_one(ScriptsPane)
+
+
+def put_cursor(app: GameOpsApp, key: str) -> None:
+    table = app.query_one("#scripts-table", DataTable)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(key))
+
+
+def status(app: GameOpsApp) -> str:
+    return str(app.query_one("#scripts-status", Static).render())
+
+
+async def fill_form(app: GameOpsApp, pilot, **values: str) -> ScriptFormModal:  # noqa: ANN001
+    form = app.screen
+    assert isinstance(form, ScriptFormModal)
+    for field, value in values.items():
+        form.query_one(f"#script-{field}", Input).value = value
+    await pilot.pause()
+    return form
+
+
+def plain(widget: Static) -> str:
+    """What a Static shows, as text (rich tables included)."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def problem(form: ScriptFormModal) -> str:
+    return str(form.query_one("#problem", Static).render())
+
+
+async def test_browser_groups_versions_and_shows_fleets(world: RunningSimulator,
+                                                        home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(app, pilot)
+        table = app.query_one("#scripts-table", DataTable)
+        assert app.focused is table
+        keys = [str(k.value) for k in table.rows]
+        arena = [sim_script(world, "arena-realtime", v) for v in ("1.2.0", "1.1.0", "1.0.0")]
+        # Grouped by name, newest version first.
+        assert keys[:4] == ["group:arena-realtime", *arena]
+        assert "group:lobby-chat" in keys and "group:party-matchmaker" in keys
+        # Which fleets run 1.2.0: the simulator's own answer.
+        running = [f.name for f in world.sim.gamelift.fleets.values() if f.script_id == arena[0]]
+        assert running == ["arena-prod"]
+        put_cursor(app, arena[0])
+        await pilot.pause()
+        fleets_line = str(app.query_one("#scripts-fleets", Static).render())
+        assert "arena-prod (ACTIVE" in fleets_line and "active sessions" in fleets_line
+        assert str(table.get_cell(arena[0], "fleets")) == "● 1"
+        assert str(table.get_cell(arena[2], "fleets")) == "○ unused"
+        assert str(table.get_cell(arena[0], "storage")) == "GameLift-managed"
+
+        # Detail view: DescribeScript.
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "DescribeScript" in str(app.screen.query_one("#script-detail-status",
+                                                            Static).render())
+        assert "arena-prod" in str(app.screen.query_one("#script-detail-fleets",
+                                                        Static).render())
+        await pilot.press("escape")
+
+        # Quick filter, then a refresh in place keeps the cursor.
+        await pilot.press("slash", *"lobby")
+        await pilot.pause()
+        assert {str(k.value) for k in table.rows} == {
+            "group:lobby-chat", sim_script(world, "lobby-chat", "1.0.0"),
+            sim_script(world, "lobby-chat", "0.9.0")}
+        await pilot.press("escape")
+        assert table.row_count == len(keys)
+        put_cursor(app, arena[1])
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == arena[1]
+        assert "updated" in status(app) and pane.error is None
+
+
+async def test_update_from_a_local_zip(world: RunningSimulator, home: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    script_id = sim_script(world, "arena-realtime", "1.2.0")
+    body = make_zip({"index.js": "// fixed\nexports.ssExports = {};\n", "lib/match.js": "1;\n"})
+    path = tmp_path / "fix.zip"
+    path.write_bytes(body)
+    (tmp_path / "fizz.txt").write_text("a file that is not a zip sorts after zips")
+    monkeypatch.chdir(tmp_path)
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        await pilot.press("u")
+        await pilot.pause()
+        form = await fill_form(app, pilot, version="1.2.1")
+        # Typed into the focused content field; → accepts the path completion.
+        await pilot.press("f", "i")
+        await pilot.pause()
+        await pilot.press("right")
+        await pilot.pause()
+        assert form.query_one("#script-content", Input).value == "fix.zip"
+        assert "readable zip" in str(form.query_one("#script-check", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert "1.2.0 → 1.2.1" in confirm.body
+        assert f"→ {len(body):,} bytes" in confirm.body
+        assert "arena-prod" in confirm.body  # the fleet that picks it up
+        assert "index.js" in confirm.body
+        assert confirm.cli.startswith(f"aws gamelift update-script --script-id {script_id}")
+        assert "--script-version 1.2.1" in confirm.cli and "fileb://fix.zip" in confirm.cli
+        assert script_mutations(world) == []  # nothing sent before the confirmation
+        await pilot.press("y")
+        await settle(app, pilot)
+
+        table = app.query_one("#scripts-table", DataTable)
+        assert str(table.get_cell(script_id, "version")).strip() == "1.2.1"
+        assert str(table.get_cell(script_id, "size")) == f"{len(body):,}"
+        assert "Updated arena-realtime 1.2.1" in status(app)
+        simulated = world.sim.gamelift.scripts[script_id]
+        assert (simulated.version, simulated.size, simulated.zip_bytes) == ("1.2.1", len(body),
+                                                                            body)
+        [mutation] = script_mutations(world)
+        assert mutation["operation"] == "UpdateScript"
+
+    # The archive holds the zip; the audit line its size and SHA-256, never its bytes.
+    entry = ScriptArchive().latest(script_id)
+    assert entry is not None and entry.version == "1.2.1" and entry.size == len(body)
+    assert ScriptArchive().read(entry) == body
+    lines = [json.loads(line) for line in (home / "log" / "audit.jsonl").read_text().splitlines()]
+    [audit] = [line for line in lines if line["operation"] == "UpdateScript"]
+    assert audit["params"]["ZipFile"] == {"bytes": len(body), "sha256": entry.sha256}
+
+
+async def test_bad_zips_are_refused_and_nothing_is_sent(world: RunningSimulator, home: Path,
+                                                        tmp_path: Path) -> None:
+    script_id = sim_script(world, "lobby-chat", "1.0.0")
+    oversize = tmp_path / "big.zip"
+    oversize.write_bytes(zip_of_size(5_000_001))
+    six_mb = tmp_path / "six.zip"
+    six_mb.write_bytes(zip_of_size(6_000_000))
+    not_zip = tmp_path / "notes.zip"
+    not_zip.write_text("not a zip at all\n")
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        await pilot.press("u")
+        await pilot.pause()
+        for path, reason in ((oversize, "5,000,001 bytes"), (six_mb, "6,000,000 bytes"),
+                             (not_zip, "not a zip archive"),
+                             (tmp_path / "missing.zip", "no such file"),
+                             (tmp_path, "is a folder")):
+            form = await fill_form(app, pilot, content=str(path))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is form, f"{path.name} got past the form"
+            assert reason in problem(form) and "nothing was sent" in problem(form)
+        # An S3 bucket with a dot is refused too.
+        form = await fill_form(app, pilot, content="s3://my.bucket/script.zip",
+                               role="arn:aws:iam::123456789012:role/gamelift-s3")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "has a dot" in problem(form)
+        await pilot.press("escape")
+        assert script_mutations(world) == []
+
+        # Exactly 5,000,000 bytes is accepted and reaches the service.
+        exact = tmp_path / "exact.zip"
+        exact.write_bytes(zip_of_size(5_000_000))
+        await pilot.press("u")
+        await pilot.pause()
+        await fill_form(app, pilot, content=str(exact), version="1.0.1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert world.sim.gamelift.scripts[script_id].size == 5_000_000
+        assert [m["operation"] for m in script_mutations(world)] == ["UpdateScript"]
+
+
+async def test_update_from_an_s3_location(world: RunningSimulator, home: Path) -> None:
+    script_id = sim_script(world, "party-matchmaker", "2.3.1")
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        await pilot.press("u")
+        await pilot.pause()
+        await fill_form(app, pilot, content="s3://game-scripts/party/2.4.0.zip",
+                        role="arn:aws:iam::123456789012:role/gamelift-s3", objver="v7",
+                        version="2.4.0")
+        await pilot.press("enter")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert "s3://game-scripts/party/2.4.0.zip@v7" in confirm.body
+        assert "No fleet uses this script" in confirm.body
+        assert "--storage-location Bucket=game-scripts,Key=party/2.4.0.zip," in confirm.cli
+        await pilot.press("y")
+        await settle(app, pilot)
+        table = app.query_one("#scripts-table", DataTable)
+        assert str(table.get_cell(script_id, "storage")) == "s3://game-scripts/party/2.4.0.zip@v7"
+        assert world.sim.gamelift.scripts[script_id].storage == {
+            "Bucket": "game-scripts", "Key": "party/2.4.0.zip",
+            "RoleArn": "arn:aws:iam::123456789012:role/gamelift-s3", "ObjectVersion": "v7"}
+
+
+async def test_read_only_mode_refuses_the_update(world: RunningSimulator, home: Path,
+                                                 tmp_path: Path) -> None:
+    script_id = sim_script(world, "arena-realtime", "1.1.0")
+    path = tmp_path / "fix.zip"
+    path.write_bytes(make_zip({"index.js": "x;\n"}))
+    app = make_app(world, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        await pilot.press("u")
+        await pilot.pause()
+        await fill_form(app, pilot, content=str(path), version="9.9.9")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "READ-ONLY" in app.screen.title_text  # type: ignore[attr-defined]
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "Refused: read-only mode" in status(app)
+        assert world.sim.gamelift.scripts[script_id].version == "1.1.0"
+    assert script_mutations(world) == []
+    assert ScriptArchive().entries() == []
+
+
+async def test_new_version_then_compare_the_two(world: RunningSimulator, home: Path,
+                                                tmp_path: Path) -> None:
+    first, second = tmp_path / "v3.zip", tmp_path / "v4.zip"
+    first.write_bytes(make_zip({"index.js": "const a = 1;\nconst b = 2;\n"}))
+    second.write_bytes(make_zip({"index.js": "const a = 1;\nconst b = 3;\n", "new.js": "1;\n"}))
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, "group:arena-realtime")
+        for path, version, node in ((first, "3.0.0", "24.x"), (second, "4.0.0", "10.x")):
+            await pilot.press("n")
+            await pilot.pause()
+            form = await fill_form(app, pilot, version=version, content=str(path), node=node)
+            assert form.query_one("#script-name", Input).value == "arena-realtime"
+            await pilot.press("enter")
+            await pilot.pause()
+            confirm = app.screen
+            assert isinstance(confirm, ConfirmModal)
+            assert confirm.cli.startswith("aws gamelift create-script --name arena-realtime "
+                                          f"--script-version {version} --node-js-version {node}")
+            await pilot.press("y")
+            await settle(app, pilot)
+        created = [m for m in script_mutations(world) if m["operation"] == "CreateScript"]
+        assert [m["params"]["Version"] for m in created] == ["3.0.0", "4.0.0"]
+        v3, v4 = (sim_script(world, "arena-realtime", v) for v in ("3.0.0", "4.0.0"))
+        assert world.sim.gamelift.scripts[v4].node == "10.x"
+        table = app.query_one("#scripts-table", DataTable)
+        # Both side by side with the old versions, and unused by any fleet.
+        assert str(table.get_cell(v3, "fleets")) == "○ unused"
+        assert table.get_row_index(v4) < table.get_row_index(v3) < table.get_row_index(
+            sim_script(world, "arena-realtime", "1.2.0"))
+
+        put_cursor(app, v3)
+        await pilot.press("space")
+        put_cursor(app, v4)
+        await pilot.press("c")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ScriptCompareScreen)
+        files = plain(screen.query_one("#script-compare-files", Static))
+        assert "new.js" in files and "added" in files and "changed" in files
+        diff = plain(screen.query_one("#script-compare-diff", Static))
+        assert "-const b = 2;" in diff and "+const b = 3;" in diff
+        meta = plain(screen.query_one("#script-compare-meta", Static))
+        assert "3.0.0" in meta and "4.0.0" in meta
+
+
+async def test_rollback_reuploads_an_archived_zip(world: RunningSimulator, home: Path,
+                                                  tmp_path: Path) -> None:
+    script_id = sim_script(world, "lobby-chat", "0.9.0")
+    good, bad = (make_zip({"index.js": "// good\n"}), make_zip({"index.js": "// broken\n"}))
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        for body, version in ((good, "0.9.1"), (bad, "0.9.2")):
+            path = tmp_path / f"{version}.zip"
+            path.write_bytes(body)
+            put_cursor(app, script_id)
+            await pilot.press("u")
+            await pilot.pause()
+            await fill_form(app, pilot, content=str(path), version=version)
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+        assert world.sim.gamelift.scripts[script_id].zip_bytes == bad
+
+        put_cursor(app, script_id)
+        await pilot.press("h")
+        await pilot.pause()
+        history = app.screen
+        assert isinstance(history, ScriptHistoryScreen)
+        table = history.query_one("#script-history-table", DataTable)
+        assert [str(table.get_cell_at((r, 2))) for r in range(table.row_count)] == [
+            "0.9.2", "0.9.1"]
+        await pilot.press("down", "enter")  # the older, good zip
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ScriptFormModal)
+        assert form.query_one("#script-version", Input).value == "0.9.1"
+        await pilot.press("enter")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal) and "Roll back" in confirm.title_text
+        assert "0.9.2 → 0.9.1" in confirm.body
+        await pilot.press("y")
+        await settle(app, pilot)
+        simulated = world.sim.gamelift.scripts[script_id]
+        assert (simulated.zip_bytes, simulated.version) == (good, "0.9.1")
+        assert "Rolled back lobby-chat 0.9.1" in status(app)
+    assert [e.source for e in ScriptArchive().entries(script_id=script_id)] == [
+        "rollback", "upload", "upload"]
+
+
+async def test_service_errors_are_explained(world: RunningSimulator, home: Path,
+                                            tmp_path: Path) -> None:
+    script_id = sim_script(world, "arena-realtime", "1.0.0")
+    path = tmp_path / "fix.zip"
+    path.write_bytes(make_zip({"index.js": "x;\n"}))
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        httpx.post(f"{world.endpoint_url}/_sim/credentials", json={"denied": ["UpdateScript"]})
+        await pilot.press("u")
+        await pilot.pause()
+        await fill_form(app, pilot, content=str(path))
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "your role lacks gamelift:UpdateScript" in status(app)
+        assert ScriptArchive().entries() == []  # a failed upload is not archived
+        # The script vanished meanwhile: NotFound, explained.
+        httpx.post(f"{world.endpoint_url}/_sim/credentials", json={})
+        del world.sim.gamelift.scripts[script_id]
+        await pilot.press("u")
+        await pilot.pause()
+        await fill_form(app, pilot, version="1.0.9")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "NotFoundException" in status(app) and "no longer exists" in status(app)
+        assert app.is_running
+
+
+def test_scripts_pane_snapshot(world: RunningSimulator, home: Path, snap_compare) -> None:  # noqa: ANN001
+    # Fixed creation times: the demo world dates scripts relative to the wall clock.
+    # The same for the random ScriptIds, renamed here in the simulator and its fleets.
+    gl = world.sim.gamelift
+    renamed = {}
+    for index, script in enumerate(sorted(gl.scripts.values(),
+                                          key=lambda s: (s.name, s.version))):
+        new_id = f"script-{index:08d}-0000-4000-8000-000000000000"
+        renamed[script.script_id] = new_id
+        script.created = 1_700_000_000.0 + index * 86400 * 9
+        script.script_id, script.arn = new_id, script.arn.rsplit("/", 1)[0] + "/" + new_id
+    gl.scripts = {s.script_id: s for s in gl.scripts.values()}
+    for fleet in gl.fleets.values():
+        fleet.script_id = renamed.get(fleet.script_id or "", fleet.script_id)
+    app = make_app(world)
+
+    async def go(pilot) -> None:  # noqa: ANN001
+        from tui.ui.widgets.context_bar import ContextBar
+
+        bar = app.query_one(ContextBar)
+        bar.endpoint_label = "http://127.0.0.1:PORT"
+        bar.update(bar.render_bar())
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("down")
+        pane = app.query_one(ScriptsPane)
+        pane.updated_at = None  # "updated Ns ago" depends on the wall clock
+        pane.show_status()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=go)
