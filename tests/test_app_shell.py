@@ -56,16 +56,31 @@ async def test_q_quits(sim: RunningSimulator, home: Path) -> None:
     assert app.return_code in (0, None)
 
 
-def test_shell_snapshot(sim: RunningSimulator, home: Path, snap_compare) -> None:  # noqa: ANN001
-    # The endpoint port changes from run to run, so the snapshot uses a fixed endpoint label.
-    app = make_app(sim)
+def test_help_screen_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
+    # A private frozen world, so the Sessions pane behind the help screen holds still.
+    import httpx
 
-    async def fix_endpoint(pilot) -> None:  # noqa: ANN001
+    from tui.sim.server import SimConfig, start_simulator
+    from tui.ui.panes.sessions import SessionsPane
+
+    world = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
+    httpx.post(f"{world.endpoint_url}/_sim/clock", json={"freeze": True})
+    app = make_app(world)
+
+    async def open_help(pilot) -> None:  # noqa: ANN001
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
         bar = app.query_one(ContextBar)
         bar.endpoint_label = "http://127.0.0.1:PORT"
         bar.update(bar.render_bar())
-        # The Stages placeholder: the live Sessions pane shows ages that tick with the clock.
-        await pilot.press("4")
+        pane = app.query_one(SessionsPane)
+        pane.updated_at = None  # "updated Ns ago" ticks with the wall clock
+        pane.show_status()
+        await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=fix_endpoint)
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_help)
+    finally:
+        world.stop()

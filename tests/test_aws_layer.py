@@ -9,6 +9,7 @@ import json
 import math
 import stat
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -246,6 +247,45 @@ def test_cancelled_paging_stops_before_the_next_request(aws: AwsContext,
         seen.append(page)
     assert len(seen) == 2
     assert sim.sim.request_count - before == 2
+
+
+def test_several_fleets_page_concurrently_and_completely(aws: AwsContext,
+                                                          sim: RunningSimulator) -> None:
+    fleets = gl.list_fleets(aws)
+    truth = {s["GameSessionId"] for f in fleets
+             for s in sim.sim.gamelift.state_sessions(f.fleet_id)}
+    pages = list(gl.iter_fleets_session_pages(aws, [f.fleet_id for f in fleets],
+                                              max_workers=3, page_size=25))
+    got = [s.game_session_id for page in pages for s in page]
+    assert len(got) == len(set(got))  # no page delivered twice
+    assert set(got) == truth
+    assert len({s.fleet_id for page in pages for s in page}) == len(fleets)
+
+
+def test_a_failing_fleet_does_not_hide_the_others(aws: AwsContext,
+                                                   sim: RunningSimulator) -> None:
+    good = next(f for f in gl.list_fleets(aws) if f.name == "arena-prod")
+    truth = {s["GameSessionId"] for s in sim.sim.gamelift.state_sessions(good.fleet_id)}
+    got: set[str] = set()
+    with pytest.raises(ClientError) as caught:
+        for page in gl.iter_fleets_session_pages(aws, ["fleet-00000000-gone", good.fleet_id]):
+            got |= {s.game_session_id for s in page}
+    assert caught.value.response["Error"]["Code"] == "NotFoundException"
+    assert got == truth
+
+
+def test_cancelling_concurrent_paging_stops_requests(aws: AwsContext,
+                                                     sim: RunningSimulator) -> None:
+    fleets = [f.fleet_id for f in gl.list_fleets(aws)]
+    seen: list[list[GameSession]] = []
+    for page in gl.iter_fleets_session_pages(aws, fleets, max_workers=2, page_size=5,
+                                             cancelled=lambda: len(seen) >= 3):
+        seen.append(page)
+    settled = sim.sim.request_count
+    time.sleep(0.5)
+    assert len(seen) == 3
+    # Workers may finish the request in flight, then stop.
+    assert sim.sim.request_count - settled <= 2
 
 
 # --- the read-only guard ---------------------------------------------------------------------

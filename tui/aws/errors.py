@@ -39,6 +39,13 @@ class ResourceGone(LookupError):
     """A resource the user was looking at is not there any more (the API returned nothing)."""
 
 
+def is_throttled(exc: BaseException) -> bool:
+    """The service asked us to slow down (after botocore's own retries gave up)."""
+    if isinstance(exc, bx.ClientError):
+        return exc.response.get("Error", {}).get("Code", "") in _THROTTLED
+    return False
+
+
 def explain(exc: BaseException, *, profile: str | None = None) -> str:
     """One line, no traceback, no credential values: what went wrong and what to do."""
     return _scrub(_explain(exc, profile))

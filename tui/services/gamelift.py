@@ -7,8 +7,11 @@ ReadOnlyViolation and ResourceGone; ``tui.aws.errors.explain`` words them for th
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
@@ -154,6 +157,67 @@ def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | No
         if page is None:
             return
         yield [GameSession.from_details(d) for d in page.get("GameSessionDetails", [])]
+
+
+def iter_fleets_session_pages(ctx: ClientSource, fleet_ids: Sequence[str], *,
+                              max_workers: int = 4, page_size: int = 100,
+                              cancelled: Callable[[], bool] | None = None
+                              ) -> Iterator[list[GameSession]]:
+    """Pages of several fleets' sessions in arrival order, at most ``max_workers`` fleets paged
+    at once. Fleets that fail do not stop the others; the first error is raised once every
+    other fleet has been read, so a caller keeps what did arrive."""
+    if len(fleet_ids) == 1:
+        yield from iter_game_session_pages(ctx, fleet_ids[0], page_size=page_size,
+                                           cancelled=cancelled)
+        return
+    # A bounded queue so a slow consumer holds the producers back instead of buffering 50k rows.
+    pages: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=max(4, 2 * max_workers))
+    stop = threading.Event()
+
+    def stopped() -> bool:
+        return stop.is_set() or (cancelled is not None and cancelled())
+
+    def put(item: tuple[str, object]) -> None:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read(fleet_id: str) -> None:
+        try:
+            for page in iter_game_session_pages(ctx, fleet_id, page_size=page_size,
+                                                cancelled=stopped):
+                put(("page", page))
+            put(("done", None))
+        except Exception as err:  # handed to the consumer, who decides what it means
+            put(("error", err))
+
+    executor = ThreadPoolExecutor(max_workers=max(1, max_workers),
+                                  thread_name_prefix="sessions")
+    try:
+        for fleet_id in fleet_ids:
+            executor.submit(read, fleet_id)
+        remaining, first_error = len(fleet_ids), None
+        while remaining:
+            if cancelled is not None and cancelled():
+                return
+            try:
+                kind, value = pages.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if kind == "page":
+                yield value  # type: ignore[misc]
+            else:
+                remaining -= 1
+                if kind == "error" and first_error is None:
+                    first_error = value
+        if isinstance(first_error, BaseException):
+            raise first_error
+    finally:
+        stop.set()
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def list_game_sessions(ctx: ClientSource, fleet_id: str, location: str | None = None,

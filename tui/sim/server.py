@@ -146,6 +146,14 @@ class Simulator:
             with self.lock:
                 return {"gamelift": self.gamelift.state(), "gamesparks": self.gamesparks.state(),
                         "requests": self.request_count, "protocols": dict(self.protocol_counts)}
+        if what == "gamelift" and len(parts) >= 2 and parts[1] == "players" and method == "POST":
+            # Players leave (or join) a session: lets tests drive a drain to its end.
+            with self.lock:
+                session = self.gamelift.sessions.get(str(body.get("GameSessionId")))
+                if session is None:
+                    raise SimError("NotFound", "no such game session", 404)
+                session.current = max(0, min(session.maximum, int(body.get("current", 0))))
+                return {"current": session.current}
         if what == "gamelift" and len(parts) >= 2 and parts[1] == "sessions":
             with self.lock:
                 return {"GameSessions": self.gamelift.state_sessions(

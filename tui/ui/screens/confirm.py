@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from tui.aws.records import GameSession
 
@@ -64,7 +66,13 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
-class TerminateModal(ModalScreen[str | None]):
+@dataclass(frozen=True, slots=True)
+class TerminateChoice:
+    mode: str  # TerminationMode
+    drain: bool  # lock to new players first, terminate when the last player has left
+
+
+class TerminateModal(ModalScreen[TerminateChoice | None]):
     """Guided termination: what matters first, graceful by default, force must be typed."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="TerminateModal") + """
@@ -96,14 +104,13 @@ class TerminateModal(ModalScreen[str | None]):
                              "against scale-down.")
             yield Static(f"Fleet compute: {self.compute}")
             with RadioSet(id="mode"):
-                yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (server shuts down "
-                                  "its own way)", value=True, id="graceful")
+                yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (the server "
+                                  "ends it)", value=True, id="graceful")
                 yield RadioButton("force: FORCE_TERMINATE (stops the process now)", id="force")
             yield Input(placeholder=f"type {self.expected} to allow a forced termination",
-                        id="typed")
-            yield Static("as AWS CLI: aws gamelift terminate-game-session --game-session-id "
-                         "<ARN> --termination-mode TRIGGER_ON_PROCESS_TERMINATE", classes="cli",
-                         id="cli")
+                        id="typed", compact=True)
+            yield Checkbox("drain first: deny new players, terminate when empty", id="drain")
+            yield Static(self.cli_text(), classes="cli", id="cli")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Terminate", id="confirm", variant="error",
@@ -117,13 +124,24 @@ class TerminateModal(ModalScreen[str | None]):
         force = self.query_one("#force", RadioButton).value
         return "FORCE_TERMINATE" if force else "TRIGGER_ON_PROCESS_TERMINATE"
 
+    def cli_text(self, mode: str = "TRIGGER_ON_PROCESS_TERMINATE", drain: bool = False) -> str:
+        terminate = ("aws gamelift terminate-game-session --game-session-id <ARN> "
+                     f"--termination-mode {mode}")
+        if drain:
+            return ("as AWS CLI: aws gamelift update-game-session --game-session-id <ARN> "
+                    f"--player-session-creation-policy DENY_ALL; when empty: {terminate}")
+        return f"as AWS CLI: {terminate}"
+
+    @property
+    def drain(self) -> bool:
+        return self.query_one("#drain", Checkbox).value
+
     @on(RadioSet.Changed)
+    @on(Checkbox.Changed)
     def mode_changed(self) -> None:
         typed = self.query_one("#typed", Input)
         typed.set_class(self.mode == "FORCE_TERMINATE", "shown")
-        self.query_one("#cli", Static).update(
-            "as AWS CLI: aws gamelift terminate-game-session --game-session-id <ARN> "
-            f"--termination-mode {self.mode}")
+        self.query_one("#cli", Static).update(self.cli_text(self.mode, self.drain))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -136,4 +154,4 @@ class TerminateModal(ModalScreen[str | None]):
             self.notify(f"Type {self.expected} to confirm a forced termination.",
                         severity="warning")
             return
-        self.dismiss(self.mode)
+        self.dismiss(TerminateChoice(self.mode, self.drain))

@@ -1,0 +1,534 @@
+"""What the Sessions and Search panes share: a table of game sessions and the actions on it.
+
+The table is kept in place: pages merge by GameSessionId, so a reload changes only the rows that
+changed and the cursor, marks, sort and filter survive. Every action runs in a thread worker
+through the aws layer (read-only guard, audit log) and reports one line of per-session outcomes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from tui.aws.errors import ResourceGone, explain, is_throttled
+from tui.aws.records import GameSession
+from tui.services import gamelift
+from tui.ui.panes.base import Pane
+
+
+def _epoch(value: dt.datetime | None) -> float:
+    return value.timestamp() if value else 0.0
+
+
+# (label, key, descending): `s` cycles through these; index 0 is the service's own order.
+SORTS: tuple[tuple[str, Callable[[GameSession], Any], bool], ...] = (
+    ("service order", lambda s: 0, False),
+    ("players", lambda s: s.current_player_session_count, True),
+    ("age (oldest first)", lambda s: _epoch(s.creation_time), False),
+    ("status", lambda s: s.status, False),
+    ("name", lambda s: s.name.casefold(), False),
+)
+ALL_STATUSES = frozenset({"ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR"})
+REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
+           "INTERRUPTED": "interrupted"}
+SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
+                   ("players", "Players", 8), ("policy", "New", 5), ("prot", "Prot", 5),
+                   ("location", "Location", 14), ("address", "Address", 21), ("age", "Age", 6))
+ENDED = ("ERROR", "TERMINATING", "TERMINATED")
+
+
+class ActionDone(Message):
+    def __init__(self, summary: str, failed: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.failed = failed
+
+
+class DrainProgress(Message):
+    def __init__(self, waiting: int, players: int, *, reload: bool = False) -> None:
+        super().__init__()
+        self.waiting = waiting
+        self.players = players
+        self.reload = reload
+
+
+def _age(created: dt.datetime | None, now: dt.datetime) -> str:
+    if created is None:
+        return "?"
+    seconds = max(0, int((now - created).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400}d"
+
+
+def session_cells(session: GameSession, now: dt.datetime,
+                  marked: bool = False) -> tuple[str, ...]:
+    reason = REASONS.get(session.status_reason or "", session.status_reason)
+    status = session.status + (f" ({reason})" if reason else "")
+    if session.ip_address:
+        address = f"{session.ip_address}:{session.port}"
+    else:
+        address = session.dns_name or "-"
+    return (
+        ("● " if marked else "") + session.short_id[-(10 if marked else 12):],
+        session.name or "-", status,
+        f"{session.current_player_session_count}/{session.maximum_player_session_count}",
+        "deny" if session.player_session_creation_policy == "DENY_ALL" else "open",
+        "full" if session.protection_policy == "FullProtection" else "-",
+        session.location or "-", address, _age(session.creation_time, now),
+    )
+
+
+def _error_code(err: Exception) -> str:
+    from botocore.exceptions import ClientError
+
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code", "error"))
+    return type(err).__name__
+
+
+def _summary(outcomes: Counter[str], first_error: str) -> str:
+    text = ", ".join(f"{n} {what}" for what, n in outcomes.items()) or "nothing to do"
+    return text + (f" — {first_error}" if first_error else "")
+
+
+class SessionTablePane(Pane):
+    """A pane with a session table. Subclasses yield ``compose_table()`` in their layout and
+    feed rows with ``begin_load`` / ``merge_page`` / ``finish_load``."""
+
+    TABLE_ID: ClassVar[str] = "session-table"
+    FILTER_ID: ClassVar[str] = "quick-filter"
+    STATUS_ID: ClassVar[str] = "session-status"
+    # How often a drain looks at its sessions' player counts; tests make it short.
+    drain_poll_seconds: float = 5.0
+
+    BINDINGS = [
+        Binding("slash", "quick_filter", "Filter rows"),
+        Binding("space", "mark", "Mark"),
+        Binding("t", "terminate", "Terminate"),
+        Binding("p", "toggle_protection", "Protect"),
+        Binding("l", "toggle_lock", "Lock"),
+        Binding("e", "edit", "Edit"),
+        Binding("f", "status_filter", "Statuses"),
+        Binding("s", "cycle_sort", "Sort"),
+    ]
+
+    def __init__(self, *, id: str) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.sessions: dict[str, GameSession] = {}
+        self.fleet_compute: dict[str, str] = {}
+        self._seen: set[str] = set()
+        self.updated_at: float | None = None
+        self.error: str | None = None
+        self.loading_sessions = False
+        self.filter_text = ""
+        self.marked: set[str] = set()
+        self.statuses: set[str] = set(ALL_STATUSES)
+        self.sort_index = 0
+        self.draining: tuple[int, int] | None = None  # (sessions waiting, players left)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose_table(self) -> ComposeResult:
+        table = DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        for key, label, width in SESSION_COLUMNS:
+            table.add_column(label, key=key, width=width)
+        yield table
+        yield Input(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
+                    id=self.FILTER_ID, classes="quick-filter", compact=True)
+        yield Static("", id=self.STATUS_ID, classes="status-line")
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.show_status)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def begin_load(self) -> None:
+        self._seen = set()
+        self.loading_sessions = True
+        self.error = None
+        self.show_status()
+
+    def merge_page(self, sessions: list[GameSession]) -> None:
+        table = self.table
+        now = dt.datetime.now(dt.UTC)
+        with self.app.batch_update():
+            for session in sessions:
+                key = session.game_session_id
+                self._seen.add(key)
+                old = self.sessions.get(key)
+                self.sessions[key] = session
+                shown = key in table.rows
+                if not self.matches(session):
+                    if shown:
+                        table.remove_row(key)
+                elif not shown:
+                    table.add_row(*session_cells(session, now, key in self.marked), key=key)
+                elif old != session:
+                    cells = session_cells(session, now, key in self.marked)
+                    for (column, _, _), value in zip(SESSION_COLUMNS, cells, strict=True):
+                        table.update_cell(key, column, value)
+
+    def finish_load(self) -> None:
+        """Every page has arrived: rows not seen this time are gone."""
+        table = self.table
+        with self.app.batch_update():
+            for key in [k for k in self.sessions if k not in self._seen]:
+                del self.sessions[key]
+                self.marked.discard(key)
+                if key in table.rows:
+                    table.remove_row(key)
+        if self.sort_index:
+            self.apply_filter()  # new rows were appended; put them in sort order
+        self.loading_sessions = False
+        self.updated_at = time.monotonic()
+        self.show_status()
+
+    def load_failed(self, text: str) -> None:
+        self.loading_sessions = False
+        self.error = text
+        self.show_status()
+
+    def clear_sessions(self) -> None:
+        self.sessions.clear()
+        self.marked.clear()
+        self.table.clear()
+
+    # --- status line -----------------------------------------------------------------------
+
+    def status_head(self) -> list[str]:
+        """What the table shows, first on the status line (the fleet, the search)."""
+        return []
+
+    def show_status(self) -> None:
+        if not self.is_mounted:
+            return
+        parts = [*self.status_head(), f"{len(self.sessions)} sessions"]
+        if self.marked:
+            parts.append(f"{len(self.marked)} marked")
+        hidden = len(ALL_STATUSES) - len(self.statuses)
+        if self.filter_text or hidden:
+            what = f"'{self.filter_text}' " if self.filter_text else ""
+            parts.append(f"filter {what}{f'({hidden} statuses hidden) ' if hidden else ''}"
+                         f"{self.table.row_count} shown")
+        if self.sort_index:
+            parts.append(f"sorted by {SORTS[self.sort_index][0]}")
+        if self.draining:
+            waiting, players = self.draining
+            left = f" ({players} players left)" if players >= 0 else ""
+            parts.append(f"⧗ draining {waiting}{left}")
+        if self.loading_sessions:
+            parts.append("⟳ loading")
+        if self.updated_at is not None:
+            parts.append(f"updated {int(time.monotonic() - self.updated_at)}s ago")
+        if self.error:
+            parts.append(f"⚠ STALE: {self.error}")
+        self.query_one(f"#{self.STATUS_ID}", Static).update(" · ".join(parts))
+
+    # --- detail ----------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _session_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != self.TABLE_ID:
+            return
+        from tui.ui.screens.session_detail import SessionDetailScreen
+
+        session = self.sessions.get(str(event.row_key.value))
+        if session is not None:
+            self.app.push_screen(SessionDetailScreen(session))
+
+    # --- marks and targets -----------------------------------------------------------------
+
+    def cursor_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_mark(self) -> None:
+        key = self.cursor_key()
+        if key is None or key not in self.sessions:
+            return
+        self.marked.symmetric_difference_update({key})
+        table = self.table
+        cells = session_cells(self.sessions[key], dt.datetime.now(dt.UTC), key in self.marked)
+        table.update_cell(key, "id", cells[0])
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.show_status()
+
+    def targets(self) -> list[GameSession]:
+        keys = [k for k in self.marked if k in self.sessions] or [self.cursor_key() or ""]
+        return [self.sessions[k] for k in keys if k in self.sessions]
+
+    def compute_of(self, sessions: list[GameSession]) -> str:
+        kinds = sorted({self.fleet_compute.get(s.fleet_id, "?") for s in sessions})
+        return " / ".join(kinds) or "?"
+
+    def after_action(self) -> None:
+        """Show the result of an action: reload what the table shows."""
+        self.refresh_data()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_terminate(self) -> None:
+        from tui.ui.screens.confirm import TerminateChoice, TerminateModal
+
+        targets = self.targets()
+        if not targets:
+            return
+
+        def chosen(choice: TerminateChoice | None) -> None:
+            if not choice:
+                return
+            ids = [s.game_session_id for s in targets if s.status not in ENDED]
+            if choice.drain:
+                self.drain_and_terminate(ids, choice.mode)
+            else:
+                self.run_action("terminated", ids, lambda aws, sid: gamelift.terminate_game_session(
+                    aws, sid, choice.mode))
+
+        self.app.push_screen(TerminateModal(targets, self.compute_of(targets)), chosen)
+
+    def _toggle(self, label: str, field: str, on_value: str, off_value: str,
+                current: Callable[[GameSession], str | None], cli_flag: str) -> None:
+        from tui.ui.screens.confirm import ConfirmModal, describe_sessions
+
+        targets = self.targets()
+        if not targets:
+            return
+        # One direction for all targets: if any is off, switch all on; else switch all off.
+        value = on_value if any(current(s) != on_value for s in targets) else off_value
+        body = f"Set {field} = {value} on:\n{describe_sessions(targets)}"
+        cli = f"aws gamelift update-game-session --game-session-id <ARN> {cli_flag} {value}"
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_action(f"set to {value}", [s.game_session_id for s in targets],
+                                lambda aws, sid: gamelift.update_game_session(
+                                    aws, sid, **{field: value}))
+
+        self.app.push_screen(ConfirmModal(f"{label}: {len(targets)} session(s)", body, cli),
+                             confirmed)
+
+    def action_toggle_protection(self) -> None:
+        self._toggle("Protection", "ProtectionPolicy", "FullProtection", "NoProtection",
+                     lambda s: s.protection_policy, "--protection-policy")
+
+    def action_toggle_lock(self) -> None:
+        self._toggle("New players", "PlayerSessionCreationPolicy", "DENY_ALL", "ACCEPT_ALL",
+                     lambda s: s.player_session_creation_policy,
+                     "--player-session-creation-policy")
+
+    def action_edit(self) -> None:
+        from tui.ui.screens.edit_session import EditSessionModal
+
+        session = self.sessions.get(self.cursor_key() or "")
+        if session is None:
+            return
+
+        def edited(changes: dict[str, Any] | None) -> None:
+            if changes:
+                params = dict(changes)
+                if "GameProperties" in params:
+                    params["GameProperties"] = [{"Key": k, "Value": v}
+                                                for k, v in params["GameProperties"]]
+                self.run_action("updated", [session.game_session_id],
+                                lambda aws, sid: gamelift.update_game_session(aws, sid, **params))
+
+        self.app.push_screen(EditSessionModal(session), edited)
+
+    @work(thread=True, group="actions", exit_on_error=False, description="session action")
+    def run_action(self, verb: str, ids: list[str],
+                   call: Callable[[Any, str], object]) -> None:
+        from tui.aws.guard import ReadOnlyViolation
+
+        aws = self.app.aws  # type: ignore[attr-defined]
+        outcomes: Counter[str] = Counter()
+        first_error = ""
+        for index, sid in enumerate(ids):
+            try:
+                self._call_paced(lambda sid=sid: call(aws, sid), index)
+                outcomes[verb] += 1
+            except ReadOnlyViolation as err:
+                outcomes["refused (read-only)"] += 1
+                first_error = first_error or str(err)
+            except Exception as err:  # network loss etc.: report it per session, keep going
+                outcomes[_error_code(err)] += 1
+                first_error = first_error or explain(err)
+        self.post_message(ActionDone(_summary(outcomes, first_error), failed=bool(first_error)))
+
+    def _call_paced(self, call: Callable[[], object], index: int) -> object:
+        """One call of a bulk action. botocore already retries throttling; when it still gives
+        up, wait a little longer and try again so a bulk action finishes instead of failing
+        half-way."""
+        delay = 1.0
+        for _attempt in range(4):
+            try:
+                return call()
+            except Exception as err:
+                if not is_throttled(err) or get_current_worker().is_cancelled:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        return call()
+
+    @work(thread=True, group="drain", exit_on_error=False, description="drain, then terminate")
+    def drain_and_terminate(self, ids: list[str], mode: str) -> None:
+        """Lock the sessions to new players, then terminate each one when its last player has
+        left. Runs until every session is done or the app closes."""
+        from tui.aws.guard import ReadOnlyViolation
+
+        worker = get_current_worker()
+        aws = self.app.aws  # type: ignore[attr-defined]
+        outcomes: Counter[str] = Counter()
+        first_error = ""
+        waiting: list[str] = []
+        for index, sid in enumerate(ids):
+            try:
+                self._call_paced(lambda sid=sid: gamelift.update_game_session(
+                    aws, sid, PlayerSessionCreationPolicy="DENY_ALL"), index)
+                waiting.append(sid)
+            except ReadOnlyViolation as err:
+                outcomes["refused (read-only)"] += 1
+                first_error = first_error or str(err)
+            except Exception as err:
+                outcomes[_error_code(err)] += 1
+                first_error = first_error or explain(err)
+        # Show the locks now; the drain's own polling is not a reason to reload the table.
+        self.post_message(DrainProgress(len(waiting), -1, reload=True))
+        while waiting and not worker.is_cancelled:
+            players = 0
+            for sid in list(waiting):
+                try:
+                    session = gamelift.describe_game_session(aws, sid)
+                    if session.status in ENDED:
+                        outcomes[f"already {session.status}"] += 1
+                    elif session.current_player_session_count == 0:
+                        self._call_paced(lambda sid=sid: gamelift.terminate_game_session(
+                            aws, sid, mode), 0)
+                        outcomes["drained and terminated"] += 1
+                    else:
+                        players += session.current_player_session_count
+                        continue
+                except ResourceGone:
+                    outcomes["gone"] += 1
+                except Exception as err:
+                    if is_throttled(err):
+                        continue  # look again next round
+                    outcomes[_error_code(err)] += 1
+                    first_error = first_error or explain(err)
+                waiting.remove(sid)
+            self.post_message(DrainProgress(len(waiting), players))
+            deadline = time.monotonic() + self.drain_poll_seconds
+            while waiting and time.monotonic() < deadline and not worker.is_cancelled:
+                time.sleep(0.05)
+        if waiting:
+            outcomes["still draining when stopped"] += len(waiting)
+        self.post_message(DrainProgress(0, 0))
+        self.post_message(ActionDone(_summary(outcomes, first_error), failed=bool(first_error)))
+
+    def on_drain_progress(self, message: DrainProgress) -> None:
+        self.draining = (message.waiting, message.players) if message.waiting else None
+        self.show_status()
+        if message.reload:
+            self.after_action()
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.notify(message.summary, title="Result",
+                    severity="warning" if message.failed else "information", timeout=8)
+        self.marked.clear()
+        self.after_action()
+
+    # --- status filter and sort ------------------------------------------------------------
+
+    def action_status_filter(self) -> None:
+        from tui.ui.screens.status_filter import StatusFilterModal
+
+        def chosen(statuses: set[str] | None) -> None:
+            if statuses is not None:
+                self.statuses = statuses
+                self.apply_filter()
+
+        self.app.push_screen(StatusFilterModal(self.statuses), chosen)
+
+    def action_cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.apply_filter()
+        self.show_status()
+
+    def ordered(self) -> list[tuple[str, GameSession]]:
+        if not self.sort_index:
+            return list(self.sessions.items())
+        _, key_of, reverse = SORTS[self.sort_index]
+        return sorted(self.sessions.items(), key=lambda item: key_of(item[1]), reverse=reverse)
+
+    # --- quick filter ----------------------------------------------------------------------
+
+    def matches(self, session: GameSession) -> bool:
+        if session.status not in self.statuses:
+            return False
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.casefold()
+        haystack = [session.game_session_id, session.name, session.ip_address or "",
+                    session.dns_name or ""]
+        haystack += [part for pair in session.game_properties for part in pair]
+        return any(needle in text.casefold() for text in haystack)
+
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one(f"#{self.FILTER_ID}", Input)
+
+    def action_quick_filter(self) -> None:
+        box = self.filter_box
+        box.add_class("shown")
+        # A widget that is still display:none can't take focus; wait for the restyle.
+        self.call_after_refresh(box.focus)
+
+    @on(Input.Changed)
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.input.id == self.FILTER_ID:
+            self.filter_text = event.value.strip()
+            self.apply_filter()
+
+    @on(Input.Submitted)
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if event.input.id == self.FILTER_ID:
+            self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.filter_box
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.table.focus()
+
+    def apply_filter(self) -> None:
+        table = self.table
+        cursor = self.cursor_key()
+        now = dt.datetime.now(dt.UTC)
+        with self.app.batch_update():
+            table.clear()
+            for key, session in self.ordered():
+                if self.matches(session):
+                    table.add_row(*session_cells(session, now, key in self.marked), key=key)
+            if cursor is not None and cursor in table.rows:
+                table.move_cursor(row=table.get_row_index(cursor))
+        self.show_status()
