@@ -418,3 +418,15 @@ def test_paging_reassembles_the_whole_list(page_size: int) -> None:
         if not token:
             break
     assert collected == whole["StageDeployments"]
+
+
+def test_reset_rebuilds_the_same_world_at_a_fixed_moment() -> None:
+    clock = Clock()
+    clock.freeze()
+    a = GameSparksSim(clock, random.Random(1), "us-west-2")
+    b = GameSparksSim(clock, random.Random(2), "us-west-2")
+    a.reset(1_767_225_600.0, seed=5)
+    b.reset(1_767_225_600.0, seed=5)
+    assert a.state() == b.state()
+    snapshots = a.state()["games"]["space-raiders"]["snapshots"]
+    assert all(s.startswith("Snapshot_2025-") for s in snapshots)

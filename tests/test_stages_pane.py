@@ -241,3 +241,76 @@ async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path
         assert {n: s["Attributes"] for n, s in document["Sections"].items()} == truth.sections
         assert target.stat().st_mode & 0o777 == 0o600
         assert not list(target.parent.glob("*.part"))
+
+
+async def test_players_lookup_and_disconnect(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.confirm import ConfirmModal
+    from tui.ui.screens.player_connections import PlayerScreen
+
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "prod")
+        await pilot.press("p")
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press(*"player-1001", "enter")
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.connections) == 2)
+        screen.query_one("#player-disconnect").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "disconnect-player --game-name kart-league --stage-name prod --player-id " \
+               "player-1001" in app.screen.cli
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "2 connection(s) closed" in str(
+            screen.query_one("#player-status", Static).render()))
+        closed = [m for m in world.sim.mutations.as_list() if m["operation"] == "DisconnectPlayer"]
+        assert len(closed) == 1 and len(closed[0]["params"]["DisconnectSuccesses"]) == 2
+        await pilot.press("escape")
+        assert app.screen is pane.screen
+
+
+async def test_new_snapshot_with_description(world: RunningSimulator, home: Path) -> None:
+    from tui.ui.screens.snapshot_create import SnapshotCreateModal
+
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "dev")
+        await pilot.press("n")
+        assert isinstance(app.screen, SnapshotCreateModal)
+        await pilot.press(*"before cup 9", "enter")
+        await wait_for(pilot, lambda: any(m["operation"] == "CreateSnapshot"
+                                          for m in world.sim.mutations.as_list()))
+        await wait_for(pilot, lambda: not pane.pending)
+        created = [m for m in world.sim.mutations.as_list() if m["operation"] == "CreateSnapshot"]
+        assert created[0]["params"]["Description"] == "before cup 9"
+        await wait_for(pilot, lambda: pane.snapshots["kart-league"][0].description ==
+                       "before cup 9")
+
+
+def test_stages_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
+    # A world rebuilt at a fixed moment with a frozen clock: ids and times are the same on
+    # every run. The status line's "updated Ns ago" is reset just before the picture.
+    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
+    clock = sim.sim.clock
+    clock.freeze()
+    clock.advance(FIXED_NOW - clock.now())
+    sim.sim.gamesparks.reset(FIXED_NOW, seed=8)
+    app = make_app(sim)
+
+    async def arrange(pilot: Any) -> None:
+        from tui.ui.widgets.context_bar import ContextBar
+
+        bar = app.query_one(ContextBar)
+        bar.endpoint_label = "http://127.0.0.1:PORT"
+        bar.update(bar.render_bar())
+        pane = await open_stage(app, pilot, "space-raiders", "prod")
+        failed = node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).children[0]
+        pane.tree.move_cursor(failed)
+        await wait_for(pilot, lambda: not pane.pending)
+        pane.updated_at = time.monotonic()
+        pane.show_status()
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=arrange)
+    finally:
+        sim.stop()

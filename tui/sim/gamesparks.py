@@ -389,6 +389,15 @@ class GameSparksSim:
         self._stage_tokens: dict[tuple[str, str], str] = {}  # (game, token) → stage name
         self._seed(clock.now())
 
+    def reset(self, now: float, seed: int) -> None:
+        """Rebuild the demo world as of ``now`` from ``seed``: with a clock frozen at a fixed
+        moment, ids and times come out the same on every run (snapshot tests need that)."""
+        self.rng = random.Random(seed)
+        self.games.clear()
+        self._game_tokens.clear()
+        self._stage_tokens.clear()
+        self._seed(now)
+
     # --- seeding ---------------------------------------------------------------------------
 
     def _seed(self, now: float) -> None:

@@ -1,0 +1,100 @@
+"""The deploy / rollback confirmation: what runs now, what will run, the diff, the CLI line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui.services.snapshot_diff import ADDED, CHANGED, REMOVED, SnapshotDiff
+
+STYLES = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """One intended deployment, with everything the confirmation shows."""
+
+    kind: str  # "rollback" | "deploy"
+    game: str
+    stage: str
+    snapshot_id: str
+    snapshot_description: str
+    current_snapshot_id: str | None
+    current_description: str
+    diff: SnapshotDiff
+
+
+def diff_text(diff: SnapshotDiff, max_changes: int = 12) -> Text:
+    text = Text()
+    lines = diff.lines(max_changes)
+    if not lines:
+        return Text("no differences: the stage would run the same configuration", style="dim")
+    for index, (kind, line) in enumerate(lines):
+        if index:
+            text.append("\n")
+        text.append(line, style=STYLES.get(kind, ""))
+    return text
+
+
+class StageDeployModal(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    StageDeployModal { align: center middle; }
+    StageDeployModal > Vertical {
+        width: 96%; max-width: 120; height: auto; max-height: 100%;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    StageDeployModal .title { text-style: bold; }
+    StageDeployModal #stage-deploy-diff { height: auto; max-height: 10; border: round $primary; }
+    StageDeployModal .cli { color: $text-muted; }
+    StageDeployModal Horizontal { height: auto; }
+    StageDeployModal Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "confirm", "Deploy")]
+
+    def __init__(self, plan: DeployPlan, cli: str, read_only: bool = False) -> None:
+        super().__init__()
+        self.plan, self.cli, self.read_only = plan, cli, read_only
+        self._answered = False
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        verb = "Roll back" if plan.kind == "rollback" else "Deploy to"
+        current = (f"{plan.current_snapshot_id} ({plan.current_description})"
+                   if plan.current_snapshot_id else "nothing (no completed deployment)")
+        with Vertical():
+            yield Static(f"{verb} stage {plan.stage} of {plan.game}?", classes="title")
+            yield Static(f"now serving: {current}\nwill deploy: {plan.snapshot_id} "
+                         f"({plan.snapshot_description})\n{plan.diff.summary()} "
+                         "(current → target)", id="stage-deploy-summary")
+            with VerticalScroll(id="stage-deploy-diff"):
+                yield Static(diff_text(plan.diff), id="stage-deploy-diff-text")
+            note = ("READ-ONLY mode: the deployment will be refused." if self.read_only else
+                    "One deployment at a time per stage; players stay connected.")
+            yield Static(f"{note}\nas AWS CLI: {self.cli}", classes="cli")
+            with Horizontal():
+                yield Button("Cancel", id="stage-deploy-cancel")
+                yield Button("Deploy (y)", id="stage-deploy-confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#stage-deploy-cancel", Button).focus()
+
+    @on(Button.Pressed, "#stage-deploy-cancel")
+    def action_cancel(self) -> None:
+        self._answer(False)
+
+    @on(Button.Pressed, "#stage-deploy-confirm")
+    def action_confirm(self) -> None:
+        self._answer(True)
+
+    def _answer(self, value: bool) -> None:
+        # A second key press or click before the screen is gone must not answer twice.
+        if not self._answered:
+            self._answered = True
+            self.dismiss(value)
