@@ -139,3 +139,23 @@ class GameOpsApp(App[int]):
         yield SystemCommand("Refresh", "Refresh the current pane now (key r)",
                             self.action_refresh_pane)
         yield SystemCommand("Keys", "Show the keymap (key ?)", self.action_help)
+        yield from self._saved_search_commands()
+
+    def _saved_search_commands(self) -> Iterable[SystemCommand]:
+        from tui.services.saved_searches import SearchStore, StoreError
+
+        try:
+            saved = SearchStore().saved()
+        except (StoreError, OSError):
+            return  # the Search pane's O screen explains a broken file
+        for name, spec in saved.items():
+            yield SystemCommand(f"Saved search: {name}",
+                                spec.filter_expression or "every ACTIVE session",
+                                lambda spec=spec: self.run_saved_search(spec))
+
+    def run_saved_search(self, spec: Any) -> None:
+        self.action_show_pane("search")
+        pane = self.current_pane()
+        load = getattr(pane, "load_spec", None)
+        if load is not None:
+            load(spec, run=True)

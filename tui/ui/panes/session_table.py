@@ -113,6 +113,7 @@ class SessionTablePane(Pane):
     STATUS_ID: ClassVar[str] = "session-status"
     # How often a drain looks at its sessions' player counts; tests make it short.
     drain_poll_seconds: float = 5.0
+    noun = "sessions"
 
     BINDINGS = [
         Binding("slash", "quick_filter", "Filter rows"),
@@ -138,6 +139,7 @@ class SessionTablePane(Pane):
         self.statuses: set[str] = set(ALL_STATUSES)
         self.sort_index = 0
         self.draining: tuple[int, int] | None = None  # (sessions waiting, players left)
+        self.last_action_ids: list[str] = []
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class SessionTablePane(Pane):
     def show_status(self) -> None:
         if not self.is_mounted:
             return
-        parts = [*self.status_head(), f"{len(self.sessions)} sessions"]
+        parts = [*self.status_head(), f"{len(self.sessions)} {self.noun}"]
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
         hidden = len(ALL_STATUSES) - len(self.statuses)
@@ -359,6 +361,7 @@ class SessionTablePane(Pane):
                    call: Callable[[Any, str], object]) -> None:
         from tui.aws.guard import ReadOnlyViolation
 
+        self.last_action_ids = list(ids)
         aws = self.app.aws  # type: ignore[attr-defined]
         outcomes: Counter[str] = Counter()
         first_error = ""
@@ -395,6 +398,7 @@ class SessionTablePane(Pane):
         left. Runs until every session is done or the app closes."""
         from tui.aws.guard import ReadOnlyViolation
 
+        self.last_action_ids = list(ids)
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
         outcomes: Counter[str] = Counter()

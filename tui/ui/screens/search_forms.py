@@ -1,0 +1,240 @@
+"""The filter builder's forms: one condition, the sort, raw expressions, a name to save under."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static
+
+from tui.services import filter_builder as fb
+from tui.services import search_expr as se
+
+FORM_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 90%; max-width: 96; height: auto; max-height: 95%;
+    border: thick $accent; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; }}
+{name} .hint {{ color: $text-muted; }}
+{name} .problem {{ color: $error; }}
+{name} Horizontal {{ height: auto; }}
+{name} Select {{ width: 1fr; }}
+{name} Button {{ margin-right: 2; }}
+"""
+HINTS = {
+    "gameSessionName": "string, = or <> only, case sensitive",
+    "gameSessionId": "string (the full ARN), = or <> only",
+    se.PROPERTIES: "string, = or <> only, case sensitive; keys containing '.' are not "
+                   "searchable",
+    "maximumSessions": "number: the session's maximum players",
+    "creationTimeMillis": "epoch millis, a date (2026-11-24T09:30, UTC), '2h ago', "
+                          "'older than 2h' or 'newer than 30m'",
+    "playerSessionCount": "number: players connected now",
+    "hasAvailablePlayerSessions": "true or false, = or <> only",
+}
+
+
+class _Form(ModalScreen[object]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+                Binding("ctrl+s", "save", "Save", show=False)]
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _pressed(self) -> None:
+        self.action_save()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def problem(self, text: str) -> None:
+        self.query_one("#problem", Static).update(text)
+
+    def buttons(self, save: str = "OK") -> ComposeResult:
+        with Horizontal():
+            yield Button(save, id="save", variant="primary")
+            yield Button("Cancel", id="cancel")
+
+
+class ConditionForm(_Form):
+    """One condition: operand, property key, comparator limited by the operand, typed value."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ConditionForm")
+
+    def __init__(self, cond: fb.Cond) -> None:
+        super().__init__()
+        self.cond = cond
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Condition", classes="title")
+            with Horizontal():
+                yield Select([(o, o) for o in se.OPERANDS], value=self.cond.operand,
+                             allow_blank=False, id="operand", compact=True)
+                yield Select([(c, c) for c in se.comparators_for(self.cond.operand)],
+                             value=self.cond.comparator
+                             if self.cond.comparator in se.comparators_for(self.cond.operand)
+                             else "=", allow_blank=False, id="comparator", compact=True)
+            yield Input(self.cond.key, placeholder="property key, e.g. mode", id="key",
+                        compact=True)
+            yield Input(self.cond.value, placeholder="value", id="value", compact=True)
+            yield Static("", id="hint", classes="hint")
+            yield Static("", id="problem", classes="problem")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self._operand_changed()
+        self.query_one("#value", Input).focus()
+
+    @on(Select.Changed, "#operand")
+    def _operand_changed(self) -> None:
+        operand = str(self.query_one("#operand", Select).value)
+        comparator = self.query_one("#comparator", Select)
+        allowed = se.comparators_for(operand)
+        current = comparator.value
+        comparator.set_options([(c, c) for c in allowed])
+        comparator.value = current if current in allowed else allowed[0]
+        self.query_one("#key", Input).display = operand == se.PROPERTIES
+        self.query_one("#hint", Static).update(HINTS.get(operand, ""))
+
+    def action_save(self) -> None:
+        cond = fb.Cond(operand=str(self.query_one("#operand", Select).value),
+                       key=self.query_one("#key", Input).value.strip(),
+                       comparator=str(self.query_one("#comparator", Select).value),
+                       value=self.query_one("#value", Input).value, negated=self.cond.negated)
+        if cond.operand != se.PROPERTIES:
+            cond.key = ""
+        try:
+            fb.to_node(fb.Group("AND", [cond]), dt.datetime.now(dt.UTC))
+        except se.ExprError as err:
+            self.problem(f"⚠ {err.message}")
+            return
+        self.dismiss(cond)
+
+
+class SortForm(_Form):
+    DEFAULT_CSS = FORM_CSS.format(name="SortForm")
+
+    def __init__(self, operand: str, key: str, order: str) -> None:
+        super().__init__()
+        self.operand, self.key, self.order = operand, key, order
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Sort results by", classes="title")
+            with Horizontal():
+                yield Select([("(service order)", "")] + [(o, o) for o in se.OPERANDS],
+                             value=self.operand, allow_blank=False, id="operand", compact=True)
+                yield Select([("ASC", "ASC"), ("DESC", "DESC")], value=self.order,
+                             allow_blank=False, id="order", compact=True)
+            yield Input(self.key, placeholder="property key", id="key", compact=True)
+            yield Static("", id="problem", classes="problem")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self._operand_changed()
+        self.query_one("#operand", Select).focus()
+
+    @on(Select.Changed, "#operand")
+    def _operand_changed(self) -> None:
+        operand = self.query_one("#operand", Select).value
+        self.query_one("#key", Input).display = operand == se.PROPERTIES
+
+    def action_save(self) -> None:
+        operand = str(self.query_one("#operand", Select).value or "")
+        key = self.query_one("#key", Input).value.strip() if operand == se.PROPERTIES else ""
+        order = str(self.query_one("#order", Select).value)
+        if operand:
+            try:
+                se.Sort(operand, key or None, order)
+            except se.ExprError as err:
+                self.problem(f"⚠ {err.message}")
+                return
+        self.dismiss((operand, key, order))
+
+
+class RawForm(_Form):
+    """Type the expressions; they go back into the builder only when they parse."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="RawForm") + """
+    RawForm .caret { color: $error; height: 1; }
+    """
+
+    def __init__(self, filter_text: str, sort_text: str) -> None:
+        super().__init__()
+        self.filter_text, self.sort_text = filter_text, sort_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Raw FilterExpression and SortExpression", classes="title")
+            yield Input(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
+                        "gameSessionProperties.mode = 'ranked'", id="filter", compact=True)
+            yield Static("", id="filter-caret", classes="caret")
+            yield Input(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
+                        compact=True)
+            yield Static("", id="sort-caret", classes="caret")
+            yield Static("", id="problem", classes="problem")
+            yield from self.buttons("Use")
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_save(self) -> None:
+        filter_text = self.query_one("#filter", Input).value
+        sort_text = self.query_one("#sort", Input).value
+        for caret in ("#filter-caret", "#sort-caret"):
+            self.query_one(caret, Static).update("")
+        for text, caret, parse in ((filter_text, "#filter-caret", fb.parse_raw),
+                                   (sort_text, "#sort-caret", None)):
+            try:
+                if parse is not None:
+                    root, _ = fb.parse_raw(text, "")
+                elif text.strip():
+                    se.parse_sort(text)
+            except se.ExprError as err:
+                if err.position is not None:
+                    self.query_one(caret, Static).update(" " * err.position + "^")
+                self.problem(f"⚠ {err.message}")
+                return
+        root, sort = fb.parse_raw(filter_text, sort_text)
+        self.dismiss((root, sort))
+
+
+class NameForm(_Form):
+    DEFAULT_CSS = FORM_CSS.format(name="NameForm")
+
+    def __init__(self, title: str, name: str = "") -> None:
+        super().__init__()
+        self.title_text, self.name_text = title, name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title")
+            yield Input(self.name_text, placeholder="name", id="name", compact=True)
+            yield Static("", id="problem", classes="problem")
+            yield from self.buttons("Save")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def action_save(self) -> None:
+        from tui.services.saved_searches import SearchStore, StoreError
+
+        try:
+            name = SearchStore.check_name(self.query_one("#name", Input).value)
+        except StoreError as err:
+            self.problem(f"⚠ {err}")
+            return
+        self.dismiss(name)
