@@ -314,3 +314,22 @@ def test_stages_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         assert snap_compare(app, terminal_size=(80, 24), run_before=arrange)
     finally:
         sim.stop()
+
+
+async def test_conflict_is_explained_and_the_running_deployment_followed(
+        world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "space-raiders", "staging")
+        keys = {key for _, rows in app.keymap_sections() for key, _ in rows}
+        assert {"R", "d", "x", "n", "p"} <= keys  # the ? screen lists them
+        modal = await pick_and_open_diff(app, pilot, "R")
+        # Someone else starts a deployment on the stage while the diff is being read.
+        app.aws.client("gamesparks").start_stage_deployment(
+            GameName="space-raiders", StageName="staging", SnapshotId=modal.plan.snapshot_id,
+            ClientToken="someone-else-0123456789abcdef-0123456789")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("ConflictException" in n.message
+                                          for n in app._notifications))
+        await wait_for(pilot, lambda: ("space-raiders", "staging") in pane.watches)
+        assert len(starts(world)) == 1
