@@ -290,6 +290,8 @@ class ScriptFormModal(FormModal):
         try:
             change = self.build_change()
         except ValueError as err:  # ZipProblem is a ValueError
+            if isinstance(err, ZipProblem):
+                self.query_one("#script-check", Static).update("")  # said once, below
             problem.update(f"⚠ {err}; nothing was sent")
             return
         self.dismiss(change)  # type: ignore[arg-type]
