@@ -463,3 +463,45 @@ def test_scripts_pane_snapshot(world: RunningSimulator, home: Path, snap_compare
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=go)
+
+
+async def test_history_compares_archived_zips_and_s3_content_is_explained(
+        world: RunningSimulator, home: Path) -> None:
+    script_id = sim_script(world, "party-matchmaker", "2.3.1")
+    archive = ScriptArchive()
+    archive.add(make_zip({"index.js": "let x = 1;\n"}), script_id=script_id,
+                name="party-matchmaker", version="2.3.1")
+    archive.add(make_zip({"index.js": "let x = 2;\n"}), script_id=script_id,
+                name="party-matchmaker", version="2.3.2")
+    # The other version lives in S3, which the simulator does not serve.
+    s3_id = sim_script(world, "lobby-chat", "0.9.0")
+    world.sim.gamelift.scripts[s3_id].storage = {
+        "Bucket": "game-scripts", "Key": "lobby.zip",
+        "RoleArn": "arn:aws:iam::123456789012:role/gamelift-s3"}
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        put_cursor(app, script_id)
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, ScriptHistoryScreen)
+        await pilot.press("space", "down", "c")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ScriptCompareScreen)
+        diff = plain(screen.query_one("#script-compare-diff", Static))
+        assert "-let x = 1;" in diff and "+let x = 2;" in diff
+        await pilot.press("escape", "escape")
+
+        put_cursor(app, s3_id)
+        await pilot.press("space")
+        put_cursor(app, sim_script(world, "lobby-chat", "1.0.0"))
+        await pilot.press("c")
+        for _ in range(50):  # the S3 read runs in the compare screen's worker
+            await settle(app, pilot)
+            notes = plain(app.screen.query_one("#script-compare-notes", Static))
+            if "reading" not in notes:
+                break
+        assert "S3 not readable" in notes and "content not available" in notes
+        assert "need both zips" in plain(app.screen.query_one("#script-compare-files", Static))
+    assert script_mutations(world) == []

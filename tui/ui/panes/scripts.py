@@ -29,6 +29,7 @@ COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size"
            ("created", "Created", 10), ("node", "Node", 4), ("storage", "Storage", 16),
            ("id", "ScriptId", 43))
 GROUP_PREFIX = "group:"
+REFRESH_SECONDS = 30.0
 
 
 class ScriptsLoaded(Message):
@@ -97,6 +98,7 @@ class ScriptsPane(Pane):
         self.query_one("#scripts-table", DataTable).loading = True
         self.refresh_data()
         self.set_interval(1.0, self.show_status)
+        self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -140,6 +142,15 @@ class ScriptsPane(Pane):
         self.query_one("#scripts-table", DataTable).loading = False
         self.show_status()
         self.notify(text, title="AWS error", severity="error")
+
+    def _periodic_refresh(self) -> None:
+        # Re-armed after each tick so polls never overlap; hidden panes, open modals and a
+        # user typing a filter don't poll (fleets' session counts are what goes stale).
+        typing = self.query_one("#scripts-filter", Input).has_focus
+        if self.app.screen is self.screen and self._is_active_pane() and not typing \
+                and not self.busy:
+            self.refresh_data()
+        self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
 
     def _is_active_pane(self) -> bool:
         return getattr(self.app, "active_pane_id", lambda: "scripts")() == "scripts"

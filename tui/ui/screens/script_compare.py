@@ -79,7 +79,7 @@ def side_from_entry(label: str, entry: ArchiveEntry, archive: ScriptArchive) -> 
     return side
 
 
-class S3Read(Message):
+class ContentRead(Message):
     def __init__(self, index: int, data: bytes | None, note: str) -> None:
         super().__init__()
         self.index, self.data, self.note = index, data, note
@@ -133,12 +133,12 @@ class ScriptCompareScreen(Screen[None]):
         aws = self.app.aws  # type: ignore[attr-defined]
         try:
             data = script_service.read_s3_zip(aws, location)
-            self.post_message(S3Read(index, data, f"read from s3://{location['Bucket']}/"
+            self.post_message(ContentRead(index, data, f"read from s3://{location['Bucket']}/"
                                                   f"{location['Key']}"))
         except Exception as err:  # shown as the side's note; the metadata stays useful
-            self.post_message(S3Read(index, None, f"S3 not readable: {explain(err)}"))
+            self.post_message(ContentRead(index, None, f"S3 not readable: {explain(err)}"))
 
-    def on_s3_read(self, message: S3Read) -> None:
+    def on_content_read(self, message: ContentRead) -> None:
         side = self.sides[message.index]
         side.data, side.note, side.s3 = message.data, message.note, None
         self.show_content()

@@ -102,7 +102,7 @@ class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
             self.notify("Mark two archived zips with space (or one, and put the cursor on "
                         "another), then press c.", severity="warning")
             return
-        first, second = (self.entries[k] for k in keys)
-        older, newer = sorted((first, second), key=lambda e: e.time)
+        # Rows are newest first: the higher row is the newer zip (also within one second).
+        older, newer = (self.entries[k] for k in sorted(keys, key=int, reverse=True))
         self.app.push_screen(ScriptCompareScreen(side_from_entry("A", older, self.archive),
                                                  side_from_entry("B", newer, self.archive)))
