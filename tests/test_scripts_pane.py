@@ -469,10 +469,12 @@ async def test_history_compares_archived_zips_and_s3_content_is_explained(
         world: RunningSimulator, home: Path) -> None:
     script_id = sim_script(world, "party-matchmaker", "2.3.1")
     archive = ScriptArchive()
-    archive.add(make_zip({"index.js": "let x = 1;\n"}), script_id=script_id,
-                name="party-matchmaker", version="2.3.1")
-    archive.add(make_zip({"index.js": "let x = 2;\n"}), script_id=script_id,
-                name="party-matchmaker", version="2.3.2")
+    for body, version in (("let x = 1;\n", "2.3.1"), ("let x = 2;\n", "2.3.2")):
+        archive.add(make_zip({"index.js": body}), script_id=script_id, name="party-matchmaker",
+                    version=version, target="demo:us-west-2")
+    # An entry of another target (a real account's, same id by chance) stays out of it.
+    archive.add(make_zip({"index.js": "other\n"}), script_id=script_id,
+                name="party-matchmaker", version="9.9.9", target="aws:us-west-2")
     # The other version lives in S3, which the simulator does not serve.
     s3_id = sim_script(world, "lobby-chat", "0.9.0")
     world.sim.gamelift.scripts[s3_id].storage = {
@@ -485,6 +487,7 @@ async def test_history_compares_archived_zips_and_s3_content_is_explained(
         await pilot.press("h")
         await pilot.pause()
         assert isinstance(app.screen, ScriptHistoryScreen)
+        assert app.screen.query_one("#script-history-table", DataTable).row_count == 2
         await pilot.press("space", "down", "c")
         await settle(app, pilot)
         screen = app.screen

@@ -37,6 +37,9 @@ class ArchiveEntry:
     time: str  # ISO 8601 UTC, when it was archived
     source: str = "upload"  # upload | create | rollback | s3-before-update
     note: str = ""
+    # Where the script lives, e.g. "aws:us-west-2" or "demo:us-west-2": script ids of the
+    # demo world repeat from run to run and must never be confused with an account's.
+    target: str = ""
 
     @property
     def short_sha(self) -> str:
@@ -47,7 +50,8 @@ class ArchiveEntry:
         return cls(sha256=str(item["sha256"]), size=int(item["size"]),
                    script_id=str(item.get("script_id", "")), name=str(item.get("name", "")),
                    version=str(item.get("version", "")), time=str(item.get("time", "")),
-                   source=str(item.get("source", "upload")), note=str(item.get("note", "")))
+                   source=str(item.get("source", "upload")), note=str(item.get("note", "")),
+                   target=str(item.get("target", "")))
 
 
 def _now() -> str:
@@ -92,9 +96,9 @@ class ScriptArchive:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def entries(self, *, script_id: str | None = None, name: str | None = None
-                ) -> list[ArchiveEntry]:
-        """Entries, newest first; optionally those of one script id and/or one name."""
+    def entries(self, *, script_id: str | None = None, name: str | None = None,
+                target: str | None = None) -> list[ArchiveEntry]:
+        """Entries, newest first; optionally those of one script id, name and/or target."""
         try:
             raw = json.loads(self.index_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -107,12 +111,14 @@ class ScriptArchive:
             items = [e for e in items if e.script_id == script_id]
         if name is not None:
             items = [e for e in items if e.name == name]
+        if target is not None:
+            items = [e for e in items if e.target == target]
         # Newest first; entries of the same second keep their order of addition (later first).
         return [e for _, e in sorted(enumerate(items), key=lambda p: (p[1].time, p[0]),
                                      reverse=True)]
 
-    def latest(self, script_id: str) -> ArchiveEntry | None:
-        entries = self.entries(script_id=script_id)
+    def latest(self, script_id: str, target: str | None = None) -> ArchiveEntry | None:
+        entries = self.entries(script_id=script_id, target=target)
         return entries[0] if entries else None
 
     def read(self, entry: ArchiveEntry | str) -> bytes:
@@ -126,10 +132,11 @@ class ScriptArchive:
     # --- writing ---------------------------------------------------------------------------
 
     def add(self, data: bytes, *, script_id: str, name: str, version: str,
-            source: str = "upload", note: str = "") -> ArchiveEntry:
+            source: str = "upload", note: str = "", target: str = "") -> ArchiveEntry:
         sha = hashlib.sha256(data).hexdigest()
         entry = ArchiveEntry(sha256=sha, size=len(data), script_id=script_id, name=name,
-                             version=version, time=_now(), source=source, note=note)
+                             version=version, time=_now(), source=source, note=note,
+                             target=target)
         with _LOCK:
             target = self.zip_path(sha)
             if not target.exists():

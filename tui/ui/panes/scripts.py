@@ -309,9 +309,14 @@ class ScriptsPane(Pane):
         self.app.push_screen(ScriptDetailScreen(script, self.fleets_of(key),
                                                 self._archived(script_id=key)))
 
+    @property
+    def archive_target(self) -> str:
+        aws = self.app.aws  # type: ignore[attr-defined]
+        return f"{'demo' if aws.target.demo else 'aws'}:{aws.region}"
+
     def _archived(self, **query: str) -> list[ArchiveEntry]:
         try:
-            return self.archive.entries(**query)
+            return self.archive.entries(target=self.archive_target, **query)
         except OSError as err:
             self.notify(str(err), title="Script archive", severity="error")
             return []
@@ -351,8 +356,10 @@ class ScriptsPane(Pane):
                               key=lambda s: s.creation_time.timestamp() if s.creation_time
                               else 0.0)
         self.app.push_screen(ScriptCompareScreen(
-            side_from_script("A", older, self.fleets_of(older.script_id), self.archive),
-            side_from_script("B", newer, self.fleets_of(newer.script_id), self.archive)))
+            side_from_script("A", older, self.fleets_of(older.script_id), self.archive,
+                             self.archive_target),
+            side_from_script("B", newer, self.fleets_of(newer.script_id), self.archive,
+                             self.archive_target)))
 
     def action_history(self) -> None:
         from tui.ui.screens.script_history import ScriptHistoryScreen
@@ -455,6 +462,7 @@ class ScriptsPane(Pane):
         from tui.aws.guard import ReadOnlyViolation
 
         aws = self.app.aws  # type: ignore[attr-defined]
+        target = self.archive_target
         notes: list[str] = []
         try:
             if script is not None and change.has_content and script.storage_location \
@@ -463,7 +471,8 @@ class ScriptsPane(Pane):
                 try:
                     before = script_service.read_s3_zip(aws, script.storage_location)
                     self.archive.add(before, script_id=script.script_id, name=script.name,
-                                     version=script.version, source="s3-before-update")
+                                     version=script.version, source="s3-before-update",
+                                     target=target)
                     notes.append("previous S3 content archived")
                 except Exception as err:
                     notes.append(f"previous content not archived ({explain(err)})")
@@ -489,7 +498,8 @@ class ScriptsPane(Pane):
         if data is not None:
             try:
                 self.archive.add(data, script_id=result.script_id, name=result.name,
-                                 version=result.version, source=change.source)
+                                 version=result.version, source=change.source,
+                                 target=target)
                 notes.append(f"zip archived (SHA-256 {change.zip.sha256[:12]}…)")
             except OSError as err:
                 notes.append(f"⚠ zip not archived: {err}")

@@ -41,7 +41,7 @@ def _when(script: Script) -> str:
 
 
 def side_from_script(label: str, script: Script, fleets: list[FleetUse],
-                     archive: ScriptArchive) -> CompareSide:
+                     archive: ScriptArchive, target: str | None = None) -> CompareSide:
     fields = [("Name", script.name), ("Version", script.version),
               ("ScriptId", script.script_id),
               ("SizeOnDisk", f"{script.size_on_disk:,}" if script.size_on_disk is not None
@@ -51,7 +51,7 @@ def side_from_script(label: str, script: Script, fleets: list[FleetUse],
               ("Fleets", ", ".join(f.name for f in fleets) or "none")]
     side = CompareSide(f"{label}: {script.name} {script.version}", fields)
     try:
-        entry = archive.latest(script.script_id)
+        entry = archive.latest(script.script_id, target)
         if entry is not None:
             side.data = archive.read(entry)
             side.note = f"archived zip of {entry.time} (SHA-256 {entry.short_sha}…)"
