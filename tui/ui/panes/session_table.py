@@ -17,13 +17,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tui.aws.errors import ResourceGone, explain, is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
+from tui.ui.widgets.session_grid import SessionGrid
 
 
 def _epoch(value: dt.datetime | None) -> float:
@@ -144,7 +145,7 @@ class SessionTablePane(Pane):
     # --- layout ----------------------------------------------------------------------------
 
     def compose_table(self) -> ComposeResult:
-        table = DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        table = SessionGrid(id=self.TABLE_ID)
         for key, label, width in SESSION_COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
@@ -153,8 +154,8 @@ class SessionTablePane(Pane):
         yield Static("", id=self.STATUS_ID, classes="status-line")
 
     @property
-    def table(self) -> DataTable[str]:
-        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+    def table(self) -> SessionGrid:
+        return self.query_one(f"#{self.TABLE_ID}", SessionGrid)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.show_status)
@@ -170,6 +171,7 @@ class SessionTablePane(Pane):
     def merge_page(self, sessions: list[GameSession]) -> None:
         table = self.table
         now = dt.datetime.now(dt.UTC)
+        hidden: list[str] = []
         with self.app.batch_update():
             for session in sessions:
                 key = session.game_session_id
@@ -179,23 +181,20 @@ class SessionTablePane(Pane):
                 shown = key in table.rows
                 if not self.matches(session):
                     if shown:
-                        table.remove_row(key)
+                        hidden.append(key)
                 elif not shown:
                     table.add_row(*session_cells(session, now, key in self.marked), key=key)
                 elif old != session:
-                    cells = session_cells(session, now, key in self.marked)
-                    for (column, _, _), value in zip(SESSION_COLUMNS, cells, strict=True):
-                        table.update_cell(key, column, value)
+                    table.update_row(key, session_cells(session, now, key in self.marked))
+            table.remove_rows(hidden)
 
     def finish_load(self) -> None:
         """Every page has arrived: rows not seen this time are gone."""
-        table = self.table
-        with self.app.batch_update():
-            for key in [k for k in self.sessions if k not in self._seen]:
-                del self.sessions[key]
-                self.marked.discard(key)
-                if key in table.rows:
-                    table.remove_row(key)
+        gone = [k for k in self.sessions if k not in self._seen]
+        for key in gone:
+            del self.sessions[key]
+            self.marked.discard(key)
+        self.table.remove_rows(gone)
         if self.sort_index:
             self.apply_filter()  # new rows were appended; put them in sort order
         self.loading_sessions = False
@@ -245,10 +244,8 @@ class SessionTablePane(Pane):
 
     # --- detail ----------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected)
-    def _session_chosen(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id != self.TABLE_ID:
-            return
+    @on(SessionGrid.RowSelected)
+    def _session_chosen(self, event: SessionGrid.RowSelected) -> None:
         from tui.ui.screens.session_detail import SessionDetailScreen
 
         session = self.sessions.get(str(event.row_key.value))
@@ -528,11 +525,8 @@ class SessionTablePane(Pane):
         table = self.table
         cursor = self.cursor_key()
         now = dt.datetime.now(dt.UTC)
-        with self.app.batch_update():
-            table.clear()
-            for key, session in self.ordered():
-                if self.matches(session):
-                    table.add_row(*session_cells(session, now, key in self.marked), key=key)
-            if cursor is not None and cursor in table.rows:
-                table.move_cursor(row=table.get_row_index(cursor))
+        table.set_rows([(key, session_cells(session, now, key in self.marked))
+                        for key, session in self.ordered() if self.matches(session)])
+        if cursor is not None and cursor in table.rows:
+            table.move_cursor(row=table.get_row_index(cursor))
         self.show_status()

@@ -1,0 +1,321 @@
+"""Benchmarks: the app against a baseline taken in the same run, printed as one table.
+
+    python -m tui.bench                 # 10,000 sessions on one fleet, 50,000 over 10 fleets
+    python -m tui.bench --sessions 2000 --big-sessions 5000 --search-results 400   # quick
+
+Every case starts its own simulator (rate limits off, no drift) so the app and its baseline page
+the same data over the same HTTP. Absolute times vary between machines; the ratios are the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Row:
+    case: str
+    baseline: str
+    app: str
+    ratio: str
+    target: str
+    ok: bool | None
+
+    def cells(self) -> list[str]:
+        verdict = {True: "ok", False: "MISSED", None: "-"}[self.ok]
+        return [self.case, self.baseline, self.app, self.ratio, self.target, verdict]
+
+
+def _sim(sessions: int, fleets: int, latency_ms: int = 0) -> Any:
+    from tui.sim.server import SimConfig, start_simulator
+
+    return start_simulator(SimConfig(sessions=sessions, fleets=fleets, rate_limits="off",
+                                     drift=False, latency_ms=latency_ms))
+
+
+def _client(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client("gamelift", region_name="us-west-2", endpoint_url=endpoint,
+                        aws_access_key_id="AKIDGAMEOPSDEMO", aws_secret_access_key="demo")
+
+
+def _fleet_ids(endpoint: str) -> list[str]:
+    client = _client(endpoint)
+    return [i for page in client.get_paginator("list_fleets").paginate()
+            for i in page["FleetIds"]]
+
+
+def baseline_paging(endpoint: str, fleet_ids: list[str]) -> tuple[float, int]:
+    """A bare boto3 paginator loop, fleet after fleet: what any script would do."""
+    client = _client(endpoint)
+    start = time.perf_counter()
+    count = 0
+    for fleet_id in fleet_ids:
+        for page in client.get_paginator("describe_game_session_details").paginate(
+                FleetId=fleet_id, PaginationConfig={"PageSize": 100}):
+            count += len(page["GameSessionDetails"])
+    return time.perf_counter() - start, count
+
+
+def baseline_search(endpoint: str, fleet_id: str, expression: str) -> tuple[float, int]:
+    client = _client(endpoint)
+    start = time.perf_counter()
+    count = 0
+    for page in client.get_paginator("search_game_sessions").paginate(
+            FleetId=fleet_id, FilterExpression=expression):
+        count += len(page["GameSessions"])
+    return time.perf_counter() - start, count
+
+
+def _app(endpoint: str) -> Any:
+    from tui.aws.session import AwsContext, Target
+    from tui.ui.app import GameOpsApp
+
+    return GameOpsApp(AwsContext(Target(demo=True, endpoint_url=endpoint, region="us-west-2")))
+
+
+async def _wait(pilot: Any, condition: Callable[[], bool], timeout: float = 600.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("benchmark step did not finish")
+        await asyncio.sleep(0.01)
+
+
+async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[float],
+                        refresh_changes: float = 0.0,
+                        refresh_result: dict[str, Any] | None = None) -> tuple[float, int]:
+    """Load the fleet(s) into the Sessions pane; press keys while it loads. With
+    ``refresh_changes``, change that share of sessions in the simulator and refresh."""
+    from tui.ui.panes.sessions import ALL_FLEETS, SessionsPane
+
+    app = _app(endpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(SessionsPane)
+        await _wait(pilot, lambda: bool(pane.fleet_rows) and not pane.loading_sessions)
+        target = fleet_ids[0] if len(fleet_ids) == 1 else ALL_FLEETS
+        pane.clear_sessions()
+        pane.fleet_id = None
+        pane.table.focus()
+        start = time.perf_counter()
+        pane.select_fleet(target)
+        while pane.loading_sessions:
+            pressed = time.perf_counter()
+            await pilot.press("down")
+            latencies.append(time.perf_counter() - pressed)
+        elapsed = time.perf_counter() - start
+        count = len(pane.sessions)
+        if refresh_result is not None:
+            await _refresh_case(app, pilot, pane, endpoint, refresh_changes, refresh_result,
+                                latencies)
+    return elapsed, count
+
+
+async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: float,
+                        result: dict[str, Any], latencies: list[float]) -> None:
+    table = pane.table
+    table.move_cursor(row=table.row_count // 2)
+    cursor = pane.cursor_key()
+    keys = [k for k, s in pane.sessions.items() if s.current_player_session_count]
+    changed = keys[:: max(1, int(1 / share))] if share else []
+    for key in changed:
+        httpx.post(f"{endpoint}/_sim/gamelift/players",
+                   json={"GameSessionId": key, "current": 0}, timeout=10)
+    writes = table.row_writes
+    start = time.perf_counter()
+    pane.load_sessions()
+    while pane.loading_sessions:
+        pressed = time.perf_counter()
+        await pilot.press("up" if len(latencies) % 2 else "down")
+        latencies.append(time.perf_counter() - pressed)
+    result["refresh"] = time.perf_counter() - start
+    result["changed"] = len(changed)
+    result["touched"] = table.row_writes - writes
+    # The key presses moved the cursor by at most one row; it must still be near its session.
+    result["cursor_kept"] = abs(table.get_row_index(cursor) - table.cursor_row) <= 1
+    # A full reload of the same table, for comparison: clear and load again.
+    start = time.perf_counter()
+    pane.clear_sessions()
+    pane.load_sessions()
+    await _wait(pilot, lambda: not pane.loading_sessions)
+    result["reload"] = time.perf_counter() - start
+
+
+async def app_search(endpoint: str, fleet_id: str, expression: str) -> tuple[float, int]:
+    from tui.services.filter_builder import SearchSpec
+    from tui.ui.panes.search import SearchPane
+
+    app = _app(endpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        pane = app.query_one(SearchPane)
+        start = time.perf_counter()
+        pane.run_spec(SearchSpec(fleet_id=fleet_id, filter_expression=expression))
+        await _wait(pilot, lambda: not pane.running)
+        return time.perf_counter() - start, len(pane.sessions)
+
+
+def cold_start(endpoint: str) -> tuple[float, float]:
+    """Median of three: `import boto3, textual` vs the app to its first painted fleet list."""
+    code = ("import time, sys; t = time.perf_counter(); import boto3, textual; "
+            "print(time.perf_counter() - t)")
+    base = statistics.median(
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout) for _ in range(3))
+    probe = ("import time, sys; t = time.perf_counter(); "
+             "from tui.bench import first_paint; print(first_paint(sys.argv[1], t))")
+    app = statistics.median(
+        float(subprocess.run([sys.executable, "-c", probe, endpoint], capture_output=True,
+                             text=True, check=True).stdout.strip().splitlines()[-1])
+        for _ in range(3))
+    return base, app
+
+
+def first_paint(endpoint: str, started: float) -> float:
+    """Run inside a fresh interpreter: seconds from `started` until the fleet table holds rows
+    and has been painted."""
+    from tui.ui.app import GameOpsApp  # noqa: F401 - part of what a cold start pays for
+
+    async def run() -> float:
+        app = _app(endpoint)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.query_one("#fleet-table")
+            while not table.row_count:  # type: ignore[attr-defined]
+                await pilot.pause(0.002)
+            await pilot.pause()  # one more frame: painted, not only filled
+            return time.perf_counter() - started
+
+    return asyncio.run(run())
+
+
+def rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run(sessions: int, big_sessions: int, big_fleets: int, search_results: int) -> list[Row]:
+    rows: list[Row] = []
+    # 1. one fleet, full load; key latency; 1% refresh.
+    sim = _sim(sessions, 1)
+    try:
+        fleet_ids = _fleet_ids(sim.endpoint_url)
+        base, base_count = baseline_paging(sim.endpoint_url, fleet_ids)
+        latencies: list[float] = []
+        refresh: dict[str, Any] = {}
+        app_time, app_count = asyncio.run(app_full_load(
+            sim.endpoint_url, fleet_ids, latencies=latencies, refresh_changes=0.01,
+            refresh_result=refresh))
+        assert app_count == base_count, (app_count, base_count)
+        rows.append(Row(f"full load, 1 fleet, {sessions:,} sessions", f"{base:.2f}s",
+                        f"{app_time:.2f}s", f"{app_time / base:.2f}×", "≤ 1.25×",
+                        app_time / base <= 1.25))
+        p50, p99 = _pct(latencies, 0.5) * 1000, _pct(latencies, 0.99) * 1000
+        rows.append(Row(f"key → screen, while loading/refreshing ({len(latencies)} presses)",
+                        "-", f"p50 {p50:.0f} ms, p99 {p99:.0f} ms", "-", "p99 ≤ 50 ms",
+                        p99 <= 50))
+        ratio = refresh["refresh"] / refresh["reload"]
+        rows.append(Row(f"refresh, {refresh['changed']} of {sessions:,} changed",
+                        f"reload {refresh['reload']:.2f}s",
+                        f"{refresh['refresh']:.2f}s, {refresh['touched']} rows touched, cursor "
+                        f"{'kept' if refresh['cursor_kept'] else 'LOST'}", f"{ratio:.2f}×",
+                        "≤ 0.5×, touched ≈ changed",
+                        ratio <= 0.5 and refresh["cursor_kept"]
+                        and refresh["touched"] <= 2 * max(1, refresh["changed"])))
+        gc.collect()
+        rows.append(Row(f"peak RSS, {sessions:,} sessions", "-", f"{rss_mb():.0f} MB", "-",
+                        "≤ 200 MB", rss_mb() <= 200))
+    finally:
+        sim.stop()
+    # 2. many fleets, concurrent paging against the serial loop.
+    sim = _sim(big_sessions, big_fleets)
+    try:
+        fleet_ids = _fleet_ids(sim.endpoint_url)
+        base, base_count = baseline_paging(sim.endpoint_url, fleet_ids)
+        app_time, app_count = asyncio.run(app_full_load(sim.endpoint_url, fleet_ids,
+                                                        latencies=[]))
+        assert app_count == base_count, (app_count, base_count)
+        rows.append(Row(f"full load, {big_fleets} fleets, {big_sessions:,} sessions",
+                        f"{base:.2f}s", f"{app_time:.2f}s", f"{app_time / base:.2f}×",
+                        "≤ 1.0×", app_time / base <= 1.0))
+        rows.append(Row(f"peak RSS, {big_sessions:,} sessions", "-", f"{rss_mb():.0f} MB", "-",
+                        "≤ 400 MB", rss_mb() <= 400))
+    finally:
+        sim.stop()
+    # 3. search paging: the service returns 20 a page.
+    sim = _sim(max(search_results * 2, 100), 1)
+    try:
+        fleet_id = _fleet_ids(sim.endpoint_url)[0]
+        client = _client(sim.endpoint_url)
+        # A filter that matches about the wanted count: the oldest N sessions by creation time.
+        times = sorted(s["GameSession"]["CreationTime"].timestamp() for page in
+                       client.get_paginator("describe_game_session_details").paginate(
+                           FleetId=fleet_id, StatusFilter="ACTIVE")
+                       for s in page["GameSessionDetails"])
+        cut = int(times[min(search_results, len(times)) - 1] * 1000) + 1
+        expression = f"creationTimeMillis < {cut}"
+        base, base_count = baseline_search(sim.endpoint_url, fleet_id, expression)
+        app_time, app_count = asyncio.run(app_search(sim.endpoint_url, fleet_id, expression))
+        assert app_count == base_count, (app_count, base_count)
+        rows.append(Row(f"search, {base_count:,} results ({-(-base_count // 20)} pages)",
+                        f"{base:.2f}s", f"{app_time:.2f}s", f"{app_time / base:.2f}×",
+                        "≤ 1.25×", app_time / base <= 1.25))
+        # 4. cold start on the demo-sized world.
+        base_start, app_start = cold_start(sim.endpoint_url)
+        rows.append(Row("cold start to first painted fleet list",
+                        f"import boto3, textual {base_start:.2f}s", f"{app_start:.2f}s",
+                        f"{app_start / base_start:.2f}×", "≤ 2.5×",
+                        app_start / base_start <= 2.5))
+    finally:
+        sim.stop()
+    return rows
+
+
+def render(rows: list[Row]) -> str:
+    header = ["case", "baseline (same run)", "app", "ratio", "target", "result"]
+    table = [header] + [r.cells() for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
+             for line in table]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tui.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10_000,
+                        help="sessions on the one-fleet cases (default 10000)")
+    parser.add_argument("--big-sessions", type=int, default=50_000,
+                        help="sessions over --big-fleets fleets (default 50000)")
+    parser.add_argument("--big-fleets", type=int, default=10)
+    parser.add_argument("--search-results", type=int, default=2_000)
+    args = parser.parse_args(argv)
+    rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results)
+    print(f"gameops-tui benchmark · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
+    print(render(rows))
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
