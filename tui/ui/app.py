@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui import __version__
+from tui.ui import commands as extra_commands
 from tui.ui.panes.base import Pane
 from tui.ui.panes.placeholder import PlaceholderPane
 from tui.ui.screens.help import HelpScreen
@@ -47,6 +48,7 @@ class GameOpsApp(App[int]):
         Binding("question_mark", "help", "Help"),
         Binding("r", "refresh_pane", "Refresh"),
         Binding("q", "quit", "Quit"),
+        *extra_commands.BINDINGS,
     ]
 
     def __init__(self, aws: AwsContext, *, simulator: Any = None) -> None:
@@ -140,6 +142,10 @@ class GameOpsApp(App[int]):
                             self.action_refresh_pane)
         yield SystemCommand("Keys", "Show the keymap (key ?)", self.action_help)
         yield from self._saved_search_commands()
+        yield from extra_commands.system_commands(self)
+
+    def action_extra(self, name: str) -> None:
+        extra_commands.run(self, name)
 
     def _saved_search_commands(self) -> Iterable[SystemCommand]:
         from tui.services.saved_searches import SearchStore, StoreError
