@@ -150,7 +150,9 @@ def from_node(node: se.Node | None) -> Group:
     if node is None:
         return Group()
     root = _from(se.normalize(node))
-    return root if isinstance(root, Group) else Group("AND", [root])
+    # The root has no line of its own, so a NOT on it would be invisible (and impossible to
+    # toggle off): a negated group goes one level down, under a plain root, like a condition.
+    return root if isinstance(root, Group) and not root.negated else Group("AND", [root])
 
 
 def _from(node: se.Node) -> Cond | Group:
@@ -197,8 +199,8 @@ def preview(root: Group, sort_operand: str, sort_key: str, sort_order: str,
                 (problems if issue.severity == "error" else warnings).append(issue.message)
         except se.ExprError as err:
             problems.append(err.message)
-    if any(isinstance(line.node, Cond) and line.node.operand != "gameSessionName"
-           and se.OPERAND_TYPES.get(line.node.operand) == "string" for line in lines(root)):
+    if any(isinstance(line.node, Cond) and se.OPERAND_TYPES.get(line.node.operand) == "string"
+           for line in lines(root)):
         warnings.append("string values are case sensitive")
     return Preview(filter_text, sort_text, problems, warnings)
 

@@ -49,6 +49,12 @@ class Redescribed(Message):
         self.sessions = sessions
 
 
+def _position(siblings: list[fb.Cond | fb.Group], node: fb.Cond | fb.Group) -> int:
+    """Where ``node`` itself sits among its siblings. Rows are dataclasses that compare by
+    value, and two rows may read the same: list.index would find the first equal one."""
+    return next(i for i, child in enumerate(siblings) if child is node)
+
+
 class BuilderList(OptionList):
     """The builder's lines. Its keys edit the expression; the pane does the work."""
 
@@ -102,6 +108,7 @@ class SearchPane(SessionTablePane):
         self.started: float | None = None
         self.elapsed: float | None = None
         self.running = False
+        self.cancelled = False
         self.last_spec: fb.SearchSpec | None = None
         self._pending_target: str | None = None
         self.store = SearchStore()
@@ -172,7 +179,7 @@ class SearchPane(SessionTablePane):
         for index, line in enumerate(self.lines):
             prefix = "  " * line.depth
             joiner = f"{line.parent.op} " if line.parent is not None and \
-                line.parent.children.index(line.node) > 0 else "    "
+                _position(line.parent.children, line.node) > 0 else "    "
             if len(self.root.children) < 2 and line.depth == 0:
                 joiner = ""
             options.append(Option(f"{prefix}{joiner}{fb.describe(line.node)}", id=str(index)))
@@ -216,7 +223,7 @@ class SearchPane(SessionTablePane):
         if isinstance(line.node, fb.Group):
             return line.node, len(line.node.children)
         parent = line.parent or self.root
-        return parent, parent.children.index(line.node) + 1
+        return parent, _position(parent.children, line.node) + 1
 
     def builder_command(self, what: str) -> None:
         line = self._cursor_line()
@@ -232,12 +239,17 @@ class SearchPane(SessionTablePane):
         elif what == "raw":
             self._raw_mode()
         elif line is None:
-            if what == "remove" or what == "op":
+            # The sort line or the empty placeholder: o flips the top level; x on the sort
+            # line removes the sort (it must not flip AND/OR behind the user's back).
+            if what == "op":
                 self.root.op = "OR" if self.root.op == "AND" else "AND"
+                self.render_builder()
+            elif what == "remove" and self.sort_operand:
+                self.sort_operand, self.sort_key = "", ""
                 self.render_builder()
         elif what == "remove":
             parent = line.parent or self.root
-            parent.children.remove(line.node)
+            del parent.children[_position(parent.children, line.node)]
             self._prune(parent)
             self.render_builder()
         elif what == "op":
@@ -249,7 +261,7 @@ class SearchPane(SessionTablePane):
             self.render_builder()
         elif what in ("up", "down"):
             siblings = (line.parent or self.root).children
-            index = siblings.index(line.node)
+            index = _position(siblings, line.node)
             other = index + (-1 if what == "up" else 1)
             if 0 <= other < len(siblings):
                 siblings[index], siblings[other] = siblings[other], siblings[index]
@@ -259,7 +271,7 @@ class SearchPane(SessionTablePane):
         # An empty nested group means nothing; drop it rather than show a hollow header.
         for line in fb.lines(self.root):
             if line.node is group and not group.children and line.parent is not None:
-                line.parent.children.remove(group)
+                del line.parent.children[_position(line.parent.children, group)]
                 return
 
     def _index_of(self, node: fb.Cond | fb.Group) -> int:
@@ -355,6 +367,7 @@ class SearchPane(SessionTablePane):
         self.last_spec = spec
         self.clear_sessions()
         self.running = True
+        self.cancelled = False
         self.started, self.elapsed = time.monotonic(), None
         self.begin_load()
         self._search(spec, self.generation)
@@ -407,6 +420,9 @@ class SearchPane(SessionTablePane):
     def key_escape(self) -> None:
         if self.running:
             self.workers.cancel_group(self, "search")
+            # A page already on its way must not change the rows the user chose to keep.
+            self.generation += 1
+            self.cancelled = True
             self.notify("Search cancelled; the rows so far stay.")
             self._stop_running(cancelled=True)
             return
@@ -416,6 +432,8 @@ class SearchPane(SessionTablePane):
         if self.last_spec is None:
             return ["g runs the search · r runs it again"]
         if self.elapsed is not None:
+            if self.cancelled:
+                return [f"search cancelled after {self.elapsed:.1f}s"]
             return [f"search took {self.elapsed:.1f}s"]
         if self.running and self.started is not None:
             return [f"searching {time.monotonic() - self.started:.0f}s (esc stops)"]

@@ -64,6 +64,7 @@ class SavedSearchesScreen(ModalScreen[SearchSpec | None]):
             self.saved, problem = {}, f"⚠ {err}"
         self.history = self.store.history()
         options = self.query_one(OptionList)
+        was = options.highlighted or 0
         options.clear_options()
         options.add_option(Option("── saved ──", disabled=True))
         for name, spec in self.saved.items():
@@ -74,6 +75,11 @@ class SavedSearchesScreen(ModalScreen[SearchSpec | None]):
         options.add_option(Option("── recent ──", disabled=True))
         for index, spec in enumerate(self.history):
             options.add_option(Option(f"  {summary(spec)}", id=f"history:{index}"))
+        # The cursor starts on (or stays near) an entry: on a header, enter/n/d did nothing.
+        enabled = [i for i in range(options.option_count)
+                   if not options.get_option_at_index(i).disabled]
+        if enabled:
+            options.highlighted = next((i for i in enabled if i >= was), enabled[-1])
         self.query_one("#saved-problem", Static).update(problem)
 
     def _chosen(self) -> tuple[str, str] | None:
