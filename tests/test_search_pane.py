@@ -255,6 +255,31 @@ async def test_reordering_rows_that_read_the_same(world: RunningSimulator, home:
         assert pane.root.children == [a, b] and pane.root.children[0] is a
 
 
+async def test_creation_time_in_words_shows_and_sends_the_implied_comparator(
+        world: RunningSimulator, home: Path) -> None:
+    fleet = biggest_fleet(world)
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_search(app, pilot)
+        choose(pane, fleet)
+        await pilot.press("enter")  # edit the starter row: playerSessionCount > 0
+        await pilot.pause()
+        await pilot.press("shift+tab", "shift+tab", "enter", "up", "enter")  # creationTime…
+        await pilot.press("tab", "tab", "backspace", *"older than 2h", "enter")
+        await pilot.pause()
+        assert builder_lines(pane)[0] == "creationTimeMillis < older than 2h"
+        first = preview(pane)[0]
+        assert first.startswith("filter: creationTimeMillis < ")
+        await pilot.press("g")
+        await settle(app, pilot)
+        sent = pane.last_spec.filter_expression if pane.last_spec else ""
+        assert sent.startswith("creationTimeMillis < ")
+        expected = service_answer(world, FleetId=fleet, FilterExpression=sent)
+        everything = service_answer(world, FleetId=fleet)
+        assert 0 < len(expected) < len(everything)  # the seeded ages straddle two hours
+        assert sorted(shown_ids(pane)) == sorted(expected)
+
+
 async def test_bad_input_is_explained_and_never_sent(world: RunningSimulator,
                                                      home: Path) -> None:
     app = make_app(world)
@@ -610,17 +635,35 @@ async def test_lock_a_result_row_and_see_its_new_state(world: RunningSimulator,
         assert target not in service_answer(world, FleetId=fleet, FilterExpression=text)
 
 
-async def test_read_only_app_searches_but_refuses_actions(world: RunningSimulator,
-                                                          home: Path) -> None:
-    fleet = biggest_fleet(world)
+async def test_read_only_app_searches_an_alias_but_refuses_actions(world: RunningSimulator,
+                                                                   home: Path) -> None:
+    aliases = client(world).list_aliases()["Aliases"]
+    routed = [a for a in aliases if a["RoutingStrategy"]["Type"] == "SIMPLE"]
+    alias = max(routed, key=lambda a: len(service_answer(world, AliasId=a["AliasId"])))
+    fleet = client(world).describe_fleet_attributes(FleetIds=[alias["RoutingStrategy"][
+        "FleetId"]])["FleetAttributes"][0]
+    locations = [loc["LocationState"]["Location"] for loc in client(world)
+                 .describe_fleet_location_attributes(FleetId=fleet["FleetId"])[
+                     "LocationAttributes"]]
     app = make_app(world, read_only=True)
     async with app.run_test(size=(120, 30)) as pilot:
         pane = await open_search(app, pilot)
-        choose(pane, fleet)
-        await pilot.press("g")
+        where = pane.query_one("#search-where", Select)
+        offered = [str(value) for _, value in where._options]
+        # A TERMINAL alias routes nowhere and is not offered.
+        assert {v for v in offered if v.startswith("alias:")} == {
+            f"alias:{a['AliasId']}" for a in routed}
+        where.value = f"alias:{alias['AliasId']}"
+        # Enter in the location box runs the search there.
+        pane.query_one("#search-location", Input).focus()
+        await pilot.press(*locations[-1], "enter")
         await settle(app, pilot)
-        expected = service_answer(world, FleetId=fleet, FilterExpression="playerSessionCount > 0")
-        assert sorted(shown_ids(pane)) == sorted(expected)
+        expected = service_answer(world, AliasId=alias["AliasId"], Location=locations[-1],
+                                  FilterExpression="playerSessionCount > 0")
+        assert expected and sorted(shown_ids(pane)) == sorted(expected)
+        assert pane.last_spec == fb.SearchSpec(alias_id=alias["AliasId"],
+                                               location=locations[-1],
+                                               filter_expression="playerSessionCount > 0")
         target = shown_ids(pane)[0]
         assert str(pane.table.get_cell(target, "policy")) == "open"
         before = len(mutations(world))

@@ -118,6 +118,8 @@ class ConditionForm(_Form):
             cond.key = ""
         try:
             fb.to_node(fb.Group("AND", [cond]), dt.datetime.now(dt.UTC))
+            # "older than 2h" sends '<' whatever the select said: the row shows what is sent.
+            cond.comparator, _ = fb.typed_value(cond, dt.datetime.now(dt.UTC))
         except se.ExprError as err:
             self.problem(f"⚠ {err.message}")
             return
