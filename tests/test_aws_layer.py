@@ -262,6 +262,18 @@ def test_several_fleets_page_concurrently_and_completely(aws: AwsContext,
     assert len({s.fleet_id for page in pages for s in page}) == len(fleets)
 
 
+def test_a_fleet_paged_by_location_gives_every_session_once(aws: AwsContext,
+                                                             sim: RunningSimulator) -> None:
+    fleet = next(f for f in gl.list_fleets(aws) if f.name == "arena-prod")
+    assert len(fleet.locations) > 1
+    truth = {s["GameSessionId"] for s in sim.sim.gamelift.state_sessions(fleet.fleet_id)}
+    pages = list(gl.iter_fleets_session_pages(
+        aws, [(fleet.fleet_id, location) for location in fleet.locations], page_size=20))
+    got = [s.game_session_id for page in pages for s in page]
+    assert len(got) == len(set(got)) and set(got) == truth
+    assert all(len({s.location for s in page}) == 1 for page in pages)
+
+
 def test_a_failing_fleet_does_not_hide_the_others(aws: AwsContext,
                                                    sim: RunningSimulator) -> None:
     good = next(f for f in gl.list_fleets(aws) if f.name == "arena-prod")

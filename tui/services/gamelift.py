@@ -159,15 +159,19 @@ def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | No
         yield [GameSession.from_details(d) for d in page.get("GameSessionDetails", [])]
 
 
-def iter_fleets_session_pages(ctx: ClientSource, fleet_ids: Sequence[str], *,
+def iter_fleets_session_pages(ctx: ClientSource,
+                              scopes: Sequence[str | tuple[str, str | None]], *,
                               max_workers: int = 4, page_size: int = 100,
                               cancelled: Callable[[], bool] | None = None
                               ) -> Iterator[list[GameSession]]:
-    """Pages of several fleets' sessions in arrival order, at most ``max_workers`` fleets paged
-    at once. Fleets that fail do not stop the others; the first error is raised once every
-    other fleet has been read, so a caller keeps what did arrive."""
-    if len(fleet_ids) == 1:
-        yield from iter_game_session_pages(ctx, fleet_ids[0], page_size=page_size,
+    """Pages of several fleets' sessions in arrival order, at most ``max_workers`` paged at
+    once. A scope is a fleet id, or (fleet id, location) to page one location of a fleet: the
+    locations of one fleet page side by side, where its NextToken chain would be serial.
+    Scopes that fail do not stop the others; the first error is raised once every other scope
+    has been read, so a caller keeps what did arrive."""
+    pairs = [(s, None) if isinstance(s, str) else s for s in scopes]
+    if len(pairs) == 1:
+        yield from iter_game_session_pages(ctx, pairs[0][0], pairs[0][1], page_size=page_size,
                                            cancelled=cancelled)
         return
     # A bounded queue so a slow consumer holds the producers back instead of buffering 50k rows.
@@ -185,9 +189,9 @@ def iter_fleets_session_pages(ctx: ClientSource, fleet_ids: Sequence[str], *,
             except queue.Full:
                 continue
 
-    def read(fleet_id: str) -> None:
+    def read(fleet_id: str, location: str | None) -> None:
         try:
-            for page in iter_game_session_pages(ctx, fleet_id, page_size=page_size,
+            for page in iter_game_session_pages(ctx, fleet_id, location, page_size=page_size,
                                                 cancelled=stopped):
                 put(("page", page))
             put(("done", None))
@@ -197,9 +201,9 @@ def iter_fleets_session_pages(ctx: ClientSource, fleet_ids: Sequence[str], *,
     executor = ThreadPoolExecutor(max_workers=max(1, max_workers),
                                   thread_name_prefix="sessions")
     try:
-        for fleet_id in fleet_ids:
-            executor.submit(read, fleet_id)
-        remaining, first_error = len(fleet_ids), None
+        for fleet_id, location in pairs:
+            executor.submit(read, fleet_id, location)
+        remaining, first_error = len(pairs), None
         while remaining:
             if cancelled is not None and cancelled():
                 return

@@ -141,6 +141,7 @@ class SessionTablePane(Pane):
         self.sort_index = 0
         self.draining: tuple[int, int] | None = None  # (sessions waiting, players left)
         self.last_action_ids: list[str] = []
+        self.apply_seconds = 0.0  # time spent putting pages into the table (benchmarks read it)
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -169,6 +170,7 @@ class SessionTablePane(Pane):
         self.show_status()
 
     def merge_page(self, sessions: list[GameSession]) -> None:
+        started = time.perf_counter()
         table = self.table
         now = dt.datetime.now(dt.UTC)
         hidden: list[str] = []
@@ -187,9 +189,11 @@ class SessionTablePane(Pane):
                 elif old != session:
                     table.update_row(key, session_cells(session, now, key in self.marked))
             table.remove_rows(hidden)
+        self.apply_seconds += time.perf_counter() - started
 
     def finish_load(self) -> None:
         """Every page has arrived: rows not seen this time are gone."""
+        started = time.perf_counter()
         gone = [k for k in self.sessions if k not in self._seen]
         for key in gone:
             del self.sessions[key]
@@ -197,6 +201,7 @@ class SessionTablePane(Pane):
         self.table.remove_rows(gone)
         if self.sort_index:
             self.apply_filter()  # new rows were appended; put them in sort order
+        self.apply_seconds += time.perf_counter() - started
         self.loading_sessions = False
         self.updated_at = time.monotonic()
         self.show_status()

@@ -187,6 +187,19 @@ class SessionsPane(SessionTablePane):
             return list(self.fleet_rows)
         return [self.fleet_id] if self.fleet_id else []
 
+    def paging_scopes(self) -> list[tuple[str, str | None]]:
+        """What to page: each location of a multi-location fleet on its own, so they load
+        side by side (bounded by paging_concurrency)."""
+        scopes: list[tuple[str, str | None]] = []
+        for fleet_id in self.selected_fleet_ids():
+            row = self.fleet_rows.get(fleet_id)
+            locations = row.fleet.locations if row else ()
+            if len(locations) > 1:
+                scopes += [(fleet_id, location) for location in locations]
+            else:
+                scopes.append((fleet_id, None))
+        return scopes
+
     def status_head(self) -> list[str]:
         if self.fleet_id == ALL_FLEETS:
             return [f"all {len(self.fleet_rows)} fleets"]
@@ -196,20 +209,20 @@ class SessionsPane(SessionTablePane):
     # --- sessions --------------------------------------------------------------------------
 
     def load_sessions(self) -> None:
-        fleet_ids = self.selected_fleet_ids()
-        if not fleet_ids:
+        scopes = self.paging_scopes()
+        if not scopes:
             return
         self.generation += 1
         self.last_refresh = time.monotonic()
         self.begin_load()
-        self._page_sessions(fleet_ids, self.generation)
+        self._page_sessions(scopes, self.generation)
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False,
           description="DescribeGameSessionDetails")
-    def _page_sessions(self, fleet_ids: list[str], generation: int) -> None:
+    def _page_sessions(self, scopes: list[tuple[str, str | None]], generation: int) -> None:
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
-        pages = gamelift.iter_fleets_session_pages(aws, fleet_ids,
+        pages = gamelift.iter_fleets_session_pages(aws, scopes,
                                                    max_workers=self.paging_concurrency,
                                                    cancelled=lambda: worker.is_cancelled)
         for page in pages:

@@ -10,6 +10,7 @@ panes and their tests read the same.
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -97,6 +98,7 @@ class SessionGrid(ScrollView, can_focus=True):
         self._flush_pending = False
         self._dirty_from = sys.maxsize
         self._line_styles: tuple[Style, Style, Style, Style] | None = None
+        self.cursor_painted: tuple[int, float] = (-1, 0.0)
         self.row_writes = 0  # rows added or rewritten: lets a benchmark see what a refresh did
 
     # --- DataTable-like interface ----------------------------------------------------------
@@ -295,6 +297,8 @@ class SessionGrid(ScrollView, can_focus=True):
             text = self._line_text(self._cells[key])
             if index == self.cursor_row:
                 style = cursor
+                # When the cursor's line was last drawn: the benchmark's "screen updated".
+                self.cursor_painted = (index, time.perf_counter())
             elif self.zebra_stripes and index % 2:
                 style = even
             else:
