@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-MODULES = [
-    "tui.aws.session", "tui.aws.guard", "tui.aws.audit", "tui.aws.records", "tui.aws.errors",
-    "tui.services.gamelift", "tui.services.gamesparks", "tui.services.search_expr",
-    "tui.sim.server", "tui.locations",
-]
+# Every module below the UI, found on disk so a new one cannot be forgotten.
+ROOT = Path(__file__).resolve().parents[1] / "tui"
+MODULES = sorted(
+    ".".join(path.relative_to(ROOT.parent).with_suffix("").parts)
+    for layer in ("aws", "services", "sim")
+    for path in (ROOT / layer).glob("*.py") if path.name != "__init__.py"
+) + [f"tui.{name}" for name in ("locations", "config") if (ROOT / f"{name}.py").exists()]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -15,13 +15,13 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from tui import locations
+from tui.services.atomic import write_atomic
 
 INDEX_NAME = "index.json"
 _LOCK = threading.Lock()
@@ -56,23 +56,6 @@ class ArchiveEntry:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 class ScriptArchive:
@@ -140,7 +123,7 @@ class ScriptArchive:
         with _LOCK:
             target = self.zip_path(sha)
             if not target.exists():
-                _write_atomic(target, data)
+                write_atomic(target, data)
             try:
                 raw = json.loads(self.index_path.read_text(encoding="utf-8"))
             except FileNotFoundError:
@@ -150,6 +133,6 @@ class ScriptArchive:
                 os.replace(self.index_path, self.index_path.with_suffix(".json.corrupt"))
                 raw = {"entries": []}
             raw.setdefault("entries", []).append(asdict(entry))
-            _write_atomic(self.index_path,
+            write_atomic(self.index_path,
                           json.dumps(raw, indent=1, sort_keys=True).encode("utf-8"))
         return entry
