@@ -62,12 +62,12 @@ class ScriptsPane(Pane):
     ScriptsPane #scripts-filter.shown { display: block; }
     """
     BINDINGS = [
-        Binding("slash", "quick_filter", "Filter rows"),
-        Binding("u", "update", "Update script"),
-        Binding("n", "create", "New version"),
-        Binding("space", "mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("h", "history", "History/rollback"),
+        Binding("slash", "quick_filter", "Filter rows", id="scripts.filter"),
+        Binding("u", "update", "Update script", id="scripts.update"),
+        Binding("n", "create", "New version", id="scripts.new-version"),
+        Binding("space", "mark", "Mark", id="scripts.mark"),
+        Binding("c", "compare", "Compare", id="scripts.compare"),
+        Binding("h", "history", "History/rollback", id="scripts.history"),
     ]
 
     title = "Scripts"

@@ -59,14 +59,14 @@ class BuilderList(OptionList):
     """The builder's lines. Its keys edit the expression; the pane does the work."""
 
     BINDINGS = [
-        Binding("a", "builder('add')", "Add condition"),
-        Binding("A", "builder('group')", "Add group"),
-        Binding("x,delete", "builder('remove')", "Remove line"),
-        Binding("o", "builder('op')", "AND/OR"),
-        Binding("exclamation_mark", "builder('not')", "NOT"),
-        Binding("shift+up,K", "builder('up')", "Move up"),
-        Binding("shift+down,J", "builder('down')", "Move down"),
-        Binding("w", "builder('raw')", "Raw mode"),
+        Binding("a", "builder('add')", "Add condition", id="builder.add"),
+        Binding("A", "builder('group')", "Add group", id="builder.group"),
+        Binding("x,delete", "builder('remove')", "Remove line", id="builder.remove"),
+        Binding("o", "builder('op')", "AND/OR", id="builder.and-or"),
+        Binding("exclamation_mark", "builder('not')", "NOT", id="builder.not"),
+        Binding("shift+up,K", "builder('up')", "Move up", id="builder.move-up"),
+        Binding("shift+down,J", "builder('down')", "Move down", id="builder.move-down"),
+        Binding("w", "builder('raw')", "Raw mode", id="builder.raw"),
     ]
 
     def action_builder(self, what: str) -> None:
@@ -91,10 +91,10 @@ class SearchPane(SessionTablePane):
     SearchPane .quick-filter.shown { display: block; }
     """
     BINDINGS = [
-        Binding("g", "run_search", "Run search"),
-        Binding("S", "save_search", "Save search"),
-        Binding("O", "open_saved", "Saved/recent"),
-        Binding("c", "copy_cli", "Copy CLI"),
+        Binding("g", "run_search", "Run search", id="search.run"),
+        Binding("S", "save_search", "Save search", id="search.save"),
+        Binding("O", "open_saved", "Saved/recent", id="search.open-saved"),
+        Binding("c", "copy_cli", "Copy CLI", id="search.copy-cli"),
     ]
 
     title = "Search"

@@ -117,14 +117,14 @@ class SessionTablePane(Pane):
     noun = "sessions"
 
     BINDINGS = [
-        Binding("slash", "quick_filter", "Filter rows"),
-        Binding("space", "mark", "Mark"),
-        Binding("t", "terminate", "Terminate"),
-        Binding("p", "toggle_protection", "Protect"),
-        Binding("l", "toggle_lock", "Lock"),
-        Binding("e", "edit", "Edit"),
-        Binding("f", "status_filter", "Statuses"),
-        Binding("s", "cycle_sort", "Sort"),
+        Binding("slash", "quick_filter", "Filter rows", id="session-table.filter"),
+        Binding("space", "mark", "Mark", id="session-table.mark"),
+        Binding("t", "terminate", "Terminate", id="session-table.terminate"),
+        Binding("p", "toggle_protection", "Protect", id="session-table.protect"),
+        Binding("l", "toggle_lock", "Lock", id="session-table.lock"),
+        Binding("e", "edit", "Edit", id="session-table.edit"),
+        Binding("f", "status_filter", "Statuses", id="session-table.statuses"),
+        Binding("s", "cycle_sort", "Sort", id="session-table.sort"),
     ]
 
     def __init__(self, *, id: str) -> None:  # noqa: A002

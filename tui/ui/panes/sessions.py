@@ -88,8 +88,8 @@ class SessionsPane(SessionTablePane):
     SessionsPane .quick-filter { display: none; }
     SessionsPane .quick-filter.shown { display: block; }
     """
-    BINDINGS = [Binding("n", "create", "New session"),
-                Binding("a", "all_fleets", "All fleets")]
+    BINDINGS = [Binding("n", "create", "New session", id="sessions.new"),
+                Binding("a", "all_fleets", "All fleets", id="sessions.all-fleets")]
 
     title = "Sessions"
     refresh_seconds = REFRESH_SECONDS

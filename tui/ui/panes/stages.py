@@ -278,11 +278,11 @@ class StagesPane(Pane):
     StagesPane .status-line { height: 1; background: $boost; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("R", "rollback", "Roll back stage"),
-        Binding("d", "deploy", "Deploy snapshot"),
-        Binding("x", "export", "Export snapshot"),
-        Binding("n", "new_snapshot", "New snapshot"),
-        Binding("p", "players", "Players"),
+        Binding("R", "rollback", "Roll back stage", id="stages.rollback"),
+        Binding("d", "deploy", "Deploy snapshot", id="stages.deploy"),
+        Binding("x", "export", "Export snapshot", id="stages.export"),
+        Binding("n", "new_snapshot", "New snapshot", id="stages.new-snapshot"),
+        Binding("p", "players", "Players", id="stages.players"),
     ]
     WIDE = 110  # columns from which tree and detail sit side by side
 
