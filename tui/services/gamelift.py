@@ -85,15 +85,22 @@ def list_fleets(ctx: ClientSource, *, script_id: str | None = None,
     """All fleets (or those running ``script_id``), sorted by name, with their locations."""
     client = _gamelift(ctx)
     fleet_ids = list_fleet_ids(ctx, script_id=script_id)
+    items = [item for batch in _batches(fleet_ids)
+             for item in _paginate(client, "describe_fleet_attributes", "FleetAttributes",
+                                   FleetIds=batch)]
+    locations: list[tuple[str, ...]] = [()] * len(items)
+    if with_locations and items:
+        # One request per fleet (the API takes one FleetId): ask side by side.
+        with ThreadPoolExecutor(max_workers=min(8, len(items)),
+                                thread_name_prefix="locations") as pool:
+            locations = list(pool.map(lambda item: fleet_locations(ctx, item["FleetId"]),
+                                      items))
     fleets: list[Fleet] = []
-    for batch in _batches(fleet_ids):
-        for item in _paginate(client, "describe_fleet_attributes", "FleetAttributes",
-                              FleetIds=batch):
-            locations = fleet_locations(ctx, item["FleetId"]) if with_locations else ()
-            fleet = Fleet.from_api(item, locations)
-            if not fleet.locations and fleet.compute_type != "ANYWHERE" and fleet.home_region:
-                fleet = Fleet.from_api(item, (fleet.home_region,))
-            fleets.append(fleet)
+    for item, where in zip(items, locations, strict=True):
+        fleet = Fleet.from_api(item, where)
+        if not fleet.locations and fleet.compute_type != "ANYWHERE" and fleet.home_region:
+            fleet = Fleet.from_api(item, (fleet.home_region,))
+        fleets.append(fleet)
     return sorted(fleets, key=lambda f: (f.name.lower(), f.fleet_id))
 
 
