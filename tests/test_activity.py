@@ -1,0 +1,198 @@
+"""The activity view (L): the audit log of this profile, newest first, with outcome and error.
+
+The pilot tests act in the app (lock a session, a refused change in read-only mode), then read
+what the view shows; the view reads the audit file the aws layer wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Static
+
+from tui.aws.session import AwsContext, Target
+from tui.services import gamelift
+from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.ui.app import GameOpsApp
+from tui.ui.panes.sessions import SessionsPane
+from tui.ui.screens.activity import Activity, ActivityScreen, AuditTail
+from tui.ui.widgets.session_grid import SessionGrid
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def line(**fields: Any) -> bytes:
+    record = {"time": "2026-01-01T00:00:00.000Z", "profile": "demo", "region": "us-west-2",
+              "service": "gamelift", "operation": "UpdateGameSession", "outcome": "ok",
+              "targets": {"GameSessionId": "arn:aws:gamelift:::gamesession/f/gsess-1234567890ab"},
+              **fields}
+    return json.dumps(record).encode() + b"\n"
+
+
+def test_tail_reads_only_what_was_appended(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    tail = AuditTail(path)
+    assert tail.read() == ([], False)  # no file yet
+    path.write_bytes(line() + line(outcome="error", error={"code": "X", "message": "m"}))
+    records, restarted = tail.read()
+    assert [r.outcome for r in records] == ["ok", "error"] and restarted
+    assert records[0].target_text() == "1234567890ab"
+    assert records[1].result_text() == "X: m"
+    # A line still being written is left for the next read; a torn line is skipped.
+    with open(path, "ab") as handle:
+        handle.write(b"{not json\n" + line(operation="TerminateGameSession")[:20])
+    assert tail.read() == ([], False)
+    with open(path, "ab") as handle:
+        handle.write(line(operation="TerminateGameSession")[20:])
+    records, restarted = tail.read()
+    assert [r.operation for r in records] == ["TerminateGameSession"] and not restarted
+    # Replaced by a shorter file (rotation): read again from the start.
+    path.write_bytes(line(outcome="refused"))
+    records, restarted = tail.read()
+    assert restarted and [r.outcome for r in records] == ["refused"]
+
+
+def test_a_long_log_is_read_from_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(b"".join(line(operation=f"Op{i}") for i in range(200)))
+    tail = AuditTail(path, max_bytes=2000)
+    records, _ = tail.read()
+    assert tail.truncated and records and records[-1].operation == "Op199"
+    assert all(isinstance(r, Activity) for r in records) and len(records) < 200
+
+
+# --- in the app --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world() -> Iterator[RunningSimulator]:
+    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
+    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
+    yield sim
+    sim.stop()
+
+
+def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
+    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
+                    read_only=read_only)
+    return GameOpsApp(AwsContext(target), simulator=sim)
+
+
+async def settle(app: GameOpsApp, pilot: Any) -> None:
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for _ in range(3):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):
+            pass
+        await pilot.pause()
+
+
+async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:
+    pane = app.query_one(SessionsPane)
+    table = app.query_one("#session-table", SessionGrid)
+    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{pane.fleet_id}").json()
+    truth = {s["GameSessionId"]: s for s in data["GameSessions"]}
+    target = next(k for k in map(str, table.ordered_keys) if truth[k]["Status"] == "ACTIVE")
+    table.focus()
+    table.move_cursor(row=table.get_row_index(target))
+    return target
+
+
+def text_of(widget: Static) -> str:
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def rows(screen: ActivityScreen) -> list[list[str]]:
+    table = screen.query_one("#activity-table", DataTable)
+    return [[str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows]
+
+
+async def test_activity_shows_what_i_just_did_and_follows_new_actions(
+        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ActivityScreen, "poll_seconds", 0.1)
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        target = await cursor_to_active(app, world)
+        await pilot.press("l", "y")  # lock the session to new players
+        await settle(app, pilot)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActivityScreen))
+        screen = app.screen
+        assert isinstance(screen, ActivityScreen)
+        await wait_for(pilot, lambda: rows(screen))
+        newest = rows(screen)[0]
+        assert newest[1] == "✓ ok" and newest[2] == "UpdateGameSession"
+        assert newest[3] == target[-12:]
+        detail = text_of(screen.query_one("#activity-detail", Static))
+        assert "PlayerSessionCreationPolicy=DENY_ALL" in detail
+
+        # While the view is open, an action that fails: it appears at the top with its error.
+        await asyncio.to_thread(_terminate_missing, app.aws)
+        await wait_for(pilot, lambda: len(rows(screen)) == 2, timeout=5)
+        newest = rows(screen)[0]
+        assert newest[1] == "✗ error" and newest[2] == "TerminateGameSession"
+        assert "NotFoundException" in newest[4]
+        assert screen.query_one("#activity-table", DataTable).cursor_row == 0
+
+        # Filters: the outcome cycle (f) and the text filter (/).
+        await pilot.press("f")  # problems only
+        assert [r[2] for r in rows(screen)] == ["TerminateGameSession"]
+        await pilot.press("f", "f")  # back to all
+        await pilot.press("slash", *"update")
+        assert [r[2] for r in rows(screen)] == ["UpdateGameSession"]
+        await pilot.press("escape", "escape")  # leave the filter box, then the view
+        assert not isinstance(app.screen, ActivityScreen)
+
+
+def _terminate_missing(aws: AwsContext) -> None:
+    try:
+        gamelift.terminate_game_session(
+            aws, "arn:aws:gamelift:us-west-2::gamesession/fleet-x/gsess-missing000001",
+            "TRIGGER_ON_PROCESS_TERMINATE")
+    except Exception:
+        pass  # the audit log has it; that is what the view reads
+
+
+async def test_activity_shows_a_refused_change_in_read_only_mode(
+        world: RunningSimulator, home: Path) -> None:
+    app = make_app(world, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await cursor_to_active(app, world)
+        await pilot.press("p", "y")  # protection: refused before anything is sent
+        await settle(app, pilot)
+        # Through the palette this time: ctrl+p, type, enter.
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"activity log")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActivityScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: rows(screen))
+        newest = rows(screen)[0]
+        assert newest[1] == "⊘ refused" and newest[2] == "UpdateGameSession"
+        assert newest[4].startswith("ReadOnlyViolation")
+        status = str(screen.query_one("#activity-status", Static).render())
+        assert "1 refused" in status
