@@ -43,7 +43,7 @@ async def test_help_lists_live_keys_and_closes(sim: RunningSimulator, home: Path
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        keys = {key for _, rows in app.screen.sections for key, _ in rows}
+        keys = {row[0] for _, rows in app.screen.sections for row in rows}
         assert {"1", "2", "3", "4", "?", "r", "q"} <= keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -84,3 +84,120 @@ def test_help_screen_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         assert snap_compare(app, terminal_size=(80, 24), run_before=open_help)
     finally:
         world.stop()
+
+
+# --- config in the app: keys, theme, refresh, problems ------------------------------------------
+
+def settings_app(sim: RunningSimulator, **values) -> GameOpsApp:  # noqa: ANN003
+    from tui.config import Settings
+
+    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
+    return GameOpsApp(AwsContext(target), simulator=sim, settings=Settings(**values))
+
+
+async def test_keys_from_config_rebind_and_show_in_help(sim: RunningSimulator, home: Path) -> None:
+    from pathlib import Path as P
+
+    app = settings_app(sim, keys={"app.refresh": "f5", "session-table.terminate": "T",
+                                  "nope.missing": "z"},
+                       key_lines={"nope.missing": 7}, path=P("/cfg/config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        active = app.screen.active_bindings
+        assert active["f5"].binding.action == "refresh_pane"
+        assert "r" not in active or active["r"].binding.action != "refresh_pane"
+        assert active["T"].binding.action == "terminate"
+        assert "t" not in active  # the old key is free
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("/cfg/config.toml, line 7, key keys.nope.missing: no key "
+                                "binding has this id") for m in messages)
+        await pilot.press("question_mark")
+        rows = {row[2]: row[0] for _, rows in app.screen.sections for row in rows}
+        assert rows["app.refresh"] == "f5" and rows["session-table.terminate"] == "T"
+        await pilot.press("escape")
+        # The palette names pane actions with their live key.
+        assert ("Sessions: Terminate", "key T") in {
+            (c.title, c.help) for c in app.get_system_commands(app.screen)}
+
+
+async def test_palette_finds_pane_actions_and_switches(sim: RunningSimulator, home: Path) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"switch region")
+        await pilot.pause(0.3)
+        found = app.screen.query_one(CommandList)
+        prompts = [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+        assert any("Switch region" in p and "(key G)" in p for p in prompts)
+        await pilot.press("escape", "escape")
+        await pilot.press("ctrl+p", *"sort")
+        await pilot.pause(0.3)
+        found = app.screen.query_one(CommandList)
+        prompts = [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+        assert any("Sessions: Sort" in p and "key s" in p for p in prompts)
+
+
+async def test_theme_from_config_then_remembered(sim: RunningSimulator, home: Path) -> None:
+    app = settings_app(sim, theme="nord")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "nord"
+        app.theme = "dracula"  # what the palette's theme picker does
+        await pilot.pause()
+    app = settings_app(sim, theme="nord")
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "dracula"
+    app = settings_app(sim, theme="gruvbox")  # the config was edited since: it wins
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "gruvbox"
+
+
+async def test_unknown_theme_is_named_and_default_used(sim: RunningSimulator, home: Path) -> None:
+    from pathlib import Path as P
+
+    app = settings_app(sim, theme="neon-pink", path=P("/cfg/config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+        assert any("key theme: no theme 'neon-pink'" in n.message for n in app._notifications)
+
+
+async def test_config_problems_are_shown_and_refresh_settings_reach_the_panes(
+        sim: RunningSimulator, home: Path) -> None:
+    app = settings_app(sim, refresh_seconds=45.0, paging_concurrency=2,
+                       problems=("/cfg/config.toml, line 3, key region: bad; using the default",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = app.query_one("#sessions-pane")
+        assert (pane.refresh_seconds, pane.interval, pane.paging_concurrency) == (45.0, 45.0, 2)
+        assert any("line 3, key region" in n.message for n in app._notifications)
+
+
+async def test_no_color_keeps_every_signal_in_words(sim: RunningSimulator, home: Path,
+                                                    monkeypatch) -> None:  # noqa: ANN001
+    from tui.config import BannerRule
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = settings_app(sim, banner=(BannerRule("*demo*", "red", "DEMO-ACCT"),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.no_color
+        text = app.query_one(ContextBar).render_bar().plain
+        assert text.startswith(" DEMO-ACCT ") and "DEMO" in text
+
+
+def test_sixteen_colour_terminal_gets_an_ansi_theme() -> None:
+    from tui.ui.app import theme_for_terminal
+
+    # Rich reports "standard" for TERM=xterm / screen: 16 colours, so the terminal's own
+    # palette (ansi-dark) rather than truecolor squeezed into 16 colours.
+    assert theme_for_terminal("standard", headless=False) == "ansi-dark"
+    assert theme_for_terminal("256", headless=False) == "textual-dark"
+    assert theme_for_terminal("truecolor", headless=False) == "textual-dark"
+    assert theme_for_terminal("standard", headless=True) == "textual-dark"

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tui import __version__
 
@@ -28,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run on the built-in simulated world (no AWS account needed)")
     parser.add_argument("--read-only", dest="read_only", action="store_true",
                         help="refuse every call that would change anything")
+    parser.add_argument("--read-write", dest="read_write", action="store_true",
+                        help="allow changes even when the config says read_only = true")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file to use instead of the default config.toml "
+                             "(also GAMEOPS_TUI_CONFIG)")
     parser.add_argument("--demo-sessions", dest="demo_sessions", type=_positive, default=400,
                         metavar="N", help="game sessions in the demo world (default 400)")
     parser.add_argument("--print-config-paths", dest="print_paths", action="store_true",
@@ -82,17 +88,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sim":
         return run_simulator(args)
+    if args.read_only and args.read_write:
+        parser.error("--read-only and --read-write exclude each other")
+    settings = load_settings(args)
     if args.print_paths:
-        return print_paths()
-    return run_app(args)
+        return print_paths(settings)
+    return run_app(args, settings)
 
 
-def print_paths() -> int:
+def load_settings(args: argparse.Namespace):  # noqa: ANN201 - keeps tui.config out of --help
+    from pathlib import Path
+
+    from tui import locations
+    from tui.config import load_settings as load
+
+    settings = load(Path(args.config).expanduser() if args.config else None)
+    locations.set_downloads_dir(settings.downloads_dir)
+    return settings
+
+
+def print_paths(settings: object) -> int:
     from tui import locations
 
-    print(f"config     {locations.config_file()}")
-    print(f"audit log  {locations.audit_log()}")
-    print(f"downloads  {locations.downloads_dir()}")
+    config = getattr(settings, "path", None) or locations.config_file()
+    note = "" if config and config.exists() else "  (not created yet: every key has a default)"
+    print(f"config          {config}{note}")
+    print(f"saved searches  {locations.saved_searches_file()}")
+    print(f"app state       {locations.state_file()}")
+    print(f"audit log       {locations.audit_log()}")
+    print(f"downloads       {locations.downloads_dir()}")
+    for problem in getattr(settings, "problems", ()):
+        print(f"config problem: {problem}", file=sys.stderr)
     return 0
 
 
@@ -129,27 +155,58 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_app(args: argparse.Namespace) -> int:
-    from tui.aws.session import AwsContext, ConfigurationProblem, Target
+def resolve_target(args: argparse.Namespace, settings: Any,
+                   endpoint_url: str | None = None) -> tuple[Any, Any]:
+    """The AWS target from flags, then the AWS variables, then the config file, then
+    ~/.aws/config; a config profile that does not exist is reported and skipped, not fatal.
+    Returns (Target, settings with any new problem added)."""
+    import dataclasses
+
+    from tui.aws.session import Target, available_profiles
+
+    read_only = args.read_only or (settings.read_only and not args.read_write)
+    if args.demo:
+        return Target(profile=args.profile, region=args.region or settings.region or DEMO_REGION,
+                      endpoint_url=endpoint_url, read_only=read_only, demo=True), settings
+    env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    env_profile = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    profile = args.profile
+    if not profile and not env_profile and settings.profile:
+        if settings.profile in available_profiles():
+            profile = settings.profile
+        else:
+            settings = dataclasses.replace(settings, problems=(
+                *settings.problems,
+                f"{settings.where(('profile',))}: no AWS profile {settings.profile!r} in "
+                "~/.aws/config or ~/.aws/credentials; using the default credentials "
+                "(P switches profile)"))
+    region = args.region or (None if env_region else settings.region)
+    return Target(profile=profile, region=region, endpoint_url=args.endpoint_url,
+                  read_only=read_only), settings
+
+
+def run_app(args: argparse.Namespace, settings: Any) -> int:
+    from tui.aws.session import AwsContext, ConfigurationProblem
 
     simulator = None
     if args.demo:
         from tui.sim.server import SimConfig, start_simulator
 
         simulator = start_simulator(SimConfig(sessions=args.demo_sessions))
-        target = Target(profile=None, region=args.region or DEMO_REGION,
-                        endpoint_url=simulator.endpoint_url, read_only=args.read_only, demo=True)
-    else:
-        target = Target(profile=args.profile, region=args.region, endpoint_url=args.endpoint_url,
-                        read_only=args.read_only)
+    target, settings = resolve_target(args, settings,
+                                      simulator.endpoint_url if simulator else None)
     try:
         context = AwsContext(target)
     except ConfigurationProblem as problem:
         print(f"gameops-tui: {problem}", file=sys.stderr)
+        for note in settings.problems:
+            print(f"gameops-tui: config: {note}", file=sys.stderr)
+        if simulator is not None:
+            simulator.stop()
         return 2
     from tui.ui.app import GameOpsApp
 
-    app = GameOpsApp(context, simulator=simulator)
+    app = GameOpsApp(context, simulator=simulator, settings=settings)
     try:
         app.run()
     finally:

@@ -15,6 +15,10 @@ import platformdirs
 
 APP_NAME = "gameops-tui"
 HOME_ENV = "GAMEOPS_TUI_HOME"
+CONFIG_ENV = "GAMEOPS_TUI_CONFIG"
+
+# Set from the config file's ``downloads_dir`` at start-up (see tui.config).
+_downloads_override: Path | None = None
 
 
 def home_override() -> Path | None:
@@ -42,8 +46,22 @@ def data_dir(*, create: bool = True) -> Path:
 
 
 def config_file(*, create: bool = True) -> Path:
-    """The TOML settings file (the file itself is not created here)."""
+    """The TOML settings file (the file itself is not created here); GAMEOPS_TUI_CONFIG points
+    at another one."""
+    other = os.environ.get(CONFIG_ENV, "").strip()
+    if other:
+        return Path(other).expanduser()
     return config_dir(create=create) / "config.toml"
+
+
+def state_file(*, create: bool = True) -> Path:
+    """What the app remembers between runs (the chosen theme): not the user's config file."""
+    return data_dir(create=create) / "state.json"
+
+
+def saved_searches_file(*, create: bool = True) -> Path:
+    """Saved searches, kept by the Search pane (S saves, O opens) beside the config file."""
+    return config_dir(create=create) / "searches.toml"
 
 
 def audit_log(*, create: bool = True) -> Path:
@@ -52,8 +70,14 @@ def audit_log(*, create: bool = True) -> Path:
 
 
 def downloads_dir(*, create: bool = True) -> Path:
-    path = data_dir(create=create) / "downloads"
+    path = _downloads_override or data_dir(create=create) / "downloads"
     return ensure_dir(path) if create else path
+
+
+def set_downloads_dir(path: Path | None) -> None:
+    """Use ``path`` (the config's ``downloads_dir``) instead of the platform folder; None undoes."""
+    global _downloads_override
+    _downloads_override = path.expanduser() if path is not None else None
 
 
 def ensure_dir(path: Path) -> Path:

@@ -28,7 +28,10 @@ DEMO_ACCESS_KEY_ID = "AKIDGAMEOPSDEMO"
 DEMO_SECRET_ACCESS_KEY = "demo-secret"
 DEMO_REGION = "us-west-2"
 
-ServiceName = Literal["gamelift", "gamesparks"]
+ServiceName = Literal["gamelift", "gamesparks", "sts"]
+# Profiles the demo offers in its profile picker: all talk to the simulator; the second shows
+# what a production banner looks like.
+DEMO_PROFILES = ("demo", "demo-prod")
 
 
 class ConfigurationProblem(Exception):
@@ -79,6 +82,21 @@ def client_config() -> Config:
     )
 
 
+def available_profiles() -> list[str]:
+    """Profile names from ~/.aws/config and ~/.aws/credentials (AWS_CONFIG_FILE and
+    AWS_SHARED_CREDENTIALS_FILE move them), sorted; [] when the files cannot be read."""
+    try:
+        return sorted(set(botocore.session.Session().available_profiles))
+    except bx.BotoCoreError:
+        return []
+
+
+def gamelift_regions() -> list[str]:
+    """Regions where GameLift is offered, from botocore's endpoint data (no network call)."""
+    return sorted(boto3.session.Session(botocore_session=botocore.session.Session(
+        profile=None)).get_available_regions("gamelift"))
+
+
 class AwsContext:
     """A resolved target: a boto3 session with a region and credentials, and its clients."""
 
@@ -94,7 +112,7 @@ class AwsContext:
             # AWS_PROFILE, while a store override of None means "no profile".
             core.get_component("config_store").set_config_variable("profile", None)
         # The profile botocore will use: --profile, else AWS_DEFAULT_PROFILE / AWS_PROFILE.
-        self.profile_name = "demo" if target.demo else (
+        self.profile_name = (target.profile or "demo") if target.demo else (
             target.profile or core.get_config_variable("profile") or "default")
         try:
             register_gamesparks_model(core)  # reads config (data_path), so it can meet the error
@@ -219,6 +237,12 @@ class AwsContext:
             self.audit.register(client.meta.events)
             self._clients[service] = client
             return client
+
+    def caller_identity(self) -> dict[str, str]:
+        """STS GetCallerIdentity: ``Account``, ``Arn`` and ``UserId`` of the credentials in use.
+        Needs no permission, so it is the cheapest check that the credentials work at all."""
+        answer = self.client("sts").get_caller_identity()
+        return {key: str(answer.get(key, "")) for key in ("Account", "Arn", "UserId")}
 
     @property
     def read_only(self) -> bool:

@@ -10,12 +10,13 @@ import socket
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tui.sim import wire
+from tui.sim import sts, wire
 from tui.sim.core import (
     Clock,
     Faults,
@@ -73,6 +74,24 @@ class Simulator:
                                     drift=config.drift)
         self.gamesparks = GameSparksSim(self.clock, random.Random(config.seed + 1),
                                         config.region)
+        # Other regions get worlds of their own on first use (a region switch in the app sees
+        # different fleets); `gamelift` / `gamesparks` above are the configured region's.
+        self._regional: dict[str, tuple[GameLiftSim, GameSparksSim]] = {}
+
+    def worlds(self, region: str) -> tuple[GameLiftSim, GameSparksSim]:
+        """The GameLift and GameSparks state of ``region`` (the SigV4 scope's region)."""
+        if not region or region == self.config.region:
+            return self.gamelift, self.gamesparks
+        with self.lock:
+            pair = self._regional.get(region)
+            if pair is None:
+                seed = self.config.seed + zlib.crc32(region.encode())
+                pair = (GameLiftSim(self.clock, random.Random(seed), region,
+                                    sessions=max(1, self.config.sessions // 2),
+                                    fleets=self.config.fleets, drift=self.config.drift),
+                        GameSparksSim(self.clock, random.Random(seed + 1), region))
+                self._regional[region] = pair
+            return pair
 
     def context(self, service: str, access_key: str, region: str) -> RequestContext:
         return RequestContext(request_id=str(uuid.uuid4()), now=self.clock.now(),
@@ -208,6 +227,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError) as err:
             self._send(400, wire.REST_JSON, json.dumps({"message": str(err)}).encode())
             return
+        if path == "/federation/credentials" and self.command == "GET":
+            self._sso(split.query)
+            return
+        scope = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if sts.is_sts_request(self.headers.get("Content-Type", ""), body,
+                              scope.group(3) if scope else None):
+            self._sts(body)
+            return
         target = self.headers.get("X-Amz-Target", "")
         cbor_match = _CBOR_PATH.match(path)
         if target.startswith("GameLift."):
@@ -247,8 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
             params = wire.decode_cbor(body) if is_cbor else wire.decode_json(body)
             ctx = sim.context("GameLift", creds[0], creds[1])
             request_id = ctx.request_id
+            world = sim.worlds(creds[1])[0]
             with sim.lock:
-                result = sim.gamelift.handle(operation, params, ctx)
+                result = world.handle(operation, params, ctx)
             self._send(200, content_type, encode(result), request_id, extra)
         except SimError as err:
             self._send(err.status, content_type,
@@ -277,8 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
             params = wire.decode_json(body)
             ctx = sim.context("GameSparks", creds[0], creds[1])
             request_id = ctx.request_id
+            world = sim.worlds(creds[1])[1]
             with sim.lock:
-                result = sim.gamesparks.handle(operation, segments, query, params, ctx)
+                result = world.handle(operation, segments, query, params, ctx)
             self._send(200, wire.REST_JSON, wire.encode_rest_json(result), request_id)
         except SimError as err:
             status = 429 if err.code == "ThrottlingException" else err.status
@@ -291,6 +320,41 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("simulator failure in %s", path)
             self._send(500, wire.REST_JSON, json.dumps({"message": str(err)}).encode(),
                        request_id, {"x-amzn-ErrorType": "InternalServerException"})
+
+    def _sts(self, body: bytes) -> None:
+        sim = self.server.sim
+        request_id = str(uuid.uuid4())
+        action, form = sts.sts_action(body)
+        try:
+            creds = self._credentials()
+            if creds is None:
+                raise SimError("MissingAuthenticationToken",
+                               "Request is missing Authentication Token", 403)
+            if sim.inject(action or "STS") == "drop":
+                self._drop()
+                return
+            if creds[0] in sim.expired_keys:
+                raise SimError("ExpiredToken",
+                               "The security token included in the request is expired", 403)
+            if creds[0] in sim.revoked_keys:
+                raise SimError("InvalidClientTokenId",
+                               "The security token included in the request is invalid.", 403)
+            self._send(200, sts.XML, sts.handle_sts(action, form, creds[0], request_id),
+                       request_id)
+        except SimError as err:
+            status, payload = sts.sts_error(err, request_id)
+            self._send(status, sts.XML, payload, request_id)
+
+    def _sso(self, query_string: str) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            query = parse_qs(query_string, keep_blank_values=True)
+            token = self.headers.get("x-amz-sso_bearer_token", "")
+            result = sts.role_credentials(query, token, self.server.sim.clock.now())
+            self._send(200, wire.REST_JSON, json.dumps(result).encode(), request_id)
+        except SimError as err:
+            self._send(err.status, wire.REST_JSON, json.dumps({"message": err.message}).encode(),
+                       request_id, {"x-amzn-ErrorType": err.code})
 
     def _presigned(self, path: str) -> None:
         token = path.split("/")[2]

@@ -1,16 +1,25 @@
-"""The Textual application: context bar, the four panes, footer, help and palette."""
+"""The Textual application: context bar, the four panes, footer, help and palette.
+
+It also owns what spans the panes: the settings (``tui.config``), the live keymap, the theme,
+and the AWS target — switching profile or region builds a new ``AwsContext`` and new panes, so
+no pane keeps a fleet id or a cursor from the other account.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui import __version__
+from tui.config import Settings, remembered_theme, save_state
 from tui.ui import commands as extra_commands
 from tui.ui.panes.base import Pane
 from tui.ui.panes.placeholder import PlaceholderPane
@@ -20,7 +29,9 @@ from tui.ui.widgets.context_bar import ContextBar
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tui.aws.session import AwsContext
+    from textual.theme import Theme
+
+    from tui.aws.session import AwsContext, Target
 
 # Each pane lives in its own module, imported when the app is composed.
 PANE_CLASSES = {
@@ -35,26 +46,36 @@ PANES = (
     ("scripts", "3 Scripts"),
     ("stages", "4 Stages"),
 )
+AUTO_THEME, AUTO_THEME_16 = "textual-dark", "ansi-dark"
 
 
 class GameOpsApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = f"gameops-tui {__version__}"
     BINDINGS = [
-        Binding("1", "show_pane('sessions')", "Sessions", show=False),
-        Binding("2", "show_pane('search')", "Search", show=False),
-        Binding("3", "show_pane('scripts')", "Scripts", show=False),
-        Binding("4", "show_pane('stages')", "Stages", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("r", "refresh_pane", "Refresh"),
-        Binding("q", "quit", "Quit"),
+        Binding("1", "show_pane('sessions')", "Sessions", show=False, id="app.sessions"),
+        Binding("2", "show_pane('search')", "Search", show=False, id="app.search"),
+        Binding("3", "show_pane('scripts')", "Scripts", show=False, id="app.scripts"),
+        Binding("4", "show_pane('stages')", "Stages", show=False, id="app.stages"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("r", "refresh_pane", "Refresh", id="app.refresh"),
+        Binding("P", "pick_profile", "Profile", show=False, id="app.profile"),
+        Binding("G", "pick_region", "Region", show=False, id="app.region"),
+        Binding("T", "change_theme", "Theme", show=False, id="app.theme"),
+        Binding("C", "reconnect", "Reconnect (retry login)", show=False, id="app.reconnect"),
+        Binding("q", "quit", "Quit", id="app.quit"),
         *extra_commands.BINDINGS,
     ]
 
-    def __init__(self, aws: AwsContext, *, simulator: Any = None) -> None:
+    def __init__(self, aws: AwsContext, *, simulator: Any = None,
+                 settings: Settings | None = None) -> None:
         super().__init__()
         self.aws = aws
         self.simulator = simulator
+        self.settings = settings or Settings()
+        self.account_id = ""
+        self.identity_error = ""
+        self.switching = False
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -62,7 +83,7 @@ class GameOpsApp(App[int]):
         target = self.aws.target
         yield ContextBar(profile=self.aws.profile_name, region=self.aws.region,
                          endpoint=target.endpoint_url or "", demo=target.demo,
-                         read_only=target.read_only)
+                         read_only=target.read_only, banner=self.banner())
         with TabbedContent(initial="sessions", id="panes"):
             for pane_id, label in PANES:
                 with TabPane(label, id=pane_id):
@@ -80,20 +101,210 @@ class GameOpsApp(App[int]):
             return PlaceholderPane(dict(PANES)[pane_id][2:], "Not built yet.",
                                    id=f"{pane_id}-pane")
         pane: Pane = getattr(module, class_name)(id=f"{pane_id}-pane")
+        self.apply_settings(pane)
         return pane
+
+    def apply_settings(self, pane: Pane) -> None:
+        """Config values that panes keep as attributes (set before the pane mounts)."""
+        if hasattr(pane, "refresh_seconds"):
+            pane.refresh_seconds = self.settings.refresh_seconds  # type: ignore[attr-defined]
+            if hasattr(pane, "interval"):  # the current (backed-off) interval starts there
+                pane.interval = self.settings.refresh_seconds  # type: ignore[attr-defined]
+        if hasattr(pane, "paging_concurrency"):
+            pane.paging_concurrency = self.settings.paging_concurrency  # type: ignore[attr-defined]
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for problem in self.settings.problems:
+            self.notify(problem, title="config", severity="warning", timeout=20)
+        self.apply_keymap()
+        self.start_theme()
+        self.call_after_refresh(self._focus_pane)
+        self.load_identity()
+
+    def apply_keymap(self) -> None:
+        """The [keys] table of the config: binding id → keys. Unknown ids are named, not fatal."""
+        if not self.settings.keys:
+            return
+        known = known_binding_ids()
+        keymap: dict[str, str] = {}
+        for binding_id, keys in self.settings.keys.items():
+            if binding_id in known:
+                keymap[binding_id] = keys
+            else:
+                self.notify(f"{self.settings.where(('keys', binding_id))}: no key binding has "
+                            "this id (the ? screen lists them); ignored",
+                            title="config", severity="warning", timeout=20)
+        self.set_keymap(keymap)
+
+    def start_theme(self) -> None:
+        wanted = remembered_theme(self.settings)
+        if wanted and wanted not in self.available_themes:
+            self.notify(f"{self.settings.where(('theme',))}: no theme {wanted!r} (T lists "
+                        "them); using the default", title="config", severity="warning",
+                        timeout=20)
+            wanted = ""
+        self.theme = wanted or self.auto_theme()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def auto_theme(self) -> str:
+        return theme_for_terminal(self.console.color_system, headless=self.is_headless)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name == remembered_theme(self.settings):
+            return
+        try:
+            save_state(theme=theme.name, config_theme=self.settings.theme)
+        except OSError as err:
+            self.notify(f"could not remember the theme: {err.strerror}", severity="warning")
+
+    def _focus_pane(self) -> None:
+        pane = self.current_pane()
+        if pane is not None:
+            pane.focus_content()
+
+    # --- account, profile and region -------------------------------------------------------
+
+    def banner(self) -> Any:
+        return self.settings.banner_for(self.aws.profile_name, self.aws.region, self.account_id)
+
+    @work(thread=True, exclusive=True, group="identity", exit_on_error=False,
+          description="STS GetCallerIdentity")
+    def load_identity(self) -> None:
+        aws = self.aws
+        try:
+            identity = aws.caller_identity()
+        except Exception as err:  # shown in the bar and explained; the panes say the rest
+            self.call_from_thread(self._identity_failed, aws, err)
+            return
+        self.call_from_thread(self._identity_loaded, aws, identity.get("Account", ""))
+
+    def _identity_loaded(self, aws: AwsContext, account: str) -> None:
+        if aws is not self.aws:
+            return
+        self.account_id, self.identity_error = account, ""
+        self.query_one(ContextBar).set_account(account, self.banner())
+
+    def _identity_failed(self, aws: AwsContext, err: BaseException) -> None:
+        from botocore import exceptions as bx
+
+        from tui.aws.errors import explain
+
+        if aws is not self.aws:
+            return
+        self.account_id = ""
+        self.identity_error = explain(err, profile=aws.profile_name)
+        self.query_one(ContextBar).set_account("?", self.banner())
+        if isinstance(err, bx.UnauthorizedSSOTokenError | bx.SSOTokenLoadError
+                      | bx.TokenRetrievalError):
+            self.show_sso_login()
+        else:
+            self.notify(f"{self.identity_error} ({self.key_for('reconnect')} retries)",
+                        title="AWS credentials", severity="error", timeout=15)
+
+    def show_sso_login(self) -> None:
+        from tui.ui.screens.profile_sso import SsoLoginScreen
+
+        if isinstance(self.screen, SsoLoginScreen):
+            return
+
+        def answered(retry: bool | None) -> None:
+            if retry:
+                self.action_reconnect()
+
+        self.push_screen(SsoLoginScreen(self.aws.profile_name, self.identity_error,
+                                        self.key_for("reconnect")), answered)
+
+    def action_pick_profile(self) -> None:
+        from tui.aws.session import DEMO_PROFILES, available_profiles
+        from tui.ui.screens.profile_picker import ProfilePicker
+
+        demo = self.aws.target.demo
+        profiles = list(DEMO_PROFILES) if demo else available_profiles()
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.switch_target(profile=name)
+
+        self.push_screen(ProfilePicker(profiles, self.aws.profile_name, demo=demo), picked)
+
+    def action_pick_region(self) -> None:
+        from tui.aws.session import gamelift_regions
+        from tui.ui.screens.region_picker import RegionPicker
+
+        regions = gamelift_regions()
+        if self.aws.region not in regions:
+            regions = sorted([*regions, self.aws.region])
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.switch_target(region=name)
+
+        self.push_screen(RegionPicker(regions, self.aws.region), picked)
+
+    def action_reconnect(self) -> None:
+        """Build the AWS session again (after `aws sso login`, new keys, …) and reload."""
+        self.switch_target()
+
+    def switch_target(self, **changes: Any) -> None:
+        """Point the app at another profile and/or region: a new AwsContext, new panes."""
+        target = dataclasses.replace(self.aws.target, read_only=self.aws.read_only, **changes)
+        what = ", ".join(f"{k} {v}" for k, v in changes.items()) or "the same profile"
+        self.notify(f"connecting to {what}…", timeout=3)
+        self.switching = True
+        self._build_context(target)
+
+    @work(thread=True, exclusive=True, group="switch", exit_on_error=False,
+          description="build the AWS session for the new profile/region")
+    def _build_context(self, target: Target) -> None:
+        from tui.aws.session import AwsContext, ConfigurationProblem
+
+        try:
+            aws = AwsContext(target)
+        except ConfigurationProblem as problem:
+            self.call_from_thread(self._switch_failed, str(problem))
+            return
+        except Exception as err:
+            from tui.aws.errors import explain
+
+            self.call_from_thread(self._switch_failed, explain(err, profile=target.profile))
+            return
+        self.call_from_thread(self._switched, aws)
+
+    def _switch_failed(self, reason: str) -> None:
+        self.switching = False
+        self.notify(f"{reason}\nStill on profile {self.aws.profile_name}, region "
+                    f"{self.aws.region}.", title="cannot switch", severity="error", timeout=20)
+
+    async def _switched(self, aws: AwsContext) -> None:
+        self.aws = aws
+        self.account_id, self.identity_error = "", ""
+        self.query_one(ContextBar).set_context(
+            profile=aws.profile_name, region=aws.region,
+            endpoint=aws.target.endpoint_url or "", demo=aws.target.demo,
+            read_only=aws.read_only, account="", banner=self.banner())
+        await self.rebuild_panes()
+        self.switching = False
+        self.load_identity()
+        self.notify(f"profile {aws.profile_name}, region {aws.region}", title="switched",
+                    timeout=4)
+
+    async def rebuild_panes(self) -> None:
+        """New pane instances for the current AwsContext: nothing of the old target survives."""
+        tabs = self.query_one("#panes", TabbedContent)
+        active = str(tabs.active)
+        for pane_id, _ in PANES:
+            tab = self.query_one(f"#{pane_id}", TabPane)
+            await tab.remove_children()
+            await tab.mount(self.make_pane(pane_id))
+        tabs.active = active
+        self.call_after_refresh(self._focus_pane)
 
     # --- actions ---------------------------------------------------------------------------
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
-        pane = self.current_pane()
-        if pane is not None:
-            pane.focus_content()
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._focus_pane)
-
-    def _focus_pane(self) -> None:
         pane = self.current_pane()
         if pane is not None:
             pane.focus_content()
@@ -112,37 +323,110 @@ class GameOpsApp(App[int]):
             pane.refresh_data()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.keymap_sections()))
+        self.push_screen(HelpScreen(self.keymap_rows(),
+                                    config_path=str(self.settings.path or "")))
 
     def keymap_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """The live keymap: what the focused widgets bind, then what the app binds."""
-        local: list[tuple[str, str]] = []
-        global_: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        """The live keymap as (keys, action) rows: the focused pane's, then the app's."""
+        return [(title, [(keys, action) for keys, action, _ in rows])
+                for title, rows in self.keymap_rows()]
+
+    def keymap_rows(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """The live keymap: what the focused widgets bind, then what the app binds, as
+        (keys, action, binding id) rows."""
+        local: list[tuple[str, str, str]] = []
+        moving: list[tuple[str, str, str]] = []  # cursor and scroll keys of the focused widget
+        global_: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             label = binding.description or binding.action
             if (key, label) in seen:
                 continue
             seen.add((key, label))
-            row = (self.get_key_display(binding), label)
-            (global_ if active.node is self else local).append(row)
-        sections = []
+            row = (self.get_key_display(binding), label, binding.id or "")
+            if active.node is self:
+                global_.append(row)
+            elif not binding.show and not binding.id:
+                moving.append(row)
+            else:
+                local.append(row)
+        sections: list[tuple[str, list[tuple[str, str, str]]]] = []
+        pane = self.current_pane()
         if local:
-            sections.append(("This pane", local))
-        sections.append(("Everywhere", global_ + [("ctrl+p", "Command palette")]))
+            sections.append((f"This pane ({pane.title})" if pane else "Here", local))
+        sections.append(("Everywhere", global_ + [("ctrl+p", "Command palette", "")]))
+        if moving:
+            sections.append(("Moving around", moving))
         return sections
 
+    def key_for(self, action: str) -> str:
+        """The key currently bound to an app action (after keymap overrides), for messages."""
+        for screen in (self.screen, *reversed(self.screen_stack)):
+            for active in screen.active_bindings.values():
+                if active.node is self and active.binding.action == action:
+                    return self.get_key_display(active.binding)
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action != action:
+                    continue
+                if binding.id and binding.id in self._keymap:
+                    binding = binding.with_key(self._keymap[binding.id].split(",")[0])
+                return self.get_key_display(binding)
+        return action
+
+    # --- palette ---------------------------------------------------------------------------
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":  # ours below lists the live keymap
+                continue
+            if command.title == "Theme":
+                yield SystemCommand("Theme", f"Change the theme; remembered (key "
+                                    f"{self.key_for('change_theme')})", command.callback)
+                continue
+            yield command
         for pane_id, label in PANES:
-            yield SystemCommand(f"Go to {label[2:]}", f"Show the {label[2:]} pane (key {label[0]})",
+            yield SystemCommand(f"Go to {label[2:]}",
+                                f"Show the {label[2:]} pane (key "
+                                f"{self.key_for(f'show_pane({pane_id!r})')})",
                                 lambda p=pane_id: self.action_show_pane(p))
-        yield SystemCommand("Refresh", "Refresh the current pane now (key r)",
-                            self.action_refresh_pane)
-        yield SystemCommand("Keys", "Show the keymap (key ?)", self.action_help)
+        yield SystemCommand("Refresh", f"Refresh the current pane now (key "
+                            f"{self.key_for('refresh_pane')})", self.action_refresh_pane)
+        yield SystemCommand("Keys", f"Show the keymap (key {self.key_for('help')})",
+                            self.action_help)
+        yield SystemCommand("Switch profile", f"Pick another AWS profile; every pane reloads "
+                            f"(key {self.key_for('pick_profile')})", self.action_pick_profile)
+        yield SystemCommand("Switch region", f"Pick another region where GameLift runs; every "
+                            f"pane reloads (key {self.key_for('pick_region')})",
+                            self.action_pick_region)
+        yield SystemCommand("Reconnect", "Build the AWS session again, e.g. after aws sso "
+                            f"login (key {self.key_for('reconnect')})", self.action_reconnect)
+        yield from self._pane_commands(screen)
         yield from self._saved_search_commands()
         yield from extra_commands.system_commands(self)
+
+    def _pane_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The focused pane's own keys, so every action can also be found by name."""
+        pane = self.current_pane()
+        title = pane.title if pane is not None else "Here"
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            node, binding = active.node, active.binding
+            if node is self or node is screen or not binding.description:
+                continue
+            if binding.action.startswith(("cursor_", "scroll_", "page_", "select_cursor")):
+                continue
+            name = f"{title}: {binding.description}"
+            if name in seen:
+                continue
+            seen.add(name)
+            yield SystemCommand(name, f"key {self.get_key_display(binding)}",
+                                lambda n=node, a=binding.action: self._run_on(n, a))
+
+    def _run_on(self, node: DOMNode, action: str) -> None:
+        if node.is_attached:
+            self.call_later(self.run_action, action, node)
 
     def action_extra(self, name: str) -> None:
         extra_commands.run(self, name)
@@ -165,3 +449,29 @@ class GameOpsApp(App[int]):
         load = getattr(pane, "load_spec", None)
         if load is not None:
             load(spec, run=True)
+
+
+def theme_for_terminal(color_system: str | None, *, headless: bool) -> str:
+    """The theme when neither the user nor the config chose one. A 16-colour terminal gets a
+    theme made of its own ANSI colours: truecolor themes squeezed into 16 colours lose the
+    difference between panel, cursor and text. Headless runs (tests, screenshots) have no
+    terminal to ask, so they get the default."""
+    few_colours = color_system in ("standard", "windows")
+    return AUTO_THEME_16 if few_colours and not headless else AUTO_THEME
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id declared by a loaded widget, screen or app class."""
+    ids: set[str] = set()
+    stack: list[type] = [DOMNode]
+    seen: set[type] = set()
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        stack.extend(cls.__subclasses__())
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids

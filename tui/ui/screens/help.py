@@ -1,37 +1,50 @@
-"""`?`: the live keymap, for the focused pane and the whole app."""
+"""`?`: the live keymap, for the focused pane and the whole app, with each binding's id (the
+name to use in the config's [keys] table to rebind it)."""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+Row = tuple[str, str] | tuple[str, str, str]
+
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 80%; max-width: 90; height: 80%;
+        width: 90%; max-width: 100; height: 90%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
+    HelpScreen .note { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Row]]], *, config_path: str = "") -> None:
         super().__init__()
         self.sections = sections
+        self.config_path = config_path
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             for title, rows in self.sections:
-                table = Table(title=title, title_justify="left", show_header=False, box=None,
-                              expand=True, padding=(0, 1))
-                table.add_column("keys", style="bold", width=14)
-                table.add_column("action")
-                for keys, action in rows:
-                    table.add_row(keys, action)
+                table = Table(title=title, title_justify="left", title_style="bold",
+                              show_header=False, box=None, expand=True, padding=(0, 1))
+                table.add_column("keys", style="bold", width=10, no_wrap=True)
+                table.add_column("action", ratio=1)
+                table.add_column("id (config [keys])", ratio=1, style="dim", no_wrap=True,
+                                 overflow="ellipsis")
+                for row in rows:
+                    keys, action = row[0], row[1]
+                    table.add_row(keys, action, row[2] if len(row) > 2 else "")
                 yield Static(table)
-            yield Static("All actions are also in the command palette (ctrl+p). Esc closes.")
+            where = f" ({self.config_path})" if self.config_path else ""
+            yield Static(Text(
+                "Every action is also in the command palette (ctrl+p), with its key. "
+                f"Rebind a key in the config file{where}, table [keys]: "
+                'id = "keys", e.g. "app.refresh" = "f5". Esc closes.'), classes="note")

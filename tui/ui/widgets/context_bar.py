@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual.color import Color, ColorParseError
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from tui.config import BannerRule
 
 
 class ContextBar(Static):
-    """Profile, region, endpoint and the DEMO / READ-ONLY badges, always visible."""
+    """Badges (PROD-style banner label, DEMO, READ-ONLY), then profile, region, account id and
+    endpoint. A banner rule also paints the whole bar, but its label is always there too, so the
+    warning survives NO_COLOR and monochrome terminals."""
 
     DEFAULT_CSS = """
     ContextBar {
@@ -19,24 +27,51 @@ class ContextBar(Static):
     """
 
     def __init__(self, profile: str, region: str, endpoint: str, *, demo: bool,
-                 read_only: bool) -> None:
+                 read_only: bool, account: str = "", banner: BannerRule | None = None) -> None:
         super().__init__(id="context-bar")
         self.profile_label = profile
         self.region_label = region
         self.endpoint_label = endpoint
         self.demo = demo
         self.read_only = read_only
+        self.account_label = account
+        self.banner: BannerRule | None = banner
 
     def on_mount(self) -> None:
-        self.update(self.render_bar())
+        self.show()
 
     def set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only
+        self.show()
+
+    def set_context(self, *, profile: str, region: str, endpoint: str, demo: bool,
+                    read_only: bool, account: str, banner: BannerRule | None) -> None:
+        self.profile_label, self.region_label, self.endpoint_label = profile, region, endpoint
+        self.demo, self.read_only, self.account_label = demo, read_only, account
+        self.banner = banner
+        self.show()
+
+    def set_account(self, account: str, banner: BannerRule | None) -> None:
+        self.account_label = account
+        self.banner = banner
+        self.show()
+
+    def show(self) -> None:
+        colour = _parse(self.banner.color) if self.banner else None
+        if colour is None:
+            self.styles.clear_rule("background")
+            self.styles.clear_rule("color")
+        else:
+            self.styles.background = colour
+            self.styles.color = colour.get_contrast_text(1.0)
         self.update(self.render_bar())
 
     def render_bar(self) -> Text:
         # Badges first: on a narrow terminal the endpoint may be cut off, the mode never.
         text = Text(no_wrap=True, overflow="ellipsis")
+        if self.banner is not None:
+            text.append(f" {self.banner.label} ", style="bold reverse")
+            text.append(" ")
         if self.demo:
             text.append(" DEMO ", style="bold reverse")
             text.append(" ")
@@ -47,7 +82,16 @@ class ContextBar(Static):
         text.append(self.profile_label, style="bold")
         text.append("  region ")
         text.append(self.region_label, style="bold")
-        if self.endpoint_label:
+        text.append("  acct ")
+        text.append(self.account_label or "…", style="bold")
+        if self.endpoint_label and not self.demo:  # the demo's endpoint is a random port
             text.append("  endpoint ")
             text.append(self.endpoint_label, style="italic")
         return text
+
+
+def _parse(name: str) -> Color | None:
+    try:
+        return Color.parse(name)
+    except ColorParseError:
+        return None
