@@ -17,7 +17,7 @@ def test_screenshot_script_writes_the_named_pictures(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     svg = (tmp_path / "export.svg").read_text()
     assert svg.startswith("<svg") and "Export" in svg
-    assert "PORT" in svg  # the endpoint label is fixed, not the ephemeral port
+    assert "profile" in svg and "demo" in svg
     wrong = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path), "nope"],
                            capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "known:" in wrong.stderr
