@@ -161,7 +161,18 @@ async def test_activity_shows_what_i_just_did_and_follows_new_actions(
         await pilot.press("f", "f")  # back to all
         await pilot.press("slash", *"update")
         assert [r[2] for r in rows(screen)] == ["UpdateGameSession"]
-        await pilot.press("escape", "escape")  # leave the filter box, then the view
+        await pilot.press("escape")  # leave the filter box
+
+        # E exports what the view shows: the audit records themselves.
+        await pilot.press("E", "j")
+        await settle(app, pilot)
+        (path,) = (home / "data" / "downloads").iterdir()
+        document = json.loads(path.read_text())
+        assert document["kind"] == "activity" and "filter 'update'" in document["title"]
+        assert [r["operation"] for r in document["rows"]] == ["UpdateGameSession"]
+        assert document["rows"][0]["params"]["PlayerSessionCreationPolicy"] == "DENY_ALL"
+
+        await pilot.press("escape")  # leave the view
         assert not isinstance(app.screen, ActivityScreen)
 
 
