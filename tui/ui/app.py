@@ -76,6 +76,7 @@ class GameOpsApp(App[int]):
         self.account_id = ""
         self.identity_error = ""
         self.switching = False
+        self._theme_at_start = ""
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -145,15 +146,23 @@ class GameOpsApp(App[int]):
                         "them); using the default", title="config", severity="warning",
                         timeout=20)
             wanted = ""
-        self.theme = wanted or self.auto_theme()
+        theme = wanted or self.auto_theme()
+        if self.no_color and self.get_theme(theme) is not None and self.get_theme(theme).ansi:
+            # Textual's NO_COLOR filter turns ANSI themes into black on black; its monochrome
+            # filter over a truecolor theme keeps the contrast.
+            theme = AUTO_THEME
+        self.theme = self._theme_at_start = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def auto_theme(self) -> str:
-        return theme_for_terminal(self.console.color_system, headless=self.is_headless)
+        return theme_for_terminal(self.console.color_system, headless=self.is_headless,
+                                  no_color=self.no_color)
 
     def _theme_changed(self, theme: Theme) -> None:
-        if theme.name == remembered_theme(self.settings):
+        # Only a theme the user picks is remembered, not the one chosen for this terminal.
+        if theme.name in (self._theme_at_start, remembered_theme(self.settings)):
             return
+        self._theme_at_start = ""
         try:
             save_state(theme=theme.name, config_theme=self.settings.theme)
         except OSError as err:
@@ -355,7 +364,9 @@ class GameOpsApp(App[int]):
         pane = self.current_pane()
         if local:
             sections.append((f"This pane ({pane.title})" if pane else "Here", local))
-        sections.append(("Everywhere", global_ + [("ctrl+p", "Command palette", "")]))
+        if not any(label.lower() in ("palette", "command palette") for _, label, _ in global_):
+            global_.append(("ctrl+p", "Command palette", ""))
+        sections.append(("Everywhere", global_))
         if moving:
             sections.append(("Moving around", moving))
         return sections
@@ -451,13 +462,14 @@ class GameOpsApp(App[int]):
             load(spec, run=True)
 
 
-def theme_for_terminal(color_system: str | None, *, headless: bool) -> str:
+def theme_for_terminal(color_system: str | None, *, headless: bool,
+                       no_color: bool = False) -> str:
     """The theme when neither the user nor the config chose one. A 16-colour terminal gets a
     theme made of its own ANSI colours: truecolor themes squeezed into 16 colours lose the
     difference between panel, cursor and text. Headless runs (tests, screenshots) have no
     terminal to ask, so they get the default."""
     few_colours = color_system in ("standard", "windows")
-    return AUTO_THEME_16 if few_colours and not headless else AUTO_THEME
+    return AUTO_THEME_16 if few_colours and not headless and not no_color else AUTO_THEME
 
 
 def known_binding_ids() -> set[str]:

@@ -66,8 +66,18 @@ class ContextBar(Static):
             self.styles.color = colour.get_contrast_text(1.0)
         self.update(self.render_bar())
 
+    def on_resize(self) -> None:
+        self.update(self.render_bar())
+
     def render_bar(self) -> Text:
         # Badges first: on a narrow terminal the endpoint may be cut off, the mode never.
+        text = self._compose_text(words=True)
+        room = self.content_region.width if self.is_mounted else 0
+        if room and text.cell_len > room:
+            text = self._compose_text(words=False)  # "demo-prod @ us-west-2 · 123456789012"
+        return text
+
+    def _compose_text(self, *, words: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.banner is not None:
             text.append(f" {self.banner.label} ", style="bold reverse")
@@ -78,14 +88,14 @@ class ContextBar(Static):
         if self.read_only:
             text.append(" READ-ONLY ", style="bold reverse")
             text.append(" ")
-        text.append("profile ")
+        text.append("profile " if words else "")
         text.append(self.profile_label, style="bold")
-        text.append("  region ")
+        text.append("  region " if words else " @ ")
         text.append(self.region_label, style="bold")
-        text.append("  acct ")
+        text.append("  acct " if words else " · ")
         text.append(self.account_label or "…", style="bold")
         if self.endpoint_label and not self.demo:  # the demo's endpoint is a random port
-            text.append("  endpoint ")
+            text.append("  endpoint " if words else " · ")
             text.append(self.endpoint_label, style="italic")
         return text
 
