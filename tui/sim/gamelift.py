@@ -688,6 +688,10 @@ class GameLiftSim:
             raise SimError("InvalidRequestException",
                            "MaximumPlayerSessionCount must be a non-negative integer")
         props = self._props(params.get("GameProperties") or [], [])
+        for member in ("Name", "CreatorId"):  # NonZeroAndMaxString, as in UpdateGameSession
+            text = params.get(member)
+            if text is not None and not 1 <= len(text) <= 1024:
+                raise SimError("InvalidRequestException", f"{member} must be 1..1024 characters")
         token = params.get("IdempotencyToken") or params.get("GameSessionId")
         location = params.get("Location") or fleet.home
         if token is not None and not _ID_STRING.fullmatch(token):
