@@ -29,6 +29,12 @@ DEMO_SECRET_ACCESS_KEY = "demo-secret"
 DEMO_REGION = "us-west-2"
 
 ServiceName = Literal["gamelift", "gamesparks", "sts"]
+# Error codes meaning "these credentials are no good" (not "this role may not do that").
+REJECTED_CREDENTIAL_CODES = frozenset({
+    "ExpiredToken", "ExpiredTokenException", "UnrecognizedClient",
+    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidAccessKeyId",
+    "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
+})
 # Profiles the demo offers in its profile picker: all talk to the simulator; the second shows
 # what a production banner looks like.
 DEMO_PROFILES = ("demo", "demo-prod")
@@ -102,15 +108,7 @@ class AwsContext:
 
     def __init__(self, target: Target, *, audit_path: Path | None = None) -> None:
         self.target = target
-        core = botocore.session.Session()
-        if target.demo:
-            # The demo talks only to the simulator: nothing from ~/.aws or AWS_PROFILE may
-            # change where it goes or which keys it signs with.
-            core.set_config_variable("config_file", os.devnull)
-            core.set_config_variable("credentials_file", os.devnull)
-            # On the config store itself: a session variable of None would fall through to
-            # AWS_PROFILE, while a store override of None means "no profile".
-            core.get_component("config_store").set_config_variable("profile", None)
+        core = self._new_core(target)
         # The profile botocore will use: --profile, else AWS_DEFAULT_PROFILE / AWS_PROFILE.
         self.profile_name = (target.profile or "demo") if target.demo else (
             target.profile or core.get_config_variable("profile") or "default")
@@ -132,8 +130,25 @@ class AwsContext:
         self.guard = ReadOnlyGuard(enabled=target.read_only, on_refused=self.audit.record_refused)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Set when AWS said the credentials are expired or invalid: the next client() builds a
+        # new session, so that credentials the user fixed meanwhile (`aws sso login`, a new key
+        # in ~/.aws/credentials) are used without restarting the app.
+        self._credentials_rejected = False
 
     # --- resolution --------------------------------------------------------------------------
+
+    @staticmethod
+    def _new_core(target: Target) -> botocore.session.Session:
+        core = botocore.session.Session()
+        if target.demo:
+            # The demo talks only to the simulator: nothing from ~/.aws or AWS_PROFILE may
+            # change where it goes or which keys it signs with.
+            core.set_config_variable("config_file", os.devnull)
+            core.set_config_variable("credentials_file", os.devnull)
+            # On the config store itself: a session variable of None would fall through to
+            # AWS_PROFILE, while a store override of None means "no profile".
+            core.get_component("config_store").set_config_variable("profile", None)
+        return core
 
     def _make_session(self, core: botocore.session.Session,
                       target: Target) -> boto3.session.Session:
@@ -223,6 +238,8 @@ class AwsContext:
         """The client for ``service`` (built once, then shared: botocore clients are thread-safe,
         their creation is not)."""
         with self._lock:
+            if self._credentials_rejected:
+                self._reload_credentials()
             existing = self._clients.get(service)
             if existing is not None:
                 return existing
@@ -235,8 +252,29 @@ class AwsContext:
                     f"botocore does not know the {service} service: {err}") from None
             self.guard.register(client.meta.events)
             self.audit.register(client.meta.events)
+            client.meta.events.register("after-call.*.*", self._after_call,
+                                        unique_id="gameops-tui.credentials-check")
             self._clients[service] = client
             return client
+
+    def _after_call(self, parsed: Any = None, **kwargs: Any) -> None:
+        error = parsed.get("Error") if isinstance(parsed, dict) else None
+        if isinstance(error, dict) and error.get("Code") in REJECTED_CREDENTIAL_CODES:
+            self._credentials_rejected = True
+
+    def _reload_credentials(self) -> None:
+        """A new session and new clients, resolving the credentials again (lock held). A
+        ConfigurationProblem (nothing usable yet) goes to the caller, and the next call
+        tries again."""
+        core = self._new_core(self.target)
+        try:
+            register_gamesparks_model(core)
+            self._session = self._make_session(core, self.target)
+            self._credentials = self._check_credentials()
+        except bx.ProfileNotFound as err:
+            raise self._profile_problem(core, err) from None
+        self._clients = {}
+        self._credentials_rejected = False
 
     def caller_identity(self) -> dict[str, str]:
         """STS GetCallerIdentity: ``Account``, ``Arn`` and ``UserId`` of the credentials in use.
