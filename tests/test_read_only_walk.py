@@ -50,3 +50,67 @@ def test_refused_calls_never_reach_the_service(sim: RunningSimulator, home) -> N
             call()
     after = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
     assert after == before  # control-surface reads are not AWS requests
+
+
+def test_gamesparks_reads_are_exactly_its_get_operations() -> None:
+    """An oracle independent of the naming rule: GameSparks is a REST service, and the HTTP
+    method of each operation in its model says whether it reads."""
+    session = botocore.session.get_session()
+    register_gamesparks_model(session)
+    model = session.get_service_model("gamesparks")
+    guard = ReadOnlyGuard(enabled=True)
+    for name in model.operation_names:
+        method = model.operation_model(name).http["method"]
+        try:
+            guard.check("gamesparks", name, {})
+            let_through = True
+        except ReadOnlyViolation:
+            let_through = False
+        assert let_through == (method == "GET"), f"{name} ({method})"
+
+
+# Verbs of GameLift operations that change something. A new operation with a verb not listed
+# here or among the read prefixes fails the test below until someone decides which it is.
+MUTATING_VERBS = {"Accept", "Claim", "Create", "Delete", "Deregister", "Put", "Register",
+                  "Request", "Resume", "Start", "Stop", "Suspend", "Tag", "Terminate",
+                  "Untag", "Update"}
+
+
+def test_every_gamelift_verb_is_classified() -> None:
+    import re
+
+    for name in operations("gamelift"):
+        verb = re.match(r"[A-Z][a-z]+", name).group(0)  # type: ignore[union-attr]
+        if name in READ_BY_MEANING or name.startswith(READ_PREFIXES):
+            continue
+        assert verb in MUTATING_VERBS, f"{name}: is {verb} a read or a change?"
+
+
+def test_every_refused_operation_is_refused_before_any_request_and_audited(
+        sim: RunningSimulator, home) -> None:  # noqa: ANN001
+    """Each non-read operation of both models, called through a read-only context: refused
+    before a single HTTP request, and recorded once as "refused" in the audit log."""
+    import json
+
+    from botocore import xform_name
+
+    from tui import locations
+
+    ctx = AwsContext(Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
+                            demo=True, read_only=True))
+    refused: list[str] = []
+    before = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+    for service in ("gamelift", "gamesparks"):
+        client = ctx.client(service)
+        for name in operations(service):
+            if name.startswith(READ_PREFIXES) or name in READ_BY_MEANING:
+                continue
+            with pytest.raises(ReadOnlyViolation):
+                getattr(client, xform_name(name))()  # no parameters: refused before validation
+            refused.append(name)
+    after = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+    assert after == before
+    lines = [json.loads(line) for line in locations.audit_log().read_text().splitlines()]
+    assert [line["operation"] for line in lines] == refused
+    assert {line["outcome"] for line in lines} == {"refused"}
+    assert len(refused) > 80
