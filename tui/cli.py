@@ -205,11 +205,14 @@ def run_app(args: argparse.Namespace, settings: Any) -> int:
             simulator.stop()
         return 2
     from tui.ui.app import GameOpsApp
+    from tui.ui.lifecycle import install_signal_handlers
 
     app = GameOpsApp(context, simulator=simulator, settings=settings)
+    restore_signals = install_signal_handlers(app)
     try:
         app.run()
     finally:
+        restore_signals()
         if simulator is not None:
             simulator.stop()
     return app.return_code or 0

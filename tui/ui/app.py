@@ -11,7 +11,7 @@ import dataclasses
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -21,6 +21,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from tui import __version__
 from tui.config import Settings, remembered_theme, save_state
 from tui.ui import commands as extra_commands
+from tui.ui.gc_schedule import YOUNG_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
 from tui.ui.panes.placeholder import PlaceholderPane
 from tui.ui.screens.help import HelpScreen
@@ -77,6 +78,7 @@ class GameOpsApp(App[int]):
         self.identity_error = ""
         self.switching = False
         self._theme_at_start = ""
+        self.gc_schedule = GcSchedule()
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -117,12 +119,23 @@ class GameOpsApp(App[int]):
     # --- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # Full garbage-collection passes wait for an idle moment (see gc_schedule).
+        self.gc_schedule.start()
+        self.set_interval(YOUNG_EVERY, self.gc_schedule.tick)
         for problem in self.settings.problems:
             self.notify(problem, title="config", severity="warning", timeout=20)
         self.apply_keymap()
         self.start_theme()
         self.call_after_refresh(self._focus_pane)
         self.load_identity()
+
+    def on_unmount(self) -> None:
+        self.gc_schedule.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.gc_schedule.note_input()
+        await super().on_event(event)
 
     def apply_keymap(self) -> None:
         """The [keys] table of the config: binding id → keys. Unknown ids are named, not fatal."""
