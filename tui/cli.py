@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE",
                         help="settings file to use instead of the default config.toml "
                              "(also GAMEOPS_TUI_CONFIG)")
-    parser.add_argument("--demo-sessions", dest="demo_sessions", type=_positive, default=400,
+    parser.add_argument("--demo-sessions", dest="demo_sessions", type=_session_count, default=400,
                         metavar="N", help="game sessions in the demo world (default 400)")
     parser.add_argument("--print-config-paths", dest="print_paths", action="store_true",
                         help="show where config, audit log and downloads live, then exit")
@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Serve the GameLift and GameSparks simulator over HTTP.")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=_port, default=0, help="0 picks a free port (default)")
-    sim.add_argument("--sessions", type=_positive, default=400, help="game sessions (default 400)")
+    sim.add_argument("--sessions", type=_session_count, default=400,
+                     help="game sessions (default 400)")
     sim.add_argument("--fleets", type=_non_negative, default=0,
                      help="number of uniform fleets; 0 = the demo world's own fleets (default)")
     sim.add_argument("--seed", type=int, default=7, help="seed of the generated world")
@@ -78,6 +79,8 @@ def _number(kind: type, low: float | None, high: float | None, label: str):  # n
 
 
 _positive = _number(int, 1, None, "a whole number ≥ 1")
+# The simulator holds every session in memory (about 2 kB each): a million is already 2 GB.
+_session_count = _number(int, 1, 1_000_000, "a whole number ≥ 1 and ≤ 1000000")
 _non_negative = _number(int, 0, None, "a whole number ≥ 0")
 _port = _number(int, 0, 65535, "a port number (0-65535)")
 _rate = _number(float, 0.0, 1.0, "a fraction between 0 and 1")

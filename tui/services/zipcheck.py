@@ -47,7 +47,7 @@ def check_zip_file(path: str | os.PathLike[str]) -> ZipCheck:
     text = str(path).strip()
     if not text:
         raise ZipProblem("no zip file given")
-    target = Path(text).expanduser()
+    target = Path(os.path.expanduser(text))  # Path.expanduser raises on ~unknownuser
     try:
         info = target.stat()
     except FileNotFoundError:

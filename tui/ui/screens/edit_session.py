@@ -32,26 +32,41 @@ def parse_properties(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+MAX_WHOLE_NUMBER = 2**31 - 1  # the API's WholeNumber is a 32-bit integer
+
+
+def parse_max_players(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError("max players must be a whole number") from None
+    if value < 0:
+        raise ValueError("max players cannot be negative")
+    if value > MAX_WHOLE_NUMBER:
+        raise ValueError(f"max players can be at most {MAX_WHOLE_NUMBER:,}")
+    return value
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 1024:
+        raise ValueError("name must be 1 to 1024 characters")
+    return name
+
+
 def validate_changes(session: GameSession, max_text: str, name: str,
                      props_text: str) -> tuple[dict[str, Any], list[str]]:
     """The UpdateGameSession arguments that differ from the session, and warnings."""
     changes: dict[str, Any] = {}
     warnings: list[str] = []
     if max_text.strip() != str(session.maximum_player_session_count):
-        try:
-            value = int(max_text.strip())
-        except ValueError:
-            raise ValueError("max players must be a whole number") from None
-        if value < 0:
-            raise ValueError("max players cannot be negative")
+        value = parse_max_players(max_text)
         if value < session.current_player_session_count:
             warnings.append(f"{session.current_player_session_count} players are connected; "
                             "nobody is kicked, but no one new can join until it drops below.")
         changes["MaximumPlayerSessionCount"] = value
     if name.strip() != (session.name or ""):
-        if not 1 <= len(name.strip()) <= 1024:
-            raise ValueError("name must be 1 to 1024 characters")
-        changes["Name"] = name.strip()
+        changes["Name"] = check_name(name)
     pairs = parse_properties(props_text)
     current = dict(session.game_properties)
     updates = [(k, v) for k, v in pairs if current.get(k) != v]
@@ -171,18 +186,14 @@ class CreateSessionModal(FormModal):
         try:
             if location not in self.locations:
                 raise ValueError(f"location must be one of {', '.join(self.locations)}")
-            try:
-                maximum = int(self.query_one("#max", Input).value.strip())
-            except ValueError:
-                raise ValueError("max players must be a whole number") from None
-            if maximum < 0:
-                raise ValueError("max players cannot be negative")
+            maximum = parse_max_players(self.query_one("#max", Input).value)
+            typed_name = self.query_one("#name", Input).value
+            name = check_name(typed_name) if typed_name.strip() else None
             props = parse_properties(self.query_one("#props", Input).value)
             if len(dict(props)) > MAX_PROPERTIES:
                 raise ValueError(f"a session can have at most {MAX_PROPERTIES} game properties")
         except ValueError as err:
             problem.update(f"⚠ {err}; nothing was sent")
             return
-        name = self.query_one("#name", Input).value.strip() or None
         self.dismiss({"location": location, "maximum_player_session_count": maximum,
                       "name": name, "game_properties": props, "idempotency_token": self.token})

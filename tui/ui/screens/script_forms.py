@@ -229,7 +229,7 @@ class ScriptFormModal(FormModal):
         if text.startswith("s3://"):
             box.update("S3 location: give the role ARN GameLift may use to read it")
             return
-        path = Path(text).expanduser()
+        path = Path(os.path.expanduser(text))  # Path.expanduser raises on ~unknownuser
         if not path.is_file():
             box.update("")
             return
