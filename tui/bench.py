@@ -126,8 +126,8 @@ async def press_latency(app: Any, grid: Any, key: str) -> float:
     start = time.perf_counter()
     app._driver.send_message(event)
     while not (grid.cursor_painted[0] == expected and grid.cursor_painted[1] > start):
-        if time.perf_counter() - start > 10:
-            return float("inf")
+        if time.perf_counter() - start > 5:
+            return float("inf")  # not answered: counts as the worst case, never dropped
         await asyncio.sleep(0.0005)
     return grid.cursor_painted[1] - start
 
