@@ -95,6 +95,7 @@ class Soak:
         self.skipped: Counter[str] = Counter()  # not confirmed: the form's data did not load
         self.versions = 0
         self.step_times: list[tuple[str, float]] = []
+        self.reexpanded = 0
 
     # --- driving ------------------------------------------------------------------------
 
@@ -108,14 +109,15 @@ class Soak:
             assert self.app.is_running
 
     async def until(self, condition: Callable[[], Any], seconds: float,
-                    what: str = "condition") -> Any:
+                    what: str | Callable[[], str] = "condition") -> Any:
         deadline = time.monotonic() + seconds
         while True:
             value = condition()
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what}: not reached in {seconds:.0f}s")
+                text = what() if callable(what) else what
+                raise AssertionError(f"{text}: not reached in {seconds:.0f}s")
             await self.pilot.pause(0.05)
 
     def new_notes(self, since: int, titles: tuple[str, ...]) -> list[tuple[str, str, str]]:
@@ -252,7 +254,18 @@ class Soak:
             except AssertionError:
                 if attempt == 3:
                     raise
-                await self.press("r")  # a load failed under the faults: ask again
+                # A load failed under the faults. `r` reloads what was loaded; a game whose
+                # stages never arrived is not among them (StagesPane adds a game to `loaded`
+                # only on success), so, as a user would, collapse and expand it again.
+                self.reexpanded += 1
+                await self.press("r")
+                game_node = pane._find(Ref(GAME, game).key)
+                if game_node is not None and pane._find(Ref(STAGE, game, stage).key) is None:
+                    pane.tree.move_cursor(game_node)
+                    await self.pilot.pause()
+                    if game_node.is_expanded:
+                        await self.press("space")
+                    await self.press("space")
         return pane
 
     async def rollback(self) -> None:
@@ -438,8 +451,17 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         started = time.monotonic()
         order = list(ACTIONS)
         soak.rng.shuffle(order)  # each kind once, then a random mix until time is up
-        while order or time.monotonic() - started < seconds:
-            action = order.pop() if order else soak.rng.choice(ACTIONS + REFRESHES)
+        retries = 0  # a kind whose form could not load under the faults is tried again
+        while True:
+            missing = [a for a in ACTIONS if not soak.confirmed[a]]
+            if order:
+                action = order.pop()
+            elif time.monotonic() - started < seconds:
+                action = soak.rng.choice(ACTIONS + REFRESHES)
+            elif missing and retries < 8:
+                action, retries = missing[0], retries + 1
+            else:
+                break
             step_started = time.monotonic()
             await soak.step(action)
             soak.step_times.append((action, round(time.monotonic() - step_started, 2)))
@@ -473,7 +495,10 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         # Stages and Search do not poll (a search is a one-shot query; the Stages tree reloads
         # when a followed deployment ends): `r` brings them up to date.
         await soak.show("4")
-        await soak.until(lambda: not stages.watches, 30, "deployment watches ended")
+        await soak.until(lambda: not stages.watches, 30,
+                         lambda: f"deployment watches ended ({stages.watches}; workers "
+                         f"{[(w.group, w.state.name) for w in app.workers]}; last notes "
+                         f"{app.shown[-4:]})")
         stages_current_without_r = all(stage_shown(stages, g, s) == stage_truth(sim, g, s)
                                        for g, s in STAGES if (g, s) in stages.deployments)
         await soak.press("r")
@@ -499,6 +524,7 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
             "sessions_converged": sessions_converged, "scripts_converged": scripts_converged,
             "stages_current_without_r": stages_current_without_r,
             "requests": sim.sim.request_count, "steps": soak.step_times,
+            "stage_reexpanded": soak.reexpanded,
         }
 
     # Every confirmed action got exactly one reported outcome.
