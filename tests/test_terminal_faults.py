@@ -8,8 +8,9 @@ the signal), the terminal was restored (alternate screen left), no traceback was
 partial file sits under a final name, and every audit line is valid JSON.
 
 Textual 8.2.8 leaves SIGTERM and SIGHUP at their default action (only SIGTSTP, SIGCONT and
-SIGWINCH have handlers in its Linux driver), so without tui.ui.lifecycle the process dies on
-the spot with the terminal still in raw mode on the alternate screen.
+SIGWINCH have handlers in its Linux driver), so without tui.ui.lifecycle (installed by
+cli.run_app) the process dies on the spot with the terminal still in raw mode on the alternate
+screen.
 """
 
 from __future__ import annotations
@@ -38,19 +39,7 @@ from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.lifecycle import install_signal_handlers
 
-# The real CLI with the one line cli.run_app needs (install_signal_handlers(app) just before
-# app.run()), added from outside until cli.py has it.
-WIRED_CLI = """
-from tui import cli
-from tui.ui import app as app_module
-from tui.ui.lifecycle import install_signal_handlers
-run = app_module.GameOpsApp.run
-def wired(self, *args, **kwargs):
-    install_signal_handlers(self)
-    return run(self, *args, **kwargs)
-app_module.GameOpsApp.run = wired
-raise SystemExit(cli.main(["--demo"]))
-"""
+CLI = [sys.executable, "-m", "tui", "--demo"]
 DOWN = b"\x1b[B"
 LEFT_ALT_SCREEN = b"\x1b[?1049l"
 
@@ -300,7 +289,7 @@ def check_clean_exit(term: Terminal, code: int | None, signum: int) -> None:
 
 
 def test_sigterm_during_a_deployment_poll(terminal_env: dict[str, str], home: Path) -> None:
-    term, _ = start([sys.executable, "-c", WIRED_CLI], terminal_env)
+    term, _ = start(CLI, terminal_env)
     try:
         deploy_keys(term)
         wait_until(lambda: any(a["operation"] == "StartStageDeployment" and a["outcome"] == "ok"
@@ -317,7 +306,7 @@ def test_sigterm_during_a_deployment_poll(terminal_env: dict[str, str], home: Pa
 
 def test_terminal_hang_up_during_a_snapshot_export(terminal_env: dict[str, str],
                                                    home: Path) -> None:
-    term, endpoint = start([sys.executable, "-c", WIRED_CLI], terminal_env)
+    term, endpoint = start(CLI, terminal_env)
     try:
         # Stages: first game, first stage, its Snapshots branch, the first snapshot.
         term.keys("4", " ", DOWN, " ", DOWN, DOWN, " ", pause=0.6)
@@ -340,7 +329,7 @@ def test_terminal_hang_up_during_a_snapshot_export(terminal_env: dict[str, str],
 
 def test_the_cli_as_shipped_on_sigterm(terminal_env: dict[str, str], home: Path) -> None:
     """`python -m tui --demo` exactly as cli.py runs it."""
-    term, _ = start([sys.executable, "-m", "tui", "--demo"], terminal_env)
+    term, _ = start(CLI, terminal_env)
     try:
         term.proc.send_signal(signal.SIGTERM)
         code = term.wait(15)
@@ -348,9 +337,5 @@ def test_the_cli_as_shipped_on_sigterm(terminal_env: dict[str, str], home: Path)
         term.close()
     check_files(home)
     audit_lines(home)
-    wired = "install_signal_handlers" in Path(cli.__file__).read_text()
-    if not wired and code == -signal.SIGTERM:
-        pytest.xfail("cli.run_app does not call tui.ui.lifecycle.install_signal_handlers(app) "
-                     "before app.run(): SIGTERM kills the process (status -15) and leaves the "
-                     "terminal in raw mode on the alternate screen")
+    assert "install_signal_handlers" in Path(cli.__file__).read_text()
     check_clean_exit(term, code, signal.SIGTERM)
