@@ -174,6 +174,7 @@ async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: f
     for key in changed:
         httpx.post(f"{endpoint}/_sim/gamelift/players",
                    json={"GameSessionId": key, "current": 0}, timeout=10)
+    before = dict(pane.sessions)
     writes = table.row_writes
     applied = pane.apply_seconds
     start = time.perf_counter()
@@ -185,7 +186,10 @@ async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: f
         await asyncio.sleep(0.02)
     result["refresh"] = time.perf_counter() - start
     result["refresh_table"] = pane.apply_seconds - applied
-    result["changed"] = len(changed)
+    # Rows changed: what the simulator changed, and what changed by itself meanwhile
+    # (sessions finishing activation or termination), compared record by record.
+    result["changed"] = (sum(1 for k, v in pane.sessions.items() if before.get(k) != v)
+                         + len(before.keys() - pane.sessions.keys()))
     result["touched"] = table.row_writes - writes
     # The key presses moved the cursor by at most one row; it must still be near its session.
     result["cursor_kept"] = abs(table.get_row_index(cursor) - table.cursor_row) <= 1

@@ -172,7 +172,7 @@ def download_snapshot(ctx: ClientSource, game: str, snapshot_id: str, destinatio
         try:
             return download(url, destination, progress, cancelled)
         except DownloadError as err:
-            if "(403)" not in str(err) or attempts >= 2:
+            if err.status != 403 or attempts >= 2:
                 raise
             url = None  # expired: ask for a fresh URL, once
 

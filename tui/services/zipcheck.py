@@ -47,6 +47,8 @@ def check_zip_file(path: str | os.PathLike[str]) -> ZipCheck:
     text = str(path).strip()
     if not text:
         raise ZipProblem("no zip file given")
+    if "\x00" in text:
+        raise ZipProblem("a file path cannot contain a NUL character")
     target = Path(os.path.expanduser(text))  # Path.expanduser raises on ~unknownuser
     try:
         info = target.stat()

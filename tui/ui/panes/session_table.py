@@ -169,8 +169,13 @@ class SessionTablePane(Pane):
         self.error = None
         self.show_status()
 
-    def merge_page(self, sessions: list[GameSession]) -> None:
+    def merge_page(self, sessions: list[GameSession], *,
+                   seen: list[str] | None = None) -> None:
+        """Put new and changed sessions into the table. ``seen``: every id on the page, when
+        ``sessions`` holds only the changed ones."""
         started = time.perf_counter()
+        if seen is not None:
+            self._seen.update(seen)
         table = self.table
         now = dt.datetime.now(dt.UTC)
         hidden: list[str] = []

@@ -46,11 +46,15 @@ class FleetsLoaded(Message):
 
 
 class SessionsPage(Message):
-    def __init__(self, generation: int, sessions: list[GameSession], done: bool) -> None:
+    """A page: the sessions that are new or changed, and the ids of every session on it."""
+
+    def __init__(self, generation: int, sessions: list[GameSession], done: bool,
+                 seen: list[str] | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.sessions = sessions
         self.done = done
+        self.seen = seen
 
 
 def _ratio(current: int, maximum: int) -> str:
@@ -215,11 +219,14 @@ class SessionsPane(SessionTablePane):
         self.generation += 1
         self.last_refresh = time.monotonic()
         self.begin_load()
-        self._page_sessions(scopes, self.generation)
+        # The worker compares each page with what the table holds (a copy: the table changes
+        # on this thread meanwhile), so only changed rows reach the UI thread.
+        self._page_sessions(scopes, self.generation, dict(self.sessions))
 
     @work(thread=True, exclusive=True, group="sessions", exit_on_error=False,
           description="DescribeGameSessionDetails")
-    def _page_sessions(self, scopes: list[tuple[str, str | None]], generation: int) -> None:
+    def _page_sessions(self, scopes: list[tuple[str, str | None]], generation: int,
+                       known: dict[str, GameSession]) -> None:
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
         pages = gamelift.iter_fleets_session_pages(aws, scopes,
@@ -228,14 +235,16 @@ class SessionsPane(SessionTablePane):
         for page in pages:
             if worker.is_cancelled:
                 return
-            self.post_message(SessionsPage(generation, page, done=False))
+            changed = [s for s in page if known.get(s.game_session_id) != s]
+            self.post_message(SessionsPage(generation, changed, done=False,
+                                           seen=[s.game_session_id for s in page]))
         if not worker.is_cancelled:
             self.post_message(SessionsPage(generation, [], done=True))
 
     def on_sessions_page(self, message: SessionsPage) -> None:
         if message.generation != self.generation:
             return  # a page of a fleet the user has left
-        self.merge_page(message.sessions)
+        self.merge_page(message.sessions, seen=message.seen)
         if message.done:
             self.interval = self.refresh_seconds
             self.finish_load()

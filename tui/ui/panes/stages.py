@@ -546,6 +546,8 @@ class StagesPane(Pane):
 
     def _load_children(self, ref: Ref) -> None:
         if ref.kind == GAME:
+            # Marked before loading, as the other branches are, so `r` retries a failed load.
+            self.loaded.add(ref.key)
             self._load_stages(ref.game)
         elif ref.kind in (DEPLOYMENTS, SNAPSHOTS):
             self.loaded.add(ref.key)
