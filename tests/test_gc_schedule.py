@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from tui.ui.gc_schedule import FULL_AT_LATEST, FULL_EVERY, IDLE, GcSchedule
+from tui.ui.gc_schedule import FULL_AT_LATEST, FULL_EVERY, IDLE, NEVER, GcSchedule
 
 
 class Node:
@@ -21,15 +21,17 @@ def _cycle() -> weakref.ref[Node]:
 
 def test_schedule_collects_cycles_and_defers_the_full_pass_while_typing() -> None:
     now = [1000.0]
+    before = gc.get_threshold()
     schedule = GcSchedule(clock=lambda: now[0])
     schedule.start()
     try:
-        assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_threshold()[2] == NEVER
         garbage = _cycle()
-        # Young passes find a fresh cycle without any full pass.
+        # Young passes, still automatic, find a fresh cycle without any full pass.
+        gc.collect(0)
+        assert garbage() is None
         now[0] += 1
         schedule.tick()
-        assert garbage() is None
         assert schedule.full_passes == 0
 
         # The user keeps typing: no full pass until the latest allowed moment.
@@ -49,4 +51,4 @@ def test_schedule_collects_cycles_and_defers_the_full_pass_while_typing() -> Non
         assert schedule.full_passes == 2
     finally:
         schedule.stop()
-    assert gc.isenabled()
+    assert gc.get_threshold() == before

@@ -21,7 +21,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from tui import __version__
 from tui.config import Settings, remembered_theme, save_state
 from tui.ui import commands as extra_commands
-from tui.ui.gc_schedule import YOUNG_EVERY, GcSchedule
+from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
 from tui.ui.panes.placeholder import PlaceholderPane
 from tui.ui.screens.help import HelpScreen
@@ -121,7 +121,7 @@ class GameOpsApp(App[int]):
     def on_mount(self) -> None:
         # Full garbage-collection passes wait for an idle moment (see gc_schedule).
         self.gc_schedule.start()
-        self.set_interval(YOUNG_EVERY, self.gc_schedule.tick)
+        self.set_interval(TICK_EVERY, self.gc_schedule.tick)
         for problem in self.settings.problems:
             self.notify(problem, title="config", severity="warning", timeout=20)
         self.apply_keymap()

@@ -1,11 +1,12 @@
-"""When Python's cyclic garbage collector runs: on a timer, and the full pass only when idle.
+"""When Python's cyclic garbage collector makes its full passes: when the user is idle.
 
 The automatic collector starts a full (generation 2) pass whenever enough objects have
 survived; with tens of thousands of game sessions in memory such a pass takes 100 ms or more
-and lands at a random moment, often in the middle of a key press while pages stream in. Most
-garbage here has no reference cycles and is freed at once by reference counting either way; the
-collector only finds cycles. So: young generations every second (a few milliseconds), the full
-pass only after the user has been idle for a moment, and at the latest every few minutes.
+and lands at a random moment, often in the middle of a key press while pages stream in. Young
+passes stay automatic (they are small and frequent); the full pass is taken off the automatic
+schedule and run from a timer after the user has been idle for a moment, and at the latest every
+few minutes. Most garbage here has no reference cycles and is freed at once by reference counting
+either way; the collector only finds cycles.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import gc
 import time
 from collections.abc import Callable
 
-YOUNG_EVERY = 1.0  # seconds between generation 0 passes
-MIDDLE_EVERY = 10  # young passes between generation 1 passes
+TICK_EVERY = 1.0  # seconds between looks at whether a full pass is due
+NEVER = 1 << 30  # a generation-2 threshold the automatic collector never reaches
 FULL_EVERY = 30.0  # seconds between full passes when the user is idle…
 FULL_AT_LATEST = 300.0  # …and between full passes at the latest
 IDLE = 2.0  # seconds without input that count as idle
@@ -28,20 +29,19 @@ class GcSchedule:
         self.last_full = clock()
         self.ticks = 0
         self.full_passes = 0
-        self.was_enabled = gc.isenabled()
+        self.thresholds = gc.get_threshold()
 
     def start(self) -> None:
-        """Take over from the automatic collector (call ``tick`` every YOUNG_EVERY seconds)."""
+        """Take the full pass off the automatic schedule (call ``tick`` every TICK_EVERY s)."""
         gc.collect()
         # What exists now (Textual, botocore's models, the app's widgets) lives as long as the
         # app: leave it out of every later pass.
         gc.freeze()
-        gc.disable()
+        gc.set_threshold(self.thresholds[0], self.thresholds[1], NEVER)
 
     def stop(self) -> None:
         gc.unfreeze()
-        if self.was_enabled:
-            gc.enable()
+        gc.set_threshold(*self.thresholds)
 
     def note_input(self) -> None:
         self.last_input = self.clock()
@@ -55,7 +55,3 @@ class GcSchedule:
             gc.collect()
             self.last_full = now
             self.full_passes += 1
-        elif self.ticks % MIDDLE_EVERY == 0:
-            gc.collect(1)
-        else:
-            gc.collect(0)

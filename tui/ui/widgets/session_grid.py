@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-FLUSH_HZ = 20
+FLUSH_HZ = 10
 
 
 class RowKey(str):
