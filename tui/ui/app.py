@@ -23,7 +23,6 @@ from tui.config import Settings, remembered_theme, save_state
 from tui.ui import commands as extra_commands
 from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
-from tui.ui.panes.placeholder import PlaceholderPane
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
 
@@ -95,14 +94,7 @@ class GameOpsApp(App[int]):
 
     def make_pane(self, pane_id: str) -> Pane:
         module_name, _, class_name = PANE_CLASSES[pane_id].partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name != module_name:
-                raise
-            # A pane still being built: say what will be here rather than fail.
-            return PlaceholderPane(dict(PANES)[pane_id][2:], "Not built yet.",
-                                   id=f"{pane_id}-pane")
+        module = importlib.import_module(module_name)
         pane: Pane = getattr(module, class_name)(id=f"{pane_id}-pane")
         self.apply_settings(pane)
         return pane
