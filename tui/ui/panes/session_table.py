@@ -45,6 +45,9 @@ REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "fo
 SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
                    ("players", "Players", 8), ("policy", "New", 5), ("prot", "Prot", 5),
                    ("location", "Location", 14), ("address", "Address", 21), ("age", "Age", 6))
+# Which columns give way first when the terminal is narrow (1: always shown).
+COLUMN_PRIORITY = {"id": 1, "status": 1, "players": 1, "name": 2, "policy": 3, "prot": 3,
+                   "age": 4, "location": 5, "address": 6}
 ENDED = ("ERROR", "TERMINATING", "TERMINATED")
 
 
@@ -148,7 +151,7 @@ class SessionTablePane(Pane):
     def compose_table(self) -> ComposeResult:
         table = SessionGrid(id=self.TABLE_ID)
         for key, label, width in SESSION_COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(label, key=key, width=width, priority=COLUMN_PRIORITY[key])
         yield table
         yield Input(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
                     id=self.FILTER_ID, classes="quick-filter", compact=True)

@@ -48,6 +48,7 @@ class Column:
     key: str
     label: str
     width: int
+    priority: int = 1  # when the grid is too narrow, the highest numbers go first
 
 
 class SessionGrid(ScrollView, can_focus=True):
@@ -89,6 +90,7 @@ class SessionGrid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, zebra_stripes: bool = True) -> None:  # noqa: A002
         super().__init__(id=id)
         self.columns: list[Column] = []
+        self._shown: tuple[int, list[tuple[int, Column]]] | None = None
         self._column_index: dict[str, int] = {}
         self._cells: dict[RowKey, list[str]] = {}
         self._order: list[RowKey] = []
@@ -103,10 +105,34 @@ class SessionGrid(ScrollView, can_focus=True):
 
     # --- DataTable-like interface ----------------------------------------------------------
 
-    def add_column(self, label: str, *, key: str, width: int) -> None:
+    def add_column(self, label: str, *, key: str, width: int, priority: int = 1) -> None:
         self._column_index[key] = len(self.columns)
-        self.columns.append(Column(key, label, width))
+        self.columns.append(Column(key, label, width, priority))
+        self._shown = None
         self._resize()
+
+    def shown_columns(self) -> list[tuple[int, Column]]:
+        """The columns that fit the grid's width, keeping the most important ones; in their
+        own order. When even the first ones do not fit, the grid scrolls sideways."""
+        width = self.size.width if self.is_mounted else 0
+        if self._shown is None or self._shown[0] != width:
+            chosen: set[int] = set()
+            used = 0
+            by_priority = sorted(range(len(self.columns)),
+                                 key=lambda i: (self.columns[i].priority, i))
+            for index in by_priority:
+                need = self.columns[index].width + 2
+                if width and used + need > width and self.columns[index].priority > 1:
+                    continue
+                chosen.add(index)
+                used += need
+            self._shown = (width, [(i, c) for i, c in enumerate(self.columns) if i in chosen])
+        return self._shown[1]
+
+    def on_resize(self) -> None:
+        self._shown = None
+        self._resize()
+        self.refresh()
 
     @property
     def rows(self) -> dict[RowKey, list[str]]:
@@ -240,7 +266,7 @@ class SessionGrid(ScrollView, can_focus=True):
         self._flush()
 
     def _resize(self) -> None:
-        width = sum(c.width + 2 for c in self.columns)
+        width = sum(c.width + 2 for _, c in self.shown_columns())
         self.virtual_size = Size(width, len(self._order) + 1)
 
     def _scroll_cursor_into_view(self) -> None:
@@ -253,7 +279,8 @@ class SessionGrid(ScrollView, can_focus=True):
 
     def _line_text(self, cells: list[str]) -> str:
         parts = []
-        for column, cell in zip(self.columns, cells, strict=False):
+        for index, column in self.shown_columns():
+            cell = cells[index] if index < len(cells) else ""
             text = cell if len(cell) <= column.width else cell[: column.width - 1] + "…"
             parts.append(" " + text.ljust(column.width) + " ")
         return "".join(parts)
