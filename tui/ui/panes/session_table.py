@@ -43,7 +43,7 @@ ALL_STATUSES = frozenset({"ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "
 REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
            "INTERRUPTED": "interrupted"}
 SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
-                   ("players", "Players", 8), ("policy", "New", 5), ("prot", "Prot", 5),
+                   ("players", "Players", 8), ("policy", "New", 4), ("prot", "Prot", 4),
                    ("location", "Location", 14), ("address", "Address", 21), ("age", "Age", 6))
 # Which columns give way first when the terminal is narrow (1: always shown).
 COLUMN_PRIORITY = {"id": 1, "status": 1, "players": 1, "name": 2, "policy": 3, "prot": 3,

@@ -114,7 +114,7 @@ class SessionGrid(ScrollView, can_focus=True):
     def shown_columns(self) -> list[tuple[int, Column]]:
         """The columns that fit the grid's width, keeping the most important ones; in their
         own order. When even the first ones do not fit, the grid scrolls sideways."""
-        width = self.size.width if self.is_mounted else 0
+        width = self.scrollable_size.width if self.is_mounted else 0  # minus scrollbars
         if self._shown is None or self._shown[0] != width:
             chosen: set[int] = set()
             used = 0
