@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from apptest import settle, wait_for
 from rich.console import Console
 from textual.widgets import DataTable, Static
 
@@ -84,25 +84,6 @@ def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
     target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
                     read_only=read_only)
     return GameOpsApp(AwsContext(target), simulator=sim)
-
-
-async def settle(app: GameOpsApp, pilot: Any) -> None:
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-        await pilot.pause()
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from apptest import settle
 from textual.widgets import TabbedContent
 
 from tui.aws.session import AwsContext, Target
@@ -11,17 +12,6 @@ from tui.sim.server import RunningSimulator
 from tui.ui.app import GameOpsApp
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
-
-
-async def settle(app: GameOpsApp, pilot, rounds: int = 3) -> None:  # noqa: ANN001
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):  # the app shows failures; the test looks there
-            pass
-        await pilot.pause()
 
 
 def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apptest import settle
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -52,17 +53,6 @@ def world() -> Iterator[RunningSimulator]:
 
 def mutations(sim: RunningSimulator) -> list[dict[str, Any]]:
     return httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
-
-
-async def settle(app: GameOpsApp, pilot: Any) -> None:
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass  # a newer look-up cancels an older one; failures are shown by the screen
-        await pilot.pause()
 
 
 # --- CLI flags -------------------------------------------------------------------------------

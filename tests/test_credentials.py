@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apptest import settle
 from botocore.exceptions import ClientError
 from textual.widgets import Static
 
@@ -53,17 +54,6 @@ def credentials(sim: RunningSimulator, **lists: list[str]) -> None:
 
 def mutations(sim: RunningSimulator) -> list[dict[str, Any]]:
     return sim.sim.mutations.as_list()
-
-
-async def settle(app: GameOpsApp, pilot: Any) -> None:
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-        await pilot.pause()
 
 
 def notes(app: GameOpsApp) -> list[str]:

@@ -10,14 +10,14 @@ import datetime as dt
 import io
 import json
 import stat
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from apptest import settle, wait_for
 from textual.widgets import DataTable
 
 from tui.aws.records import GameSession
@@ -92,25 +92,6 @@ def world() -> Iterator[RunningSimulator]:
 def make_app(sim: RunningSimulator) -> GameOpsApp:
     target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
     return GameOpsApp(AwsContext(target), simulator=sim)
-
-
-async def settle(app: GameOpsApp, pilot: Any) -> None:
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-        await pilot.pause()
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:

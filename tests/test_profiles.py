@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apptest import settle
 from botocore.exceptions import ClientError
 from textual.widgets import DataTable
 
@@ -29,17 +30,6 @@ from tui.ui.widgets.context_bar import ContextBar
 
 ACCOUNT = "123456789012"
 SSO_URL = "https://gameops.awsapps.com/start"
-
-
-async def settle(app: GameOpsApp, pilot, rounds: int = 4) -> None:  # noqa: ANN001
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):  # failures are shown by the app; tests look
-            pass
-        await pilot.pause()
 
 
 def bar_text(app: GameOpsApp) -> str:
@@ -111,7 +101,7 @@ async def test_region_switch_reloads_every_pane_with_the_new_regions_data(home: 
         app = GameOpsApp(AwsContext(Target(demo=True, endpoint_url=world.endpoint_url,
                                            region="us-west-2")), simulator=world)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
+            await settle(app, pilot, rounds=4)
             assert ACCOUNT in bar_text(app)
             home_fleets = set(world.sim.gamelift.fleets)
             assert fleet_ids(app) == home_fleets
@@ -120,7 +110,7 @@ async def test_region_switch_reloads_every_pane_with_the_new_regions_data(home: 
             await pilot.press("G")
             assert isinstance(app.screen, RegionPicker)
             await pilot.press(*"eu-west-1", "enter")
-            await settle(app, pilot)
+            await settle(app, pilot, rounds=4)
             assert "eu-west-1" in bar_text(app) and "us-west-2" not in bar_text(app)
             assert app.aws.region == "eu-west-1"
             eu_fleets = set(world.sim.worlds("eu-west-1")[0].fleets)
@@ -146,7 +136,7 @@ async def test_profile_switch_shows_banner_and_account(sim: RunningSimulator, ho
     app = GameOpsApp(AwsContext(Target(profile="dev", endpoint_url=sim.endpoint_url)),
                      settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         bar = app.query_one(ContextBar)
         # At 80 columns the bar drops its words: "dev @ us-west-2 · 123456789012 · http://…".
         assert bar_text(app).startswith("dev @ us-west-2 · ") and "PROD" not in bar_text(app)
@@ -158,7 +148,7 @@ async def test_profile_switch_shows_banner_and_account(sim: RunningSimulator, ho
         names = [listed.get_option_at_index(i).id for i in range(listed.option_count)]
         assert names == ["broken", "dev", "prod-admin"]
         await pilot.press(*"prod", "enter")
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         text = bar_text(app)
         assert text.startswith(" PROD ")  # words, not only colour
         assert "prod-admin @ us-west-2" in text and ACCOUNT in text
@@ -173,9 +163,9 @@ async def test_a_broken_profile_is_explained_and_the_app_stays(sim: RunningSimul
     write_profiles(hermetic_aws_env, STATIC_PROFILES, STATIC_KEYS)
     app = GameOpsApp(AwsContext(Target(profile="dev", endpoint_url=sim.endpoint_url)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         await pilot.press("P", *"broken", "enter")
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         assert app.aws.profile_name == "dev" and bar_text(app).startswith("dev @")
         messages = [n.message for n in app._notifications]
         assert any(n.title == "cannot switch" for n in app._notifications)
@@ -220,7 +210,7 @@ async def test_expired_sso_login_names_the_command_and_retry_recovers(
     write_token(token, hours=-2)  # the login of yesterday
     app = GameOpsApp(AwsContext(Target(profile="ops-sso", endpoint_url=sim.endpoint_url)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         assert isinstance(app.screen, SsoLoginScreen)
         command = app.screen.query_one("#sso-command").render()
         assert str(command) == "aws sso login --profile ops-sso"
@@ -229,7 +219,7 @@ async def test_expired_sso_login_names_the_command_and_retry_recovers(
         # What `aws sso login --profile ops-sso` does: a fresh token in the cache.
         write_token(token, hours=8)
         await pilot.press("enter")  # Retry has the focus
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         assert not isinstance(app.screen, SsoLoginScreen)
         assert ACCOUNT in bar_text(app)
         assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
@@ -242,7 +232,7 @@ async def test_reconnect_key_retries_after_closing_the_sso_screen(
     write_token(token, hours=-1)
     app = GameOpsApp(AwsContext(Target(profile="ops-sso", endpoint_url=sim.endpoint_url)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         assert isinstance(app.screen, SsoLoginScreen)
         await pilot.press("escape")
         # The pane says so too, where the data should have been.
@@ -250,7 +240,7 @@ async def test_reconnect_key_retries_after_closing_the_sso_screen(
         assert "SSO session expired" in status and "aws sso login" in status
         write_token(token, hours=8)
         await pilot.press("C")
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=4)
         assert ACCOUNT in bar_text(app)
         assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
 

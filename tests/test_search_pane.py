@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from apptest import settle
 from textual.coordinate import Coordinate
 from textual.widgets import Input, OptionList, Select, Static
 
@@ -71,17 +72,6 @@ def biggest_fleet(sim: RunningSimulator) -> str:
 
 def mutations(sim: RunningSimulator) -> list[dict]:
     return httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
-
-
-async def settle(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass  # the pane reports it; the test asserts what the user sees
-        await pilot.pause()
 
 
 async def open_search(app: GameOpsApp, pilot) -> SearchPane:  # noqa: ANN001

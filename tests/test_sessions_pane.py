@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+from apptest import settle
 from textual.widgets import DataTable, Static
 
 from tui.aws.session import DEMO_ACCESS_KEY_ID, AwsContext, Target
@@ -34,19 +35,6 @@ def make_app(sim: RunningSimulator) -> GameOpsApp:
 def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:
     data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{fleet_id}").json()
     return {s["GameSessionId"]: s for s in data["GameSessions"]}
-
-
-async def settle(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            # Failures are reported by the pane (the tests assert what the user sees); a
-            # newer load cancels an older one of the same exclusive group.
-            pass
-        await pilot.pause()
 
 
 async def test_fleets_and_sessions_match_the_service(world: RunningSimulator, home: Path) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apptest import settle
 
 from tui import cli
 from tui.aws.session import AwsContext, Target
@@ -58,17 +59,6 @@ def world() -> Iterator[RunningSimulator]:
 def make_app(sim: RunningSimulator) -> GameOpsApp:
     return GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url,
                                         demo=True)), simulator=sim)
-
-
-async def settle(app: GameOpsApp, pilot: Any) -> None:
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(3):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-        await pilot.pause()
 
 
 async def test_shrink_to_40x12_and_back_on_every_pane(world: RunningSimulator,

@@ -1,0 +1,29 @@
+"""Helpers the pilot tests share: waiting for the app's workers and for a state to appear."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
+    """Let the app's workers finish and the screen catch up."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for _ in range(rounds):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):
+            # Failures are reported by the panes (tests assert what the user sees); a newer
+            # load cancels an older one of the same exclusive group.
+            pass
+        await pilot.pause()
+
+
+async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
