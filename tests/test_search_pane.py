@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from apptest import settle
+from apptest import settle, wait_for
 from textual.coordinate import Coordinate
 from textual.widgets import Input, OptionList, Select, Static
 
@@ -473,7 +473,8 @@ async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: Runnin
         pane.root = fb.parse_raw(text, "")[0]
         pane.render_builder()
         await pilot.press("S")
-        await pilot.pause()
+        # Under a loaded CI machine the form can take more than one frame to come up.
+        await wait_for(pilot, lambda: isinstance(app.screen, NameForm), timeout=5)
         assert isinstance(app.screen, NameForm)
         await pilot.press(*"ranked busy", "enter")
         await pilot.pause()
