@@ -224,8 +224,7 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
                                        demo=True)), simulator=world)
     sent_invalid: list[str] = []
     async with app.run_test(size=(120, 36)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot, rounds=1)
         pane = app.query_one(SessionsPane)
         for case in CREATE_CASES:
             before = len(mutations(world))
@@ -248,8 +247,7 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
                 assert len(mutations(world)) == before
                 continue
             # Accepted by the form: the service must accept it too.
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot, rounds=1)
             notes = [str(n.message) for n in list(app._notifications)[results_before:]]
             if len(mutations(world)) == before:
                 sent_invalid.append(f"{case}: {notes}")
@@ -357,8 +355,7 @@ async def test_zip_path_of_an_unknown_users_home(world: RunningSimulator, home: 
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.press("3")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot, rounds=1)
             table = app.query_one("#scripts-table", DataTable)
             table.focus()
             table.move_cursor(row=1)

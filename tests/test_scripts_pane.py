@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from apptest import settle
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
@@ -61,12 +62,6 @@ def sim_script(sim: RunningSimulator, name: str, version: str) -> str:
 
 def script_mutations(sim: RunningSimulator) -> list[dict]:
     return [m for m in sim.sim.mutations.as_list() if "Script" in m["operation"]]
-
-
-async def settle(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_pane(app: GameOpsApp, pilot) -> ScriptsPane:  # noqa: ANN001
