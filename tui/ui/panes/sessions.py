@@ -119,6 +119,9 @@ class SessionsPane(SessionTablePane):
         super().on_mount()
         self.query_one("#fleet-table", DataTable).loading = True
         self.query_one(f"#{self.STATUS_ID}", Static).update("loading fleets…")
+        # The start-up load counts as a refresh: a slow first ListFleets must not be
+        # cancelled by the first timer tick and sent again.
+        self.last_refresh = time.monotonic()
         self.load_fleets()
         self._schedule_refresh()
 
@@ -310,5 +313,6 @@ class SessionsPane(SessionTablePane):
         return getattr(self.app, "active_pane_id", lambda: "sessions")() == "sessions"
 
     def refresh_data(self) -> None:
+        self.last_refresh = time.monotonic()
         self.load_fleets()
         self.load_sessions()
