@@ -437,14 +437,16 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         soak = Soak(app, pilot, sim, seed)
         pane = soak.sessions
         pane.refresh_seconds = pane.interval = REFRESH_SECONDS
-        stages = app.query_one(StagesPane)
-        stages.poll_initial, stages.poll_max = 0.2, 1.0
         await settle(app, pilot)
         await soak.until(lambda: pane.fleet_rows, 30, "fleets")
+        # The hidden panes are built once the fleet list has painted.
+        await soak.until(lambda: app.query(StagesPane), 30, "the other panes")
+        stages = app.query_one(StagesPane)
+        stages.poll_initial, stages.poll_max = 0.2, 1.0
         await soak.press("a")  # every fleet's sessions: actions and checks span all of them
         await settle(app, pilot)
         fleet_id = next(iter(pane.fleet_rows))
-        app.run_saved_search(SearchSpec(fleet_id=fleet_id))
+        await app.run_saved_search(SearchSpec(fleet_id=fleet_id))
         await settle(app, pilot)
 
         faults(sim, FAULTS)

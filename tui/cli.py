@@ -207,10 +207,15 @@ def run_app(args: argparse.Namespace, settings: Any) -> int:
         if simulator is not None:
             simulator.stop()
         return 2
+    from tui.services.gamelift import prefetch_fleet_overview
+
+    # Asked for before Textual is imported: the first screen then waits for less.
+    fleets_early = prefetch_fleet_overview(context)
     from tui.ui.app import GameOpsApp
     from tui.ui.lifecycle import install_signal_handlers
 
-    app = GameOpsApp(context, simulator=simulator, settings=settings)
+    app = GameOpsApp(context, simulator=simulator, settings=settings,
+                     fleets_early=fleets_early)
     restore_signals = install_signal_handlers(app)
     try:
         app.run()

@@ -11,7 +11,8 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
@@ -139,6 +140,43 @@ def fleet_utilization(ctx: ClientSource, fleet_ids: Iterable[str]) -> list[Fleet
     return [FleetUtilization.from_api(item) for batch in _batches(fleet_ids)
             for item in _paginate(client, "describe_fleet_utilization", "FleetUtilization",
                                   FleetIds=batch)]
+
+
+@dataclass
+class FleetRow:
+    """One line of the fleet overview: a fleet with its utilization and capacity."""
+
+    fleet: Fleet
+    utilization: FleetUtilization | None
+    capacity: FleetCapacity | None = None
+
+
+def fleet_overview(ctx: ClientSource) -> list[FleetRow]:
+    """Every fleet with its utilization and capacity (batched Describe* calls)."""
+    fleets = list_fleets(ctx)
+    ids = [f.fleet_id for f in fleets]
+    utilization = {u.fleet_id: u for u in fleet_utilization(ctx, ids)}
+    capacity: dict[str, FleetCapacity] = {}
+    for cap in fleet_capacity(ctx, ids):
+        # One entry per fleet; a multi-location fleet's home region entry comes first.
+        capacity.setdefault(cap.fleet_id, cap)
+    return [FleetRow(f, utilization.get(f.fleet_id), capacity.get(f.fleet_id)) for f in fleets]
+
+
+def prefetch_fleet_overview(ctx: ClientSource) -> Future[list[FleetRow]]:
+    """Start `fleet_overview` on a daemon thread now; its Future holds the rows or the error.
+    Started before the UI is built, the round trips and botocore's model loading overlap
+    with importing and composing it instead of following it."""
+    future: Future[list[FleetRow]] = Future()
+
+    def fetch() -> None:
+        try:
+            future.set_result(fleet_overview(ctx))
+        except BaseException as err:  # handed to whoever takes the result, who explains it
+            future.set_exception(err)
+
+    threading.Thread(target=fetch, name="prefetch-fleets", daemon=True).start()
+    return future
 
 
 # --- game sessions --------------------------------------------------------------------------

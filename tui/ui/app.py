@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from tui import __version__
 from tui.config import Settings, remembered_theme, save_state
@@ -25,9 +25,11 @@ from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
+from tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from concurrent.futures import Future
 
     from textual.theme import Theme
 
@@ -46,7 +48,9 @@ PANES = (
     ("scripts", "3 Scripts"),
     ("stages", "4 Stages"),
 )
+FIRST_PANE = "sessions"
 AUTO_THEME, AUTO_THEME_16 = "textual-dark", "ansi-dark"
+WARM_UP_FALLBACK = 2.0  # seconds before hidden panes load even if the shown one has not
 
 
 class GameOpsApp(App[int]):
@@ -68,7 +72,8 @@ class GameOpsApp(App[int]):
     ]
 
     def __init__(self, aws: AwsContext, *, simulator: Any = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, fleets_early: Future[Any] | None = None,
+                 ) -> None:
         super().__init__()
         self.aws = aws
         self.simulator = simulator
@@ -78,25 +83,45 @@ class GameOpsApp(App[int]):
         self.switching = False
         self._theme_at_start = ""
         self.gc_schedule = GcSchedule()
+        # The fleet overview asked for before the screen exists; the Sessions pane takes it.
+        self._prefetched: tuple[AwsContext, Future[Any]] | None = (
+            (aws, fleets_early) if fleets_early is not None else None)
+        self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
 
     # --- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._prefetch_fleets()
         target = self.aws.target
         yield ContextBar(profile=self.aws.profile_name, region=self.aws.region,
                          endpoint=target.endpoint_url or "", demo=target.demo,
                          read_only=target.read_only, banner=self.banner())
-        with TabbedContent(initial="sessions", id="panes"):
+        with TabbedContent(initial=FIRST_PANE, id="panes"):
             for pane_id, label in PANES:
                 with TabPane(label, id=pane_id):
-                    yield self.make_pane(pane_id)
-        yield Footer()
+                    # Hidden panes are built after the first one has painted: composing all
+                    # four up front doubled the time to the first fleet list.
+                    if pane_id == FIRST_PANE:
+                        yield self.make_pane(pane_id)
+        yield KeyFooter()
+
+    def _prefetch_fleets(self) -> None:
+        if self._prefetched is None:  # the CLI starts it earlier still, before importing us
+            from tui.services.gamelift import prefetch_fleet_overview
+
+            self._prefetched = (self.aws, prefetch_fleet_overview(self.aws))
+
+    def take_prefetched_fleets(self, aws: AwsContext) -> Any:
+        """The early fleet overview (a Future) once, if it was asked for with this context."""
+        early, self._prefetched = self._prefetched, None
+        return early[1] if early is not None and early[0] is aws else None
 
     def make_pane(self, pane_id: str) -> Pane:
         module_name, _, class_name = PANE_CLASSES[pane_id].partition(":")
         module = importlib.import_module(module_name)
         pane: Pane = getattr(module, class_name)(id=f"{pane_id}-pane")
         self.apply_settings(pane)
+        self.panes[pane_id] = pane
         return pane
 
     def apply_settings(self, pane: Pane) -> None:
@@ -120,6 +145,7 @@ class GameOpsApp(App[int]):
         self.start_theme()
         self.call_after_refresh(self._focus_pane)
         self.load_identity()
+        self.start_panes()
 
     def on_unmount(self) -> None:
         self.gc_schedule.stop()
@@ -172,6 +198,40 @@ class GameOpsApp(App[int]):
             save_state(theme=theme.name, config_theme=self.settings.theme)
         except OSError as err:
             self.notify(f"could not remember the theme: {err.strerror}", severity="warning")
+
+    def start_panes(self) -> None:
+        """The shown pane loads now; the hidden ones are built and load once it has painted
+        its first data (or after WARM_UP_FALLBACK), so they don't slow the first screen."""
+        pane = self.current_pane()
+        if pane is not None:
+            pane.begin_first_load()
+        self.set_timer(WARM_UP_FALLBACK, self.warm_up_panes)
+
+    def warm_up_panes(self) -> None:
+        # One pane per callback: key presses queued meanwhile are answered in between.
+        for pane_id, _ in PANES:
+            self.call_later(self._warm_up, pane_id)
+
+    async def _warm_up(self, pane_id: str) -> None:
+        if self.is_running:
+            pane = await self.ensure_pane(pane_id)
+            pane.begin_first_load()
+
+    async def ensure_pane(self, pane_id: str) -> Pane:
+        """The pane of that tab, built and mounted now if it was not yet."""
+        pane = self.panes.get(pane_id)
+        if pane is None:
+            pane = self.make_pane(pane_id)
+            # Handlers of the app run one at a time, so no second caller mounts it too.
+            await self.query_one(f"#{pane_id}", TabPane).mount(pane)
+        return pane
+
+    def on_pane_first_shown(self, _message: Pane.FirstShown) -> None:
+        self.call_after_refresh(self.warm_up_panes)
+
+    async def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
+        pane = await self.ensure_pane(str(message.pane.id))
+        pane.begin_first_load()
 
     def _focus_pane(self) -> None:
         pane = self.current_pane()
@@ -308,20 +368,21 @@ class GameOpsApp(App[int]):
         """New pane instances for the current AwsContext: nothing of the old target survives."""
         tabs = self.query_one("#panes", TabbedContent)
         active = str(tabs.active)
+        self.panes = {}
         for pane_id, _ in PANES:
-            tab = self.query_one(f"#{pane_id}", TabPane)
-            await tab.remove_children()
-            await tab.mount(self.make_pane(pane_id))
+            await self.query_one(f"#{pane_id}", TabPane).remove_children()
+        await self.ensure_pane(active)
         tabs.active = active
         self.call_after_refresh(self._focus_pane)
+        self.start_panes()
 
     # --- actions ---------------------------------------------------------------------------
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
-        pane = self.current_pane()
-        if pane is not None:
-            pane.focus_content()
+        pane = await self.ensure_pane(pane_id)
+        pane.begin_first_load()
+        pane.focus_content()
 
     def active_pane_id(self) -> str:
         return str(self.query_one("#panes", TabbedContent).active)
@@ -459,8 +520,8 @@ class GameOpsApp(App[int]):
                                 spec.filter_expression or "every ACTIVE session",
                                 lambda spec=spec: self.run_saved_search(spec))
 
-    def run_saved_search(self, spec: Any) -> None:
-        self.action_show_pane("search")
+    async def run_saved_search(self, spec: Any) -> None:
+        await self.action_show_pane("search")
         pane = self.current_pane()
         load = getattr(pane, "load_spec", None)
         if load is not None:

@@ -1,7 +1,8 @@
-"""What every pane shares: a title, a status line, and a refresh entry point."""
+"""What every pane shares: a title, a status line, a first load and a refresh entry point."""
 
 from __future__ import annotations
 
+from textual.message import Message
 from textual.widget import Widget
 
 
@@ -13,6 +14,21 @@ class Pane(Widget):
     """
 
     title = "pane"
+    first_load_begun = False
+
+    class FirstShown(Message):
+        """The pane's first data is on screen: the app may now warm up the other panes."""
+
+    def begin_first_load(self) -> None:
+        """Begin the first load, once. The shown pane starts at mount; hidden ones when first
+        shown or once the shown pane has painted, so they don't compete with it at start-up."""
+        if self.first_load_begun:
+            return
+        self.first_load_begun = True
+        self.first_load()
+
+    def first_load(self) -> None:
+        self.refresh_data()
 
     def refresh_data(self) -> None:
         """Fetch fresh data now (the `r` key). Panes without data have nothing to do."""

@@ -96,7 +96,6 @@ class ScriptsPane(Pane):
 
     def on_mount(self) -> None:
         self.query_one("#scripts-table", DataTable).loading = True
-        self.refresh_data()
         self.set_interval(1.0, self.show_status)
         self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
 

@@ -125,6 +125,8 @@ class SearchPane(SessionTablePane):
     def on_mount(self) -> None:
         super().on_mount()
         self.render_builder()
+
+    def first_load(self) -> None:
         self.load_targets()
 
     # --- where to search -------------------------------------------------------------------

@@ -318,8 +318,10 @@ class StagesPane(Pane):
         yield Static("loading games…", id="stages-status", classes="status-line")
 
     def on_mount(self) -> None:
-        self._fetch("games", self._load_games)
         self.set_interval(1.0, self.show_status)
+
+    def first_load(self) -> None:
+        self._fetch("games", self._load_games)
 
     def on_resize(self) -> None:
         self.query_one("#stages-body").set_class(self.size.width >= self.WIDE, "wide")
