@@ -202,3 +202,57 @@ def test_sixteen_colour_terminal_gets_an_ansi_theme() -> None:
     assert theme_for_terminal("standard", headless=True) == "textual-dark"
     # NO_COLOR: Textual's monochrome filter over a truecolor theme keeps the contrast.
     assert theme_for_terminal("standard", headless=False, no_color=True) == "textual-dark"
+
+
+async def test_hidden_panes_are_built_after_the_fleet_list_and_load_on_their_own(
+        sim: RunningSimulator, home: Path) -> None:
+    from apptest import wait_for
+
+    from tui.ui.panes.base import Pane
+    from tui.ui.panes.sessions import SessionsPane
+    from tui.ui.panes.stages import StagesPane
+
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sessions = app.query_one(SessionsPane)
+        # The first screen holds only the pane the user sees.
+        assert [type(p).__name__ for p in app.query(Pane)] == ["SessionsPane"]
+        await wait_for(pilot, lambda: sessions.fleet_rows)
+        # Then the others are built and start loading without the user visiting them.
+        await wait_for(pilot, lambda: len(app.query(Pane)) == 4)
+        stages = app.query_one(StagesPane)
+        await wait_for(pilot, lambda: stages.tree.root.children)
+        await pilot.press("4")
+        assert app.query_one("#panes", TabbedContent).active == "stages"
+        assert any("space-raiders" in str(n.label) for n in stages.tree.root.children)
+
+
+async def test_pane_shown_before_warm_up_is_built_at_once(sim: RunningSimulator,
+                                                          home: Path) -> None:
+    from apptest import wait_for
+
+    from tui.ui.panes.scripts import ScriptsPane
+
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")  # before the fleet list has even arrived
+        pane = app.query_one(ScriptsPane)
+        assert pane.first_load_begun
+        await wait_for(pilot, lambda: pane.query_one("#scripts-table").row_count > 0)
+
+
+async def test_footer_follows_the_pane_shown(sim: RunningSimulator, home: Path) -> None:
+    from apptest import wait_for
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(sim)
+
+    def footer_keys() -> set[str]:
+        return {str(k.description) for k in app.query(FooterKey)}
+
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: "Terminate" in " ".join(footer_keys()))
+        await pilot.press("4")
+        await wait_for(pilot, lambda: "Roll back stage" in footer_keys())
+        assert "Terminate" not in " ".join(footer_keys())

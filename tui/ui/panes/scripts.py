@@ -270,7 +270,8 @@ class ScriptsPane(Pane):
             parts.append(f"⚠ STALE: {self.error}")
         elif self.last_result:
             parts.append(self.last_result)
-        self.query_one("#scripts-status", Static).update(" · ".join(parts))
+        # One fixed line (.status-line): new text never changes the layout, so skip it.
+        self.query_one("#scripts-status", Static).update(" · ".join(parts), layout=False)
 
     # --- quick filter ----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from tui.aws.records import GameSession
 from tui.services import filter_builder as fb
 from tui.services import gamelift
 from tui.services import search_expr as se
+from tui.services.batching import coalesce
 from tui.services.saved_searches import SearchStore, StoreError
 from tui.ui.panes.session_table import SessionTablePane
 
@@ -388,7 +389,7 @@ class SearchPane(SessionTablePane):
             aws, spec.fleet_id or None, alias_id=spec.alias_id or None,
             location=spec.location or None, filter_expression=spec.filter_expression or None,
             sort_expression=spec.sort_expression or None, cancelled=lambda: worker.is_cancelled)
-        for page in pages:
+        for page in coalesce(pages):
             self.post_message(SearchPage(generation, page, done=False))
         self.post_message(SearchPage(generation, [], done=not worker.is_cancelled))
 

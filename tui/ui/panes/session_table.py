@@ -253,7 +253,8 @@ class SessionTablePane(Pane):
             parts.append(f"updated {int(time.monotonic() - self.updated_at)}s ago")
         if self.error:
             parts.append(f"⚠ STALE: {self.error}")
-        self.query_one(f"#{self.STATUS_ID}", Static).update(" · ".join(parts))
+        # One fixed line (.status-line): new text never changes the layout, so skip it.
+        self.query_one(f"#{self.STATUS_ID}", Static).update(" · ".join(parts), layout=False)
 
     # --- detail ----------------------------------------------------------------------------
 

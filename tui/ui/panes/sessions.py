@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.aws.errors import explain, is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
+from tui.services.batching import coalesce
 from tui.services.gamelift import FleetRow
 from tui.ui.panes.session_table import SessionTablePane
 
@@ -232,7 +233,7 @@ class SessionsPane(SessionTablePane):
         pages = gamelift.iter_fleets_session_pages(aws, scopes,
                                                    max_workers=self.paging_concurrency,
                                                    cancelled=lambda: worker.is_cancelled)
-        for page in pages:
+        for page in coalesce(pages):
             if worker.is_cancelled:
                 return
             changed = [s for s in page if known.get(s.game_session_id) != s]

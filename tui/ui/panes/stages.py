@@ -658,7 +658,8 @@ class StagesPane(Pane):
             parts.append(f"updated {int(time.monotonic() - self.updated_at)}s ago")
         if self.error:
             parts.append(f"⚠ STALE: {self.error}")
-        self.query_one("#stages-status", Static).update(" · ".join(parts))
+        # One fixed line (.status-line): new text never changes the layout, so skip it.
+        self.query_one("#stages-status", Static).update(" · ".join(parts), layout=False)
 
     # --- refresh -----------------------------------------------------------------------------
 

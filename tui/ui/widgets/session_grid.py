@@ -267,7 +267,18 @@ class SessionGrid(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         width = sum(c.width + 2 for _, c in self.shown_columns())
-        self.virtual_size = Size(width, len(self._order) + 1)
+        size, old = Size(width, len(self._order) + 1), self.virtual_size
+        if size == old:
+            return
+        if (size.width == old.width and size.height > old.height and self.show_vertical_scrollbar
+                and old.height > self.container_size.height):
+            # More rows, same columns, the scrollbar already shown: only the scrollbar's thumb
+            # changes. Setting virtual_size would lay out the whole screen again (a reactive
+            # with layout=True), ten times a second while pages stream in.
+            self.set_reactive(SessionGrid.virtual_size, size)
+            self._scroll_update(size)
+            return
+        self.virtual_size = size
 
     def _scroll_cursor_into_view(self) -> None:
         visible = max(1, self.size.height - 1)  # the header takes a line
