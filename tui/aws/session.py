@@ -8,6 +8,7 @@ remembering it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any, Literal
 import botocore.session
 from botocore import exceptions as bx
 from botocore.config import Config
-from botocore.utils import validate_region_name
+from botocore.utils import parse_timestamp, validate_region_name
 
 from tui import __version__
 from tui.aws.audit import AuditLog
@@ -64,6 +65,23 @@ def register_gamesparks_model(session: botocore.session.Session) -> None:
     path = str(GAMESPARKS_DATA)
     if path not in loader.search_paths:
         loader.search_paths.insert(0, path)
+
+
+def parse_timestamp_utc(value: Any) -> dt.datetime:
+    """botocore's timestamp parser, minus its detour through the local time zone: epoch
+    numbers (GameLift's JSON) become UTC datetimes directly. botocore's own way goes through
+    dateutil's tzlocal, which cost a fifth of parsing a page of sessions; the records convert
+    every time to UTC anyway."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    return parse_timestamp(value).astimezone(dt.UTC)
+
+
+def use_fast_timestamps(session: botocore.session.Session) -> None:
+    # The documented hook (the AWS CLI uses it for raw timestamps); clients made afterwards
+    # parse with it.
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=parse_timestamp_utc)
 
 
 def client_config() -> Config:
@@ -114,6 +132,7 @@ class AwsContext:
             target.profile or core.get_config_variable("profile") or "default")
         try:
             register_gamesparks_model(core)  # reads config (data_path), so it can meet the error
+            use_fast_timestamps(core)
             self._session = self._make_session(core, target)
             self.region = self._resolve_region()
             self._credentials = self._check_credentials()
@@ -272,6 +291,7 @@ class AwsContext:
         core = self._new_core(self.target)
         try:
             register_gamesparks_model(core)
+            use_fast_timestamps(core)
             self._session = self._make_session(core, self.target)
             self._credentials = self._check_credentials()
         except bx.ProfileNotFound as err:
