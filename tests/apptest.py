@@ -27,3 +27,10 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+async def pane_of(app: Any, pilot: Any, cls: type, timeout: float = 10.0) -> Any:
+    """The pane of that class once it is mounted: hidden panes are built after the first
+    screen, or when their key is pressed."""
+    await wait_for(pilot, lambda: app.query(cls), timeout)
+    return app.query_one(cls)

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import settle, wait_for
+from apptest import pane_of, settle, wait_for
 from textual.widgets import DataTable
 
 from tui.aws.records import GameSession
@@ -25,6 +25,7 @@ from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, AwsConte
 from tui.services import export
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
+from tui.ui.panes.scripts import ScriptsPane
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.screens.export_dialog import ExportModal
 from tui.ui.widgets.session_grid import SessionGrid
@@ -181,7 +182,8 @@ async def test_scripts_and_fleets_export(world: RunningSimulator, home: Path) ->
 
         await pilot.press("3")
         await settle(app, pilot)
-        await wait_for(pilot, lambda: app.query_one("#scripts-table").row_count > 0)
+        scripts = await pane_of(app, pilot, ScriptsPane)
+        await wait_for(pilot, lambda: scripts.query_one("#scripts-table").row_count > 0)
         document = json.loads((await export_as(app, pilot, home, "j")).read_text())
         assert document["kind"] == "scripts"
         assert sorted(r["script_id"] for r in document["rows"]) == sorted(
@@ -203,7 +205,7 @@ async def test_stage_deployments_export_in_history_order(home: Path) -> None:
         app = make_app(sim)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("4")
-            pane = app.query_one(StagesPane)
+            pane = await pane_of(app, pilot, StagesPane)
             await wait_for(pilot, lambda: pane._find(Ref(GAME, "space-raiders").key))
             pane.tree.move_cursor(pane._find(Ref(GAME, "space-raiders").key))
             await pilot.press("space")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apptest import settle
+from apptest import pane_of, settle
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
@@ -67,7 +67,7 @@ def script_mutations(sim: RunningSimulator) -> list[dict]:
 async def open_pane(app: GameOpsApp, pilot) -> ScriptsPane:  # noqa: ANN001
     await pilot.press("3")
     await settle(app, pilot)
-    return app.query_one(ScriptsPane)
+    return await pane_of(app, pilot, ScriptsPane)
 
 
 def put_cursor(app: GameOpsApp, key: str) -> None:
@@ -452,7 +452,7 @@ def test_scripts_pane_snapshot(world: RunningSimulator, home: Path, snap_compare
         await pilot.press("3")
         await settle(app, pilot)
         await pilot.press("down")
-        pane = app.query_one(ScriptsPane)
+        pane = await pane_of(app, pilot, ScriptsPane)
         pane.updated_at = None  # "updated Ns ago" depends on the wall clock
         pane.show_status()
         await pilot.pause()

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from apptest import settle, wait_for
+from apptest import pane_of, settle, wait_for
 from textual.coordinate import Coordinate
 from textual.widgets import Input, OptionList, Select, Static
 
@@ -77,7 +77,7 @@ def mutations(sim: RunningSimulator) -> list[dict]:
 async def open_search(app: GameOpsApp, pilot) -> SearchPane:  # noqa: ANN001
     await pilot.press("2")
     await settle(app, pilot)
-    return app.query_one(SearchPane)
+    return await pane_of(app, pilot, SearchPane)
 
 
 def choose(pane: SearchPane, fleet_id: str) -> None:

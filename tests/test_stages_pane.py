@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest import pane_of
 from rich.console import Console
 from textual.widgets import Static
 
@@ -47,8 +48,6 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10
         await pilot.pause(0.05)
 
 
-def pane_of(app: GameOpsApp) -> StagesPane:
-    return app.query_one(StagesPane)
 
 
 def node_of(pane: StagesPane, ref: Ref) -> Any:
@@ -64,7 +63,7 @@ def starts(sim: RunningSimulator) -> list[dict[str, Any]]:
 async def open_stage(app: GameOpsApp, pilot: Any, game: str, stage: str) -> StagesPane:
     """Show the pane, expand the game, the stage and its Deployments, cursor on the stage."""
     await pilot.press("4")
-    pane = pane_of(app)
+    pane = await pane_of(app, pilot, StagesPane)
     await wait_for(pilot, lambda: pane._find(Ref(GAME, game).key) is not None)
     tree = pane.tree
     tree.move_cursor(node_of(pane, Ref(GAME, game)))

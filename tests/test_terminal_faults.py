@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import settle
+from apptest import pane_of, settle
 
 from tui import cli
 from tui.aws.session import AwsContext, Target
@@ -114,7 +114,7 @@ async def test_sigterm_ends_the_app_and_stops_a_deployment_poll(world: RunningSi
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(app, pilot)
-            pane = app.query_one(StagesPane)
+            pane = await pane_of(app, pilot, StagesPane)
             client = app.aws.client("gamesparks")
             snapshot = client.list_snapshots(GameName="kart-league")["Snapshots"][0]["Id"]
             started = client.start_stage_deployment(

@@ -210,6 +210,7 @@ async def app_search(endpoint: str, fleet_id: str, expression: str) -> tuple[flo
     app = _app(endpoint)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
+        await _wait(pilot, lambda: app.query(SearchPane))
         pane = app.query_one(SearchPane)
         # A user picks a fleet from the loaded list before searching: let the pane's own
         # start-up loads finish first, so they are not timed as part of the search.

@@ -184,11 +184,13 @@ def prefetch_fleet_overview(ctx: ClientSource) -> Future[list[FleetRow]]:
 
 def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | None = None,
                             status_filter: str | None = None, page_size: int = 100,
-                            cancelled: Callable[[], bool] | None = None
+                            cancelled: Callable[[], bool] | None = None,
+                            pace: Callable[[], None] | None = None,
                             ) -> Iterator[list[GameSession]]:
     """The fleet's game sessions (with ProtectionPolicy), a page at a time, so a view can show
     the first rows while the rest load. ``cancelled()`` is asked before each request; when it
-    says True no further page is fetched."""
+    says True no further page is fetched. ``pace()`` is called before each request too (it may
+    sleep, to leave the interpreter to the UI thread for a moment)."""
     params: dict[str, Any] = {"FleetId": fleet_id, "PaginationConfig": {"PageSize": page_size}}
     if location:
         params["Location"] = location
@@ -196,6 +198,8 @@ def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | No
         params["StatusFilter"] = status_filter
     pages = iter(_gamelift(ctx).get_paginator("describe_game_session_details").paginate(**params))
     while True:
+        if pace is not None:
+            pace()
         if cancelled is not None and cancelled():
             return
         page = next(pages, None)  # this is where the request is made
@@ -207,7 +211,8 @@ def iter_game_session_pages(ctx: ClientSource, fleet_id: str, location: str | No
 def iter_fleets_session_pages(ctx: ClientSource,
                               scopes: Sequence[str | tuple[str, str | None]], *,
                               max_workers: int = 4, page_size: int = 100,
-                              cancelled: Callable[[], bool] | None = None
+                              cancelled: Callable[[], bool] | None = None,
+                              pace: Callable[[], None] | None = None,
                               ) -> Iterator[list[GameSession]]:
     """Pages of several fleets' sessions in arrival order, at most ``max_workers`` paged at
     once. A scope is a fleet id, or (fleet id, location) to page one location of a fleet: the
@@ -217,7 +222,7 @@ def iter_fleets_session_pages(ctx: ClientSource,
     pairs = [(s, None) if isinstance(s, str) else s for s in scopes]
     if len(pairs) == 1:
         yield from iter_game_session_pages(ctx, pairs[0][0], pairs[0][1], page_size=page_size,
-                                           cancelled=cancelled)
+                                           cancelled=cancelled, pace=pace)
         return
     # A bounded queue so a slow consumer holds the producers back instead of buffering 50k rows.
     pages: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=max(4, 2 * max_workers))
@@ -237,7 +242,7 @@ def iter_fleets_session_pages(ctx: ClientSource,
     def read(fleet_id: str, location: str | None) -> None:
         try:
             for page in iter_game_session_pages(ctx, fleet_id, location, page_size=page_size,
-                                                cancelled=stopped):
+                                                cancelled=stopped, pace=pace):
                 put(("page", page))
             put(("done", None))
         except Exception as err:  # handed to the consumer, who decides what it means
@@ -287,7 +292,8 @@ def search_game_sessions(ctx: ClientSource, fleet_id: str | None = None, *,
                          alias_id: str | None = None, location: str | None = None,
                          filter_expression: str | None = None,
                          sort_expression: str | None = None, limit: int | None = None,
-                         cancelled: Callable[[], bool] | None = None
+                         cancelled: Callable[[], bool] | None = None,
+                         pace: Callable[[], None] | None = None,
                          ) -> Iterator[list[GameSession]]:
     """SearchGameSessions pages (ACTIVE sessions only; the service caps pages at 20)."""
     params: dict[str, Any] = {}
@@ -300,6 +306,8 @@ def search_game_sessions(ctx: ClientSource, fleet_id: str | None = None, *,
         params["PaginationConfig"] = {"MaxItems": limit}
     pages = iter(_gamelift(ctx).get_paginator("search_game_sessions").paginate(**params))
     while True:
+        if pace is not None:
+            pace()
         if cancelled is not None and cancelled():
             return
         page = next(pages, None)

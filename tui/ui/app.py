@@ -20,6 +20,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from tui import __version__
 from tui.config import Settings, remembered_theme, save_state
+from tui.services.pacing import InputPacer
 from tui.ui import commands as extra_commands
 from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
@@ -83,6 +84,7 @@ class GameOpsApp(App[int]):
         self.switching = False
         self._theme_at_start = ""
         self.gc_schedule = GcSchedule()
+        self.pacer = InputPacer()  # paging workers call it before each request
         # The fleet overview asked for before the screen exists; the Sessions pane takes it.
         self._prefetched: tuple[AwsContext, Future[Any]] | None = (
             (aws, fleets_early) if fleets_early is not None else None)
@@ -151,9 +153,14 @@ class GameOpsApp(App[int]):
         self.gc_schedule.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
+        key = isinstance(event, events.Key)
+        if key:
             self.gc_schedule.note_input()
+            self.pacer.note_input()
         await super().on_event(event)
+        if key:
+            # The key has gone to its widget; the refresh after that shows its effect.
+            self.screen.call_after_refresh(self.pacer.note_answered)
 
     def apply_keymap(self) -> None:
         """The [keys] table of the config: binding id → keys. Unknown ids are named, not fatal."""

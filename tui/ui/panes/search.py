@@ -388,7 +388,8 @@ class SearchPane(SessionTablePane):
         pages = gamelift.search_game_sessions(
             aws, spec.fleet_id or None, alias_id=spec.alias_id or None,
             location=spec.location or None, filter_expression=spec.filter_expression or None,
-            sort_expression=spec.sort_expression or None, cancelled=lambda: worker.is_cancelled)
+            sort_expression=spec.sort_expression or None, cancelled=lambda: worker.is_cancelled,
+            pace=getattr(self.app, "pacer", None))
         for page in coalesce(pages):
             self.post_message(SearchPage(generation, page, done=False))
         self.post_message(SearchPage(generation, [], done=not worker.is_cancelled))

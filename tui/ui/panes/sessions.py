@@ -232,7 +232,8 @@ class SessionsPane(SessionTablePane):
         aws = self.app.aws  # type: ignore[attr-defined]
         pages = gamelift.iter_fleets_session_pages(aws, scopes,
                                                    max_workers=self.paging_concurrency,
-                                                   cancelled=lambda: worker.is_cancelled)
+                                                   cancelled=lambda: worker.is_cancelled,
+                                                   pace=getattr(self.app, "pacer", None))
         for page in coalesce(pages):
             if worker.is_cancelled:
                 return

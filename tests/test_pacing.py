@@ -1,0 +1,42 @@
+"""Paging threads hold their next request while a key press is being answered, never long."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tui.services.pacing import InputPacer
+
+
+def test_no_key_no_hold() -> None:
+    pacer = InputPacer(max_hold=1.0)
+    start = time.monotonic()
+    pacer()
+    assert time.monotonic() - start < 0.05
+    assert pacer.holds == 0
+
+
+def test_a_paging_thread_waits_until_the_key_is_answered() -> None:
+    pacer = InputPacer(max_hold=5.0)
+    pacer.note_input()
+    released = threading.Event()
+
+    def page() -> None:
+        pacer()
+        released.set()
+
+    thread = threading.Thread(target=page)
+    thread.start()
+    assert not released.wait(0.1)  # held while the UI works on the key
+    pacer.note_answered()
+    assert released.wait(2.0)
+    thread.join()
+    assert pacer.holds == 1
+
+
+def test_the_hold_is_bounded_when_the_ui_never_answers() -> None:
+    pacer = InputPacer(max_hold=0.05)
+    pacer.note_input()
+    start = time.monotonic()
+    pacer()
+    assert 0.04 <= time.monotonic() - start < 1.0

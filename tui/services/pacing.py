@@ -1,0 +1,41 @@
+"""Background paging gives way to the keyboard.
+
+Paging threads spend most of their time in botocore's response parser, which holds the GIL.
+Against a fast endpoint they want the interpreter all the time, and the UI thread then gets it
+only every few milliseconds: a key press that needs 5 ms of work took 40-60 ms to reach the
+screen. So from a key press until the screen has been updated for it, paging threads hold
+their next request (for at most MAX_HOLD); loading goes on at a slower pace while the user
+types and at full speed otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+
+MAX_HOLD = 0.05  # seconds a paging thread waits at most for the UI to answer a key
+
+
+class InputPacer:
+    def __init__(self, max_hold: float = MAX_HOLD) -> None:
+        self.max_hold = max_hold
+        self._answered = threading.Event()
+        self._answered.set()
+        self.holds = 0
+
+    def note_input(self) -> None:
+        """UI thread: a key arrived; hold paging until `note_answered`."""
+        self._answered.clear()
+
+    def note_answered(self) -> None:
+        """UI thread: the screen has been updated after the key."""
+        self._answered.set()
+
+    def __call__(self) -> None:
+        """Paging thread, before each request: wait while a key is being answered."""
+        if not self._answered.is_set():
+            self.holds += 1
+            self._answered.wait(self.max_hold)
+
+    @property
+    def holding(self) -> bool:
+        return not self._answered.is_set()
