@@ -22,6 +22,7 @@ from botocore.utils import parse_timestamp, validate_region_name
 
 from tui import __version__
 from tui.aws.audit import AuditLog
+from tui.aws.fast_parse import FastResponseParserFactory
 from tui.aws.guard import ReadOnlyGuard
 
 GAMESPARKS_DATA = Path(__file__).parent / "data"
@@ -77,11 +78,13 @@ def parse_timestamp_utc(value: Any) -> dt.datetime:
     return parse_timestamp(value).astimezone(dt.UTC)
 
 
-def use_fast_timestamps(session: botocore.session.Session) -> None:
-    # The documented hook (the AWS CLI uses it for raw timestamps); clients made afterwards
-    # parse with it.
-    session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=parse_timestamp_utc)
+def use_fast_parsing(session: botocore.session.Session) -> None:
+    """Clients made afterwards parse GameLift's JSON with `fast_parse` and timestamps with
+    `parse_timestamp_utc`, through botocore's own component and parser defaults (the AWS CLI
+    uses the same hook for its raw timestamps)."""
+    factory = FastResponseParserFactory()
+    factory.set_parser_defaults(timestamp_parser=parse_timestamp_utc)
+    session.register_component("response_parser_factory", factory)
 
 
 def client_config() -> Config:
@@ -132,7 +135,7 @@ class AwsContext:
             target.profile or core.get_config_variable("profile") or "default")
         try:
             register_gamesparks_model(core)  # reads config (data_path), so it can meet the error
-            use_fast_timestamps(core)
+            use_fast_parsing(core)
             self._session = self._make_session(core, target)
             self.region = self._resolve_region()
             self._credentials = self._check_credentials()
@@ -291,7 +294,7 @@ class AwsContext:
         core = self._new_core(self.target)
         try:
             register_gamesparks_model(core)
-            use_fast_timestamps(core)
+            use_fast_parsing(core)
             self._session = self._make_session(core, self.target)
             self._credentials = self._check_credentials()
         except bx.ProfileNotFound as err:
