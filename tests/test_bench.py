@@ -8,7 +8,7 @@ from tui import bench
 
 
 def test_benchmark_prints_every_case(capsys: pytest.CaptureFixture[str], home: object) -> None:
-    bench.main(["--sessions", "300", "--big-sessions", "600", "--big-fleets", "3",
+    bench.main(["--repeat", "1", "--sessions", "300", "--big-sessions", "600", "--big-fleets", "3",
                 "--search-results", "60"])
     out = capsys.readouterr().out
     for case in ("full load, 1 fleet, 300 sessions", "key → screen", "refresh,",

@@ -272,22 +272,31 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def run(sessions: int, big_sessions: int, big_fleets: int, search_results: int) -> list[Row]:
+def best_of(repeat: int, measure: Callable[[], tuple[float, int]]) -> tuple[float, int]:
+    """The fastest of ``repeat`` runs (and its count): the run least disturbed by the rest of
+    the machine, taken the same way for the app and its baseline."""
+    return min(measure() for _ in range(max(1, repeat)))
+
+
+def run(sessions: int, big_sessions: int, big_fleets: int, search_results: int,
+        repeat: int = 3) -> list[Row]:
     rows: list[Row] = []
     # 1. one fleet, full load; key latency; 1% refresh.
     sim = _sim(sessions, 1)
     try:
         fleet_ids = _fleet_ids(sim.endpoint_url)
-        base, base_count = baseline_paging(sim.endpoint_url, fleet_ids)
+        base, base_count = best_of(repeat, lambda: baseline_paging(sim.endpoint_url, fleet_ids))
         latencies: list[float] = []
         refresh: dict[str, Any] = {}
-        app_time, app_count = asyncio.run(app_full_load(sim.endpoint_url, fleet_ids,
-                                                        latencies=[]))
-        # A second run presses keys while the table loads and refreshes (kept apart so the
-        # key presses do not slow the load being timed).
-        asyncio.run(app_full_load(sim.endpoint_url, fleet_ids, latencies=latencies,
-                                  measure_keys=True, refresh_changes=0.01,
-                                  refresh_result=refresh))
+        app_time, app_count = best_of(repeat, lambda: asyncio.run(
+            app_full_load(sim.endpoint_url, fleet_ids, latencies=[])))
+        # Other runs press keys while the table loads and refreshes (kept apart so the key
+        # presses do not slow the loads being timed); several, for enough presses to make a p99.
+        for _ in range(max(1, repeat)):
+            refresh = {}
+            asyncio.run(app_full_load(sim.endpoint_url, fleet_ids, latencies=latencies,
+                                      measure_keys=True, refresh_changes=0.01,
+                                      refresh_result=refresh))
         assert app_count == base_count, (app_count, base_count)
         rows.append(Row(f"full load, 1 fleet, {sessions:,} sessions", f"{base:.2f}s",
                         f"{app_time:.2f}s", f"{app_time / base:.2f}×", "≤ 1.25×",
@@ -317,9 +326,9 @@ def run(sessions: int, big_sessions: int, big_fleets: int, search_results: int) 
     sim = _sim(big_sessions, big_fleets)
     try:
         fleet_ids = _fleet_ids(sim.endpoint_url)
-        base, base_count = baseline_paging(sim.endpoint_url, fleet_ids)
-        app_time, app_count = asyncio.run(app_full_load(sim.endpoint_url, fleet_ids,
-                                                        latencies=[]))
+        base, base_count = best_of(repeat, lambda: baseline_paging(sim.endpoint_url, fleet_ids))
+        app_time, app_count = best_of(repeat, lambda: asyncio.run(
+            app_full_load(sim.endpoint_url, fleet_ids, latencies=[])))
         assert app_count == base_count, (app_count, base_count)
         rows.append(Row(f"full load, {big_fleets} fleets, {big_sessions:,} sessions",
                         f"{base:.2f}s", f"{app_time:.2f}s", f"{app_time / base:.2f}×",
@@ -340,8 +349,10 @@ def run(sessions: int, big_sessions: int, big_fleets: int, search_results: int) 
                        for s in page["GameSessionDetails"])
         cut = int(times[min(search_results, len(times)) - 1] * 1000) + 1
         expression = f"creationTimeMillis < {cut}"
-        base, base_count = baseline_search(sim.endpoint_url, fleet_id, expression)
-        app_time, app_count = asyncio.run(app_search(sim.endpoint_url, fleet_id, expression))
+        base, base_count = best_of(
+            repeat, lambda: baseline_search(sim.endpoint_url, fleet_id, expression))
+        app_time, app_count = best_of(
+            repeat, lambda: asyncio.run(app_search(sim.endpoint_url, fleet_id, expression)))
         assert app_count == base_count, (app_count, base_count)
         rows.append(Row(f"search, {base_count:,} results ({-(-base_count // 20)} pages)",
                         f"{base:.2f}s", f"{app_time:.2f}s", f"{app_time / base:.2f}×",
@@ -376,8 +387,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sessions over --big-fleets fleets (default 50000)")
     parser.add_argument("--big-fleets", type=int, default=10)
     parser.add_argument("--search-results", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each timed case; the fastest counts (default 3)")
     args = parser.parse_args(argv)
-    rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results)
+    rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results,
+               args.repeat)
     print(f"gameops-tui benchmark · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
     print(render(rows))
     return 0 if all(r.ok is not False for r in rows) else 1
