@@ -95,6 +95,8 @@ class ScriptsPane(Pane):
         yield Static("loading scripts…", id="scripts-status", classes="status-line")
 
     def on_mount(self) -> None:
+        if not self.app.is_running:
+            return  # built by the warm-up as the app quits: its children are going away
         self.query_one("#scripts-table", DataTable).loading = True
         self.set_interval(1.0, self.show_status)
         self.set_timer(REFRESH_SECONDS, self._periodic_refresh)

@@ -124,6 +124,8 @@ class SearchPane(SessionTablePane):
         yield from self.compose_table()
 
     def on_mount(self) -> None:
+        if not self.app.is_running:
+            return  # built by the warm-up as the app quits: its children are going away
         super().on_mount()
         self.render_builder()
 
