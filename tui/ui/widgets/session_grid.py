@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 FLUSH_HZ = 10
+TEXT_CACHE_ROWS = 4000  # line texts kept (a few screens' worth many times over)
 
 
 class RowKey(str):
@@ -100,6 +101,9 @@ class SessionGrid(ScrollView, can_focus=True):
         self._flush_pending = False
         self._dirty_from = sys.maxsize
         self._line_styles: tuple[Style, Style, Style, Style] | None = None
+        # A row's line text, kept while its cells and the shown columns stay: scrolling by one
+        # line redraws every line on screen, and all but one show the same rows as before.
+        self._texts: dict[RowKey, str] = {}
         self.cursor_painted: tuple[int, float] = (-1, 0.0)
         self.row_writes = 0  # rows added or rewritten: lets a benchmark see what a refresh did
 
@@ -114,8 +118,11 @@ class SessionGrid(ScrollView, can_focus=True):
     def shown_columns(self) -> list[tuple[int, Column]]:
         """The columns that fit the grid's width, keeping the most important ones; in their
         own order. When even the first ones do not fit, the grid scrolls sideways."""
-        width = self.scrollable_size.width if self.is_mounted else 0  # minus scrollbars
-        if self._shown is None or self._shown[0] != width:
+        # Asked for every line drawn: recompute only when the width or the scrollbar changes
+        # (scrollable_size itself costs more than drawing the line).
+        shape = (self.size.width, self.show_vertical_scrollbar) if self.is_mounted else None
+        if self._shown is None or self._shown[0] != shape:
+            width = self.scrollable_size.width if self.is_mounted else 0  # minus scrollbars
             chosen: set[int] = set()
             used = 0
             by_priority = sorted(range(len(self.columns)),
@@ -126,7 +133,8 @@ class SessionGrid(ScrollView, can_focus=True):
                     continue
                 chosen.add(index)
                 used += need
-            self._shown = (width, [(i, c) for i, c in enumerate(self.columns) if i in chosen])
+            self._shown = (shape, [(i, c) for i, c in enumerate(self.columns) if i in chosen])
+            self._texts.clear()
         return self._shown[1]
 
     def on_resize(self) -> None:
@@ -151,6 +159,7 @@ class SessionGrid(ScrollView, can_focus=True):
         if row_key in self._cells:
             raise KeyError(f"duplicate row key {key!r}")
         self._cells[row_key] = list(cells)
+        self._texts.pop(row_key, None)
         if self._positions is not None:
             self._positions[row_key] = len(self._order)
         self._order.append(row_key)
@@ -160,11 +169,13 @@ class SessionGrid(ScrollView, can_focus=True):
 
     def update_cell(self, row_key: str, column_key: str, value: str) -> None:
         self._cells[RowKey(row_key)][self._column_index[column_key]] = value
+        self._texts.pop(RowKey(row_key), None)
         self.row_writes += 1
         self._refresh_row(row_key)
 
     def update_row(self, row_key: str, cells: tuple[str, ...] | list[str]) -> None:
         self._cells[RowKey(row_key)] = list(cells)
+        self._texts.pop(RowKey(row_key), None)
         self.row_writes += 1
         self._refresh_row(row_key)
 
@@ -182,6 +193,7 @@ class SessionGrid(ScrollView, can_focus=True):
         cursor_key = self._key_at(self.cursor_row)
         for key in gone:
             del self._cells[RowKey(key)]
+            self._texts.pop(RowKey(key), None)
         self._order = [k for k in self._order if k not in gone]
         self._positions = None
         # Keep the cursor on its row, or on the row that took its place.
@@ -191,6 +203,7 @@ class SessionGrid(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._cells.clear()
+        self._texts.clear()
         self._order = []
         self._positions = {}
         self.cursor_row = 0
@@ -199,6 +212,7 @@ class SessionGrid(ScrollView, can_focus=True):
     def set_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
         """Replace every row at once (a new sort or filter)."""
         self._cells = {RowKey(k): list(cells) for k, cells in rows}
+        self._texts.clear()
         self._order = list(self._cells)
         self._positions = None
         self._changed()
@@ -332,7 +346,11 @@ class SessionGrid(ScrollView, can_focus=True):
             key = self._key_at(index)
             if key is None:
                 return Strip.blank(width, base)
-            text = self._line_text(self._cells[key])
+            text = self._texts.get(key)
+            if text is None:
+                if len(self._texts) > TEXT_CACHE_ROWS:
+                    self._texts.clear()
+                text = self._texts[key] = self._line_text(self._cells[key])
             if index == self.cursor_row:
                 style = cursor
                 # When the cursor's line was last drawn: the benchmark's "screen updated".
