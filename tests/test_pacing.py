@@ -40,3 +40,14 @@ def test_the_hold_is_bounded_when_the_ui_never_answers() -> None:
     start = time.monotonic()
     pacer()
     assert 0.04 <= time.monotonic() - start < 1.0
+
+
+def test_an_unanswered_key_holds_paging_once_not_forever() -> None:
+    pacer = InputPacer(max_hold=0.05)
+    pacer.note_input()
+    pacer()  # waits out the hold
+    start = time.monotonic()
+    for _ in range(5):
+        pacer()  # later requests go at once though the key was never answered
+    assert time.monotonic() - start < 0.04
+    assert pacer.holds == 1

@@ -11,19 +11,25 @@ types and at full speed otherwise.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 MAX_HOLD = 0.05  # seconds a paging thread waits at most for the UI to answer a key
 
 
 class InputPacer:
-    def __init__(self, max_hold: float = MAX_HOLD) -> None:
+    def __init__(self, max_hold: float = MAX_HOLD,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.max_hold = max_hold
+        self.clock = clock
         self._answered = threading.Event()
         self._answered.set()
+        self._input_at = float("-inf")
         self.holds = 0
 
     def note_input(self) -> None:
         """UI thread: a key arrived; hold paging until `note_answered`."""
+        self._input_at = self.clock()
         self._answered.clear()
 
     def note_answered(self) -> None:
@@ -32,9 +38,16 @@ class InputPacer:
 
     def __call__(self) -> None:
         """Paging thread, before each request: wait while a key is being answered."""
-        if not self._answered.is_set():
-            self.holds += 1
-            self._answered.wait(self.max_hold)
+        if self._answered.is_set():
+            return
+        left = self.max_hold - (self.clock() - self._input_at)
+        if left <= 0:
+            # No answer came (the key opened a screen whose refresh never reports back, say):
+            # a key holds paging once, for max_hold at most, never longer.
+            self._answered.set()
+            return
+        self.holds += 1
+        self._answered.wait(left)
 
     @property
     def holding(self) -> bool:
