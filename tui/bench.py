@@ -233,34 +233,12 @@ def cold_start(endpoint: str) -> tuple[float, float]:
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True).stdout) for _ in range(3))
     probe = ("import time, sys; t = time.perf_counter(); "
-             "from tui.bench import first_paint; print(first_paint(sys.argv[1], t))")
+             "from tui.coldstart import first_paint; print(first_paint(sys.argv[1], t))")
     app = statistics.median(
         float(subprocess.run([sys.executable, "-c", probe, endpoint], capture_output=True,
                              text=True, check=True).stdout.strip().splitlines()[-1])
         for _ in range(3))
     return base, app
-
-
-def first_paint(endpoint: str, started: float) -> float:
-    """Run inside a fresh interpreter: seconds from `started` until the fleet table holds rows
-    and has been painted. The steps and their order are those of `tui.cli.run_app`."""
-    from tui.aws.session import AwsContext, Target
-    from tui.services.gamelift import prefetch_fleet_overview
-
-    context = AwsContext(Target(demo=True, endpoint_url=endpoint, region="us-west-2"))
-    fleets_early = prefetch_fleet_overview(context)
-    from tui.ui.app import GameOpsApp
-
-    async def run() -> float:
-        app = GameOpsApp(context, fleets_early=fleets_early)
-        async with app.run_test(size=(120, 40)):
-            pane = app.query_one("#sessions-pane")
-            # Set after the screen refresh that drew the fleet rows: painted, not only filled.
-            while pane.fleets_painted_at is None:  # type: ignore[attr-defined]
-                await asyncio.sleep(0.002)
-            return pane.fleets_painted_at - started  # type: ignore[attr-defined]
-
-    return asyncio.run(run())
 
 
 def rss_mb() -> float:
