@@ -30,20 +30,14 @@ class GcSchedule:
         self.ticks = 0
         self.full_passes = 0
         self.thresholds = gc.get_threshold()
-        self.frozen = False
 
     def start(self) -> None:
         """Take the full pass off the automatic schedule (call ``tick`` every TICK_EVERY s)."""
-        gc.set_threshold(self.thresholds[0], self.thresholds[1], NEVER)
-        self.frozen = False
-
-    def _freeze_start_up(self) -> None:
-        # What exists after start-up (Textual, botocore's models, the app's widgets) lives as
-        # long as the app: leave it out of every later pass. Done at the first tick, not in
-        # start(): a full pass there sat between the app starting and its first screen.
         gc.collect()
+        # What exists now (Textual, botocore's models, the app's widgets) lives as long as the
+        # app: leave it out of every later pass.
         gc.freeze()
-        self.frozen = True
+        gc.set_threshold(self.thresholds[0], self.thresholds[1], NEVER)
 
     def stop(self) -> None:
         gc.unfreeze()
@@ -54,8 +48,6 @@ class GcSchedule:
 
     def tick(self) -> None:
         self.ticks += 1
-        if not self.frozen:
-            self._freeze_start_up()
         now = self.clock()
         since_full = now - self.last_full
         idle = now - self.last_input >= IDLE
