@@ -506,6 +506,37 @@ async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: Runnin
         assert requests(world) > before
 
 
+async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSimulator,
+                                                               home: Path) -> None:
+    from tui.ui.screens.search_forms import NameForm
+
+    fleet = biggest_fleet(world)
+    store = SearchStore()
+    kept = fb.SearchSpec(fleet_id=fleet, filter_expression="playerSessionCount = 0")
+    store.save("night shift", kept)
+    text = "playerSessionCount > 0"
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_search(app, pilot)
+        choose(pane, fleet)
+        pane.root = fb.parse_raw(text, "")[0]
+        pane.render_builder()
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, NameForm), timeout=5)
+        form = app.screen
+        await pilot.press(*"night shift", "enter")
+        await pilot.pause()
+        # The first Save only warns; the saved search is untouched.
+        assert app.screen is form
+        assert "exists: Save again to replace it" in str(
+            form.query_one("#problem", Static).render())
+        assert SearchStore().saved() == {"night shift": kept}
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not form, timeout=5)
+        assert SearchStore().saved() == {
+            "night shift": fb.SearchSpec(fleet_id=fleet, filter_expression=text)}
+
+
 async def test_saved_screen_loads_renames_and_deletes(world: RunningSimulator,
                                                       home: Path) -> None:
     from tui.ui.screens.saved_searches import SavedSearchesScreen

@@ -493,7 +493,11 @@ class SearchPane(SessionTablePane):
                 except (StoreError, OSError) as err:
                     self.notify(str(err), title="Not saved", severity="error")
 
-        self.app.push_screen(NameForm("Save this search as"), named)
+        try:
+            taken = set(self.store.saved())
+        except StoreError:
+            taken = set()  # a damaged file: saving reports it
+        self.app.push_screen(NameForm("Save this search as", taken=taken), named)
 
     def action_open_saved(self) -> None:
         from tui.ui.screens.saved_searches import SavedSearchesScreen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from textual import on
 from textual.app import ComposeResult
@@ -217,9 +218,12 @@ class RawForm(_Form):
 class NameForm(_Form):
     DEFAULT_CSS = FORM_CSS.format(name="NameForm")
 
-    def __init__(self, title: str, name: str = "") -> None:
+    def __init__(self, title: str, name: str = "", *, taken: Collection[str] = ()) -> None:
         super().__init__()
         self.title_text, self.name_text = title, name
+        # Names already saved: saving under one replaces it, so the first Save only warns.
+        self.taken = set(taken)
+        self._replace_ok: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -238,5 +242,10 @@ class NameForm(_Form):
             name = SearchStore.check_name(self.query_one("#name", Input).value)
         except StoreError as err:
             self.problem(f"⚠ {err}")
+            return
+        if name in self.taken and name != self._replace_ok:
+            self._replace_ok = name
+            self.problem(f"⚠ a saved search named '{name}' exists: Save again to replace it, "
+                         "or change the name")
             return
         self.dismiss(name)
