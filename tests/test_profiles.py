@@ -237,7 +237,7 @@ async def test_reconnect_key_retries_after_closing_the_sso_screen(
         await pilot.press("escape")
         # The pane says so too, where the data should have been.
         status = str(app.query_one("#sessions-pane #fleet-status").render())
-        assert "SSO session expired" in status and "aws sso login" in status
+        assert "SSO session expired" in status and "aws sso login --profile ops-sso" in status
         write_token(token, hours=8)
         await pilot.press("C")
         await settle(app, pilot, rounds=4)

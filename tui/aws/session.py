@@ -302,6 +302,13 @@ class AwsContext:
         self._clients = {}
         self._credentials_rejected = False
 
+    def explain(self, err: BaseException) -> str:
+        """`tui.aws.errors.explain` for this target: fixes name its profile, so an expired SSO
+        login reads `aws sso login --profile NAME` (the demo has no profile to log into)."""
+        from tui.aws.errors import explain
+
+        return explain(err, profile=None if self.target.demo else self.profile_name)
+
     def caller_identity(self) -> dict[str, str]:
         """STS GetCallerIdentity: ``Account``, ``Arn`` and ``UserId`` of the credentials in use.
         Needs no permission, so it is the cheapest check that the credentials work at all."""

@@ -18,7 +18,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from tui.aws.errors import explain
 from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
@@ -132,7 +131,7 @@ class ScriptsPane(Pane):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
-        text = explain(event.worker.error or RuntimeError("unknown error"))
+        text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
         if event.worker.group != "scripts":
             self.last_result = f"⚠ {text}"
             self.show_status()
@@ -477,7 +476,7 @@ class ScriptsPane(Pane):
                                      target=target)
                     notes.append("previous S3 content archived")
                 except Exception as err:
-                    notes.append(f"previous content not archived ({explain(err)})")
+                    notes.append(f"previous content not archived ({self.app.aws.explain(err)})")
             data = change.zip.data if change.zip is not None else None
             if script is None:
                 result = script_service.create_script(
@@ -494,8 +493,8 @@ class ScriptsPane(Pane):
             self.post_message(ScriptChangeDone(f"Refused: {err}; nothing was sent", True, None))
             return
         except Exception as err:
-            self.post_message(ScriptChangeDone(f"Failed, nothing changed: {explain(err)}", True,
-                                               None))
+            text = self.app.aws.explain(err)
+            self.post_message(ScriptChangeDone(f"Failed, nothing changed: {text}", True, None))
             return
         if data is not None:
             try:

@@ -17,7 +17,6 @@ from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.aws.errors import explain
 from tui.aws.records import GameSession
 from tui.services import filter_builder as fb
 from tui.services import gamelift
@@ -417,7 +416,7 @@ class SearchPane(SessionTablePane):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
-        text = explain(event.worker.error or RuntimeError("unknown error"))
+        text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
         if event.worker.group == "search":
             self.running = False
             self.load_failed(text)

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from tui.aws.errors import ResourceGone, explain, is_throttled
+from tui.aws.errors import ResourceGone, is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
@@ -385,7 +385,7 @@ class SessionTablePane(Pane):
                 first_error = first_error or str(err)
             except Exception as err:  # network loss etc.: report it per session, keep going
                 outcomes[_error_code(err)] += 1
-                first_error = first_error or explain(err)
+                first_error = first_error or self.app.aws.explain(err)
         self.post_message(ActionDone(_summary(outcomes, first_error), failed=bool(first_error)))
 
     def _call_paced(self, call: Callable[[], object], index: int) -> object:
@@ -425,7 +425,7 @@ class SessionTablePane(Pane):
                 first_error = first_error or str(err)
             except Exception as err:
                 outcomes[_error_code(err)] += 1
-                first_error = first_error or explain(err)
+                first_error = first_error or self.app.aws.explain(err)
         # Show the locks now; the drain's own polling is not a reason to reload the table.
         self.post_message(DrainProgress(len(waiting), -1, reload=True))
         while waiting and not worker.is_cancelled:
@@ -448,7 +448,7 @@ class SessionTablePane(Pane):
                     if is_throttled(err):
                         continue  # look again next round
                     outcomes[_error_code(err)] += 1
-                    first_error = first_error or explain(err)
+                    first_error = first_error or self.app.aws.explain(err)
                 waiting.remove(sid)
             self.post_message(DrainProgress(len(waiting), players))
             deadline = time.monotonic() + self.drain_poll_seconds

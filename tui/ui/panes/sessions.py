@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.aws.errors import explain, is_throttled
+from tui.aws.errors import is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.services.batching import coalesce
@@ -255,7 +255,7 @@ class SessionsPane(SessionTablePane):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error or RuntimeError("unknown error")
-        text = explain(error)
+        text = self.app.aws.explain(error)
         if event.worker.group == "fleets":
             self.query_one("#fleet-table", DataTable).loading = False
             self.query_one("#fleet-status", Static).update(f"⚠ fleets not loaded: {text}")

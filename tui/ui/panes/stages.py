@@ -29,7 +29,6 @@ from textual.widgets import ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from tui.aws.errors import explain
 from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.services import gamesparks
 from tui.services.snapshot_diff import human_size
@@ -342,7 +341,7 @@ class StagesPane(Pane):
         try:
             message = call(self.app.aws)  # type: ignore[attr-defined]
         except Exception as err:
-            self.post_message(LoadFailed(what, explain(err)))
+            self.post_message(LoadFailed(what, self.app.aws.explain(err)))
             return
         self.post_message(message or LoadFailed(what, ""))
 
@@ -823,14 +822,14 @@ class StagesPane(Pane):
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "")
             status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            text = explain(err)
+            text = self.app.aws.explain(err)
             if code == "ConflictException":
                 text += " — wait for the running deployment to end (it is followed in the tree)"
             # A 5xx may have started it: keep the token so that a retry cannot start another.
             self.post_message(StartFailed(plan, text, keep_token=status >= 500,
                                           conflict=code == "ConflictException"))
         except Exception as err:  # network: the request may or may not have arrived
-            self.post_message(StartFailed(plan, explain(err), keep_token=True))
+            self.post_message(StartFailed(plan, self.app.aws.explain(err), keep_token=True))
         else:
             self.post_message(DeploymentStarted(plan, deployment))
 
@@ -881,8 +880,9 @@ class StagesPane(Pane):
         except WatchCancelled:
             return
         except Exception as err:
+            text = self.app.aws.explain(err)
             self.post_message(ActionResult(f"{game}/{stage}", "stopped following deployment "
-                                           f"{deployment_id}: {explain(err)}", "error"))
+                                           f"{deployment_id}: {text}", "error"))
             self.app.call_from_thread(self.watches.pop, (game, stage), None)
             return
         self.post_message(DeploymentProgress(final, final=True))
@@ -957,7 +957,7 @@ class StagesPane(Pane):
                 lambda done, total: self.post_message(ExportProgress(done, total)),
                 lambda: worker.is_cancelled)
         except Exception as err:
-            self.post_message(ActionResult("Export failed", explain(err), "error"))
+            self.post_message(ActionResult("Export failed", self.app.aws.explain(err), "error"))
             return
         self.post_message(ActionResult("Snapshot exported", f"saved {path}"))
 
@@ -1007,7 +1007,8 @@ class StagesPane(Pane):
             self.post_message(ActionResult("Snapshot refused", f"refused: {err}", "warning"))
             return
         except Exception as err:
-            self.post_message(ActionResult("Snapshot not created", explain(err), "error"))
+            text = self.app.aws.explain(err)
+            self.post_message(ActionResult("Snapshot not created", text, "error"))
             return
         self.post_message(ActionResult("Snapshot created", f"{game}: {snapshot.id} "
                                        f"({snapshot.description or 'no description'})",

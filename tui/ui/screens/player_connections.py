@@ -12,7 +12,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
-from tui.aws.errors import explain
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
 
@@ -87,7 +86,7 @@ class PlayerScreen(ModalScreen[None]):
             found = gamesparks.get_player_connection_status(
                 self.app.aws, self.game, self.stage, player)  # type: ignore[attr-defined]
         except Exception as err:
-            self.post_message(PlayerOutcome(explain(err), failed=True))
+            self.post_message(PlayerOutcome(self.app.aws.explain(err), failed=True))
             return
         self.post_message(ConnectionsFound(player, found))
 
@@ -138,7 +137,7 @@ class PlayerScreen(ModalScreen[None]):
             self.post_message(PlayerOutcome(f"refused: {err}", failed=True))
             return
         except Exception as err:
-            self.post_message(PlayerOutcome(explain(err), failed=True))
+            self.post_message(PlayerOutcome(self.app.aws.explain(err), failed=True))
             return
         text = f"{player}: {len(closed)} connection(s) closed"
         if failed:

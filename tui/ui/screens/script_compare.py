@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.aws.errors import explain
 from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
@@ -136,7 +135,8 @@ class ScriptCompareScreen(Screen[None]):
             self.post_message(ContentRead(index, data, f"read from s3://{location['Bucket']}/"
                                                   f"{location['Key']}"))
         except Exception as err:  # shown as the side's note; the metadata stays useful
-            self.post_message(ContentRead(index, None, f"S3 not readable: {explain(err)}"))
+            text = self.app.aws.explain(err)
+            self.post_message(ContentRead(index, None, f"S3 not readable: {text}"))
 
     def on_content_read(self, message: ContentRead) -> None:
         side = self.sides[message.index]

@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from tui.aws.errors import explain
 from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry
@@ -93,7 +92,7 @@ class ScriptDetailScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            text = explain(event.worker.error or RuntimeError("unknown error"))
+            text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
             self.query_one("#script-detail-status", Static).update(f"⚠ STALE: {text}")
             self.notify(text, title="AWS error", severity="error")
 

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from tui.aws.errors import explain
 from tui.aws.records import GameSession, PlayerSession
 from tui.services import gamelift
 
@@ -132,7 +131,7 @@ class SessionDetailScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            text = explain(event.worker.error or RuntimeError("unknown error"))
+            text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
             where = "#log-status" if event.worker.group == "log" else "#players-status"
             self.query_one(where, Static).update(f"⚠ {text}")
             self.notify(text, title="AWS error", severity="error")
