@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from apptest import settle
@@ -208,20 +209,25 @@ async def test_hidden_panes_are_built_after_the_fleet_list_and_load_on_their_own
         sim: RunningSimulator, home: Path) -> None:
     from apptest import wait_for
 
+    from tui.ui.app import WARM_UP_FALLBACK
     from tui.ui.panes.base import Pane
     from tui.ui.panes.sessions import SessionsPane
     from tui.ui.panes.stages import StagesPane
 
     app = make_app(sim)
+    started = time.monotonic()
     async with app.run_test(size=(100, 30)) as pilot:
         sessions = app.query_one(SessionsPane)
-        # The first screen holds only the pane the user sees.
-        assert [type(p).__name__ for p in app.query(Pane)] == ["SessionsPane"]
-        await wait_for(pilot, lambda: sessions.fleet_rows)
+        first = [type(p).__name__ for p in app.query(Pane)]
+        # The first screen holds only the pane the user sees (unless the fleet list is already
+        # painted, or start-up took so long on a loaded machine that the fallback fired).
+        if sessions.fleets_painted_at is None and time.monotonic() - started < WARM_UP_FALLBACK:
+            assert first == ["SessionsPane"]
+        await wait_for(pilot, lambda: sessions.fleet_rows, timeout=30)
         # Then the others are built and start loading without the user visiting them.
-        await wait_for(pilot, lambda: len(app.query(Pane)) == 4)
+        await wait_for(pilot, lambda: len(app.query(Pane)) == 4, timeout=30)
         stages = app.query_one(StagesPane)
-        await wait_for(pilot, lambda: stages.tree.root.children)
+        await wait_for(pilot, lambda: stages.tree.root.children, timeout=30)
         await pilot.press("4")
         assert app.query_one("#panes", TabbedContent).active == "stages"
         assert any("space-raiders" in str(n.label) for n in stages.tree.root.children)

@@ -338,3 +338,25 @@ async def test_conflict_is_explained_and_the_running_deployment_followed(
                                           for n in app._notifications))
         await wait_for(pilot, lambda: ("space-raiders", "staging") in pane.watches)
         assert len(starts(world)) == 1
+
+
+async def test_the_shown_tree_refreshes_by_itself(world: RunningSimulator, home: Path) -> None:
+    """A deployment started elsewhere (the console, a pipeline) appears without `r`, and the
+    tree keeps its expansion and cursor."""
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "dev")
+        pane.refresh_seconds = 1.0
+        before = len(pane.deployments[("kart-league", "dev")])
+        cursor = pane.tree.cursor_node
+        gamesparks = app.aws.client("gamesparks")
+        snapshot = gamesparks.list_snapshots(GameName="kart-league")["Snapshots"][0]["Id"]
+        started = gamesparks.start_stage_deployment(
+            GameName="kart-league", StageName="dev", SnapshotId=snapshot,
+            ClientToken="elsewhere-" + "0" * 30)["StageDeployment"]["DeploymentId"]
+        await wait_for(pilot, lambda: any(
+            d.deployment_id == started for d in pane.deployments[("kart-league", "dev")]),
+            timeout=15)
+        assert len(pane.deployments[("kart-league", "dev")]) == before + 1
+        assert pane.tree.cursor_node is cursor
+        assert node_of(pane, Ref(DEPLOYMENTS, "kart-league", "dev")).is_expanded

@@ -36,6 +36,7 @@ from tui.ui.panes.base import Pane
 
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
 DEPLOYMENT, SNAPSHOT, SECTION, INFO = "deployment", "snapshot", "section", "info"
+REFRESH_SECONDS = 30.0  # default between automatic reloads of the shown tree
 STATE_MARKS = {"COMPLETED": "✓", "FAILED": "✗", "PENDING": "…", "IN_PROGRESS": "⟳"}
 STATE_STYLES = {"FAILED": "bold red", "PENDING": "yellow", "IN_PROGRESS": "bold yellow"}
 
@@ -305,6 +306,8 @@ class StagesPane(Pane):
         self.error: str | None = None
         self.export_note = ""
         self.poll_initial, self.poll_max = 1.0, 10.0
+        self.refresh_seconds = REFRESH_SECONDS  # the config's refresh interval replaces it
+        self.last_refresh = 0.0
 
     def compose(self) -> ComposeResult:
         tree: Tree[Ref] = Tree("GameSparks", id="stages-tree")
@@ -318,8 +321,20 @@ class StagesPane(Pane):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.show_status)
+        self.set_timer(1.0, self._periodic_refresh)
+
+    def _periodic_refresh(self) -> None:
+        # Like the other panes: only while shown, with no modal open and nothing loading, and
+        # never sooner than the interval; re-armed after each tick so reads never pile up.
+        shown = (self.app.screen is self.screen
+                 and getattr(self.app, "active_pane_id", lambda: "stages")() == "stages")
+        due = time.monotonic() - self.last_refresh >= self.refresh_seconds
+        if shown and due and self.first_load_begun and not self.pending:
+            self.refresh_data()
+        self.set_timer(1.0, self._periodic_refresh)
 
     def first_load(self) -> None:
+        self.last_refresh = time.monotonic()
         self._fetch("games", self._load_games)
 
     def on_resize(self) -> None:
@@ -664,6 +679,7 @@ class StagesPane(Pane):
 
     def refresh_data(self) -> None:
         """Reload what is shown: games, and every list the user has expanded."""
+        self.last_refresh = time.monotonic()
         self._fetch("games", self._load_games)
         stages_done: set[tuple[str, str]] = set()
         for key in sorted(self.loaded):
