@@ -235,16 +235,17 @@ async def test_hidden_panes_are_built_after_the_fleet_list_and_load_on_their_own
 
 async def test_pane_shown_before_warm_up_is_built_at_once(sim: RunningSimulator,
                                                           home: Path) -> None:
-    from apptest import wait_for
+    from apptest import pane_of, wait_for
 
     from tui.ui.panes.scripts import ScriptsPane
 
     app = make_app(sim)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("3")  # before the fleet list has even arrived
-        pane = app.query_one(ScriptsPane)
-        assert pane.first_load_begun
-        await wait_for(pilot, lambda: pane.query_one("#scripts-table").row_count > 0)
+        pane = await pane_of(app, pilot, ScriptsPane)
+        assert app.active_pane_id() == "scripts"
+        await wait_for(pilot, lambda: pane.first_load_begun)
+        await wait_for(pilot, lambda: pane.query_one("#scripts-table").row_count > 0, timeout=30)
 
 
 async def test_footer_follows_the_pane_shown(sim: RunningSimulator, home: Path) -> None:

@@ -36,10 +36,11 @@ def test_a_paging_thread_waits_until_the_key_is_answered() -> None:
 
 def test_the_hold_is_bounded_when_the_ui_never_answers() -> None:
     pacer = InputPacer(max_hold=0.05)
-    pacer.note_input()
     start = time.monotonic()
+    pacer.note_input()
     pacer()
-    assert 0.04 <= time.monotonic() - start < 1.0
+    # The hold ends max_hold after the key, however late the paging thread came to it.
+    assert 0.045 <= time.monotonic() - start < 1.0
 
 
 def test_an_unanswered_key_holds_paging_once_not_forever() -> None:
@@ -49,5 +50,5 @@ def test_an_unanswered_key_holds_paging_once_not_forever() -> None:
     start = time.monotonic()
     for _ in range(5):
         pacer()  # later requests go at once though the key was never answered
-    assert time.monotonic() - start < 0.04
     assert pacer.holds == 1
+    assert time.monotonic() - start < 0.2  # not five more holds of 50 ms
