@@ -460,22 +460,28 @@ async def test_copied_cli_command_asks_the_service_the_same_question(
 # --------------------------------------------------------------------------- saved searches
 
 
-async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: RunningSimulator,
-                                                                   home: Path) -> None:
+async def open_save_form(app: GameOpsApp, pilot, fleet: str, text: str):  # noqa: ANN001, ANN201
+    """The Search pane with ``text`` built for ``fleet``, and its save form (S) up."""
     from tui.ui.screens.search_forms import NameForm
 
+    pane = await open_search(app, pilot)
+    choose(pane, fleet)
+    pane.root = fb.parse_raw(text, "")[0]
+    pane.render_builder()
+    await pilot.press("S")
+    # Under a loaded CI machine the form can take more than one frame to come up.
+    await wait_for(pilot, lambda: isinstance(app.screen, NameForm), timeout=5)
+    assert isinstance(app.screen, NameForm)
+    return app.screen
+
+
+async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: RunningSimulator,
+                                                                   home: Path) -> None:
     fleet = biggest_fleet(world)
     text = "gameSessionProperties.mode = 'ranked' AND playerSessionCount > 0"
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
-        pane = await open_search(app, pilot)
-        choose(pane, fleet)
-        pane.root = fb.parse_raw(text, "")[0]
-        pane.render_builder()
-        await pilot.press("S")
-        # Under a loaded CI machine the form can take more than one frame to come up.
-        await wait_for(pilot, lambda: isinstance(app.screen, NameForm), timeout=5)
-        assert isinstance(app.screen, NameForm)
+        await open_save_form(app, pilot, fleet, text)
         await pilot.press(*"ranked busy", "enter")
         await pilot.pause()
         store = SearchStore()
@@ -508,8 +514,6 @@ async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: Runnin
 
 async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSimulator,
                                                                home: Path) -> None:
-    from tui.ui.screens.search_forms import NameForm
-
     fleet = biggest_fleet(world)
     store = SearchStore()
     kept = fb.SearchSpec(fleet_id=fleet, filter_expression="playerSessionCount = 0")
@@ -517,13 +521,7 @@ async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSim
     text = "playerSessionCount > 0"
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
-        pane = await open_search(app, pilot)
-        choose(pane, fleet)
-        pane.root = fb.parse_raw(text, "")[0]
-        pane.render_builder()
-        await pilot.press("S")
-        await wait_for(pilot, lambda: isinstance(app.screen, NameForm), timeout=5)
-        form = app.screen
+        form = await open_save_form(app, pilot, fleet, text)
         await pilot.press(*"night shift", "enter")
         await pilot.pause()
         # The first Save only warns; the saved search is untouched.

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from apptest import pane_of
+from apptest import pane_of, wait_for
 from rich.console import Console
 from textual.widgets import Static
 
@@ -38,14 +38,6 @@ def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
     target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
                     read_only=read_only, demo=True)
     return GameOpsApp(AwsContext(target), simulator=sim)
-
-
-async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 
