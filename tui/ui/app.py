@@ -220,7 +220,7 @@ class GameOpsApp(App[int]):
             self.call_later(self._warm_up, pane_id)
 
     async def _warm_up(self, pane_id: str) -> None:
-        if self.is_running:
+        if self.is_running and not self._exit:  # nothing to build for an app on its way out
             pane = await self.ensure_pane(pane_id)
             pane.begin_first_load()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -74,6 +74,16 @@ class BuilderList(OptionList):
         pane.builder_command(what)
 
 
+class WhereSelect(Select[str]):
+    """Textual's Select, minus a crash at exit: when the warm-up builds this pane while the
+    app is shutting down, the Select's own mount handler looks for an overlay that is never
+    mounted (NoMatches, a traceback on quit). While the app stops there is nothing to set up."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        if not self.app.is_running:
+            event.prevent_default()  # skip Select's handler: its children are going away
+
+
 class SearchPane(SessionTablePane):
     TABLE_ID = "search-table"
     FILTER_ID = "search-quick-filter"
@@ -115,7 +125,7 @@ class SearchPane(SessionTablePane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-target"):
-            yield Select([], prompt="fleet or alias to search", id="search-where",
+            yield WhereSelect([], prompt="fleet or alias to search", id="search-where",
                          compact=True)
             yield Input(placeholder="location (optional)", id="search-location", compact=True)
         yield BuilderList(id="search-builder")
