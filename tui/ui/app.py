@@ -220,9 +220,20 @@ class GameOpsApp(App[int]):
             self.call_later(self._warm_up, pane_id)
 
     async def _warm_up(self, pane_id: str) -> None:
-        if self.is_running and not self._exit:  # nothing to build for an app on its way out
-            pane = await self.ensure_pane(pane_id)
+        if self._staying():
+            await self.start_pane(pane_id)
+
+    def _staying(self) -> bool:
+        """False once the app is on its way out: nothing more to build or load."""
+        return self.is_running and not self._exit
+
+    async def start_pane(self, pane_id: str) -> Pane:
+        """Build the pane if needed, then start its first load, unless the app began to stop
+        while the pane was being mounted (its widgets are then going away unfinished)."""
+        pane = await self.ensure_pane(pane_id)
+        if self._staying() and pane.is_mounted:
             pane.begin_first_load()
+        return pane
 
     async def ensure_pane(self, pane_id: str) -> Pane:
         """The pane of that tab, built and mounted now if it was not yet."""
@@ -237,8 +248,7 @@ class GameOpsApp(App[int]):
         self.call_after_refresh(self.warm_up_panes)
 
     async def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
-        pane = await self.ensure_pane(str(message.pane.id))
-        pane.begin_first_load()
+        await self.start_pane(str(message.pane.id))
 
     def _focus_pane(self) -> None:
         pane = self.current_pane()
@@ -387,8 +397,7 @@ class GameOpsApp(App[int]):
 
     async def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
-        pane = await self.ensure_pane(pane_id)
-        pane.begin_first_load()
+        pane = await self.start_pane(pane_id)
         pane.focus_content()
 
     def active_pane_id(self) -> str:
