@@ -52,3 +52,22 @@ def test_schedule_collects_cycles_and_defers_the_full_pass_while_typing() -> Non
     finally:
         schedule.stop()
     assert gc.get_threshold() == before
+
+
+def test_collector_paused_during_startup_is_back_once_the_schedule_starts() -> None:
+    from tui.ui.gc_schedule import pause_during_startup
+
+    pause_during_startup()
+    try:
+        assert not gc.isenabled()
+        schedule = GcSchedule()
+        schedule.start()
+        try:
+            assert gc.isenabled()
+            garbage = _cycle()
+            gc.collect(0)
+            assert garbage() is None
+        finally:
+            schedule.stop()
+    finally:
+        gc.enable()

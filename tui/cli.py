@@ -189,6 +189,9 @@ def resolve_target(args: argparse.Namespace, settings: Any,
 
 
 def run_app(args: argparse.Namespace, settings: Any) -> int:
+    from tui.ui.gc_schedule import pause_during_startup
+
+    pause_during_startup()  # until the app has mounted (GcSchedule.start)
     from tui.aws.session import AwsContext, ConfigurationProblem
 
     simulator = None
@@ -207,10 +210,11 @@ def run_app(args: argparse.Namespace, settings: Any) -> int:
         if simulator is not None:
             simulator.stop()
         return 2
-    from tui.services.gamelift import prefetch_fleet_overview
+    from tui.services import fleet_prefetch
 
-    # Asked for before Textual is imported: the first screen then waits for less.
-    fleets_early = prefetch_fleet_overview(context)
+    # Asked for before Textual is imported, by a helper process where there is a core for it:
+    # the first screen then waits for less.
+    fleets_early = fleet_prefetch.start(context)
     from tui.ui.app import GameOpsApp
     from tui.ui.lifecycle import install_signal_handlers
 

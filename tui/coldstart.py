@@ -12,11 +12,14 @@ import asyncio
 def first_paint(endpoint: str, started: float) -> float:
     """Seconds from `started` until the fleet table holds rows and has been painted. The steps
     and their order are those of `tui.cli.run_app`."""
+    from tui.ui.gc_schedule import pause_during_startup
+
+    pause_during_startup()
     from tui.aws.session import AwsContext, Target
-    from tui.services.gamelift import prefetch_fleet_overview
+    from tui.services import fleet_prefetch
 
     context = AwsContext(Target(demo=True, endpoint_url=endpoint, region="us-west-2"))
-    fleets_early = prefetch_fleet_overview(context)
+    fleets_early = fleet_prefetch.start(context)
     from tui.ui.app import GameOpsApp
 
     async def run() -> float:

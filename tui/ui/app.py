@@ -89,6 +89,7 @@ class GameOpsApp(App[int]):
         self._prefetched: tuple[AwsContext, Future[Any]] | None = (
             (aws, fleets_early) if fleets_early is not None else None)
         self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
+        self._identity_asked = False
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -146,7 +147,6 @@ class GameOpsApp(App[int]):
         self.apply_keymap()
         self.start_theme()
         self.call_after_refresh(self._focus_pane)
-        self.load_identity()
         self.start_panes()
 
     def on_unmount(self) -> None:
@@ -215,6 +215,11 @@ class GameOpsApp(App[int]):
         self.set_timer(WARM_UP_FALLBACK, self.warm_up_panes)
 
     def warm_up_panes(self) -> None:
+        if not self._identity_asked:
+            # After the first screen, too: building the STS client competed with it for the
+            # interpreter. The account shows a moment later; the panes did not need it.
+            self._identity_asked = True
+            self.load_identity()
         # One pane per callback: key presses queued meanwhile are answered in between.
         for pane_id, _ in PANES:
             self.call_later(self._warm_up, pane_id)

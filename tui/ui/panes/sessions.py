@@ -7,7 +7,7 @@ GameSessionId so the cursor, scroll position and row order survive it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from tui.services import gamelift
 from tui.services.batching import coalesce
 from tui.services.gamelift import FleetRow
 from tui.ui.panes.session_table import SessionTablePane
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 REFRESH_SECONDS = 15.0
 # After a throttled refresh the interval doubles, up to this; a good refresh resets it.
@@ -112,7 +115,6 @@ class SessionsPane(SessionTablePane):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#fleet-table", DataTable).loading = True
         self.query_one(f"#{self.STATUS_ID}", Static).update("loading fleets…")
         self._schedule_refresh()
 
@@ -120,17 +122,22 @@ class SessionsPane(SessionTablePane):
         # Counts as a refresh: a slow first ListFleets must not be cancelled by the first
         # timer tick and sent again.
         self.last_refresh = time.monotonic()
-        self.load_fleets()
+        # The app asks for the overview while it starts; the first load takes it.
+        take = getattr(self.app, "take_prefetched_fleets", None)
+        early = take(self.app.aws) if take is not None else None  # type: ignore[attr-defined]
+        if early is not None and early.done() and early.exception() is None:
+            # Already here: the first frame shows the fleets, with no loading frame before.
+            self.on_fleets_loaded(FleetsLoaded(early.result()))
+            return
+        self.query_one("#fleet-table", DataTable).loading = True
+        self.load_fleets(early)
 
     # --- fleets ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="fleets", exit_on_error=False,
           description="ListFleets + DescribeFleetAttributes/Capacity/Utilization")
-    def load_fleets(self) -> None:
+    def load_fleets(self, early: Future[list[FleetRow]] | None = None) -> None:
         aws = self.app.aws  # type: ignore[attr-defined]
-        # The app asks for the overview while it builds the screen; the first load takes it.
-        take = getattr(self.app, "take_prefetched_fleets", None)
-        early = take(aws) if take is not None else None
         rows = early.result() if early is not None else gamelift.fleet_overview(aws)
         self.post_message(FleetsLoaded(rows))
 
@@ -155,7 +162,9 @@ class SessionsPane(SessionTablePane):
             # Focusing inside a hidden tab would switch tabs under the user's feet.
             if self._is_active_pane():
                 table.focus()
-            self.select_fleet(message.rows[0].fleet.fleet_id)
+            # After the fleet list has painted: the sessions load (and the GameLift client it
+            # builds) would compete with that first frame.
+            self.call_after_refresh(self.select_fleet, message.rows[0].fleet.fleet_id)
 
     def _fleets_painted(self) -> None:
         self.fleets_painted_at = time.perf_counter()  # read by the cold-start benchmark
@@ -259,6 +268,8 @@ class SessionsPane(SessionTablePane):
         if event.worker.group == "fleets":
             self.query_one("#fleet-table", DataTable).loading = False
             self.query_one("#fleet-status", Static).update(f"⚠ fleets not loaded: {text}")
+            if not self.fleet_rows:  # the first outcome is on screen, if not the one hoped for
+                self.call_after_refresh(self.post_message, self.FirstShown())
         elif event.worker.group == "sessions":
             if is_throttled(error):
                 # Back off: the next automatic refresh waits twice as long.

@@ -1,0 +1,62 @@
+"""The first fleet overview from a forked child: the same rows as asking directly, and the
+same errors, reported by the parent."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tui.aws.session import AwsContext
+from tui.services import fleet_prefetch
+from tui.services.gamelift import fleet_overview
+from tui.sim.server import RunningSimulator
+
+# Run in a fresh interpreter: the forked path is only taken while the process has one
+# thread, and the test process has the simulator's.
+PROBE = textwrap.dedent("""
+    import os, sys
+    from tui.aws.session import AwsContext, Target
+    from tui.services import fleet_prefetch
+    from tui.services.gamelift import fleet_overview
+
+    ctx = AwsContext(Target(demo=True, endpoint_url=sys.argv[1], region="us-west-2"))
+    forked = fleet_prefetch.can_fork()
+    future = fleet_prefetch.start(ctx)
+    try:
+        rows = future.result(timeout=60)
+    except Exception as err:
+        print("error", forked, type(err).__name__, err)
+    else:
+        print("rows", forked, rows == fleet_overview(ctx), len(rows))
+""")
+
+
+def _probe(endpoint: str, **env: str) -> list[str]:
+    import os
+
+    done = subprocess.run([sys.executable, "-c", PROBE, endpoint], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_forked_child_brings_the_same_rows_as_asking_directly(sim: RunningSimulator) -> None:
+    kind, forked, same, count = _probe(sim.endpoint_url)[:4]
+    if fleet_prefetch.usable_cores() >= 2 and sys.platform == "linux":
+        assert forked == "True"  # the path under test was the fork, not the thread
+    assert (kind, same) == ("rows", "True")
+    assert int(count) >= 2
+
+
+def test_error_in_the_child_reaches_the_parent_as_that_error() -> None:
+    # Nothing listens on port 9 of localhost: the connection is refused at once.
+    words = _probe("http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1")
+    assert words[0] == "error"
+    assert words[2] == "EndpointConnectionError"
+    assert "127.0.0.1:9" in " ".join(words[3:])
+
+
+def test_with_threads_running_it_falls_back_to_a_thread(aws: AwsContext) -> None:
+    assert not fleet_prefetch.can_fork()  # the simulator's thread is running here
+    assert fleet_prefetch.start(aws).result(timeout=60) == fleet_overview(aws)
