@@ -487,3 +487,24 @@ def test_sessions_pane_snapshot(world: RunningSimulator, home: Path, snap_compar
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
+
+
+def test_fleet_row_counts_of_a_large_fleet_are_whole_or_shortened_never_cut() -> None:
+    from tui.aws.records import Fleet, FleetCapacity, FleetUtilization
+    from tui.services.gamelift import FleetRow
+    from tui.ui.panes.sessions import FLEET_COLUMNS, fleet_cells
+
+    row = FleetRow(
+        Fleet.from_api({"FleetId": "fleet-big", "Name": "big", "Status": "ACTIVE"}),
+        FleetUtilization.from_api({"FleetId": "fleet-big", "ActiveGameSessionCount": 123_456,
+                                   "CurrentPlayerSessionCount": 34_731,
+                                   "MaximumPlayerSessionCount": 2_400_000}),
+        FleetCapacity.from_api({"FleetId": "fleet-big",
+                                "InstanceCounts": {"DESIRED": 1254, "ACTIVE": 1250}}))
+    cells = dict(zip((key for key, _, _ in FLEET_COLUMNS), fleet_cells(row), strict=True))
+    assert cells["instances"] == "1254/1250"
+    assert cells["sessions"] == "123k"
+    assert cells["players"] == "35k/2.4M"
+    widths = {key: width for key, _, width in FLEET_COLUMNS}
+    # The count columns size themselves to what they hold, so nothing above is cut.
+    assert all(widths[key] is None for key in ("instances", "sessions", "players", "full"))

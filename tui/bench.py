@@ -115,6 +115,23 @@ async def _wait(pilot: Any, condition: Callable[[], bool], timeout: float = 600.
         await asyncio.sleep(0.01)
 
 
+async def _started(app: Any, pilot: Any) -> None:
+    """Until the app's start-up work is over: every pane built and its first load done, the
+    account known. A user acts after that; timing a case during it would time start-up too."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    from tui.ui.app import PANES
+
+    await _wait(pilot, lambda: bool(app.account_id) and len(app.panes) == len(PANES)
+                and all(pane.first_load_begun for pane in app.panes.values()))
+    for _ in range(3):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):  # a newer load replaced an older one
+            pass
+        await pilot.pause()
+
+
 async def press_latency(app: Any, grid: Any, key: str) -> float:
     """Seconds from a key event reaching the app to the grid drawing the moved cursor line."""
     from textual import events
@@ -145,7 +162,7 @@ async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[
     app = _app(endpoint)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(SessionsPane)
-        await _wait(pilot, lambda: bool(pane.fleet_rows) and not pane.loading_sessions)
+        await _started(app, pilot)
         target = fleet_ids[0] if len(fleet_ids) == 1 else ALL_FLEETS
         pane.clear_sessions()
         pane.fleet_id = None
@@ -213,12 +230,12 @@ async def app_search(endpoint: str, fleet_id: str, expression: str) -> tuple[flo
 
     app = _app(endpoint)
     async with app.run_test(size=(120, 40)) as pilot:
+        # A user picks a fleet from the loaded list before searching: start-up and the pane's
+        # own first loads are not timed as part of the search.
+        await _started(app, pilot)
         await pilot.press("2")
-        await _wait(pilot, lambda: app.query(SearchPane))
         pane = app.query_one(SearchPane)
-        # A user picks a fleet from the loaded list before searching: let the pane's own
-        # start-up loads finish first, so they are not timed as part of the search.
-        await app.workers.wait_for_complete()
+        await pilot.pause()
         start = time.perf_counter()
         pane.run_spec(SearchSpec(fleet_id=fleet_id, filter_expression=expression))
         await _wait(pilot, lambda: not pane.running)

@@ -31,9 +31,12 @@ REFRESH_SECONDS = 15.0
 MAX_REFRESH_SECONDS = 240.0
 PAGING_CONCURRENCY = 4
 ALL_FLEETS = "*"
-FLEET_COLUMNS = (("name", "Fleet", 18), ("status", "Status", 8), ("compute", "Compute", 9),
-                 ("locations", "Loc", 3), ("instances", "Inst", 7), ("sessions", "Sess", 5),
-                 ("players", "Players", 9), ("full", "Full", 4))
+# The counts size themselves to their widest value (None): a fixed width cut a fleet of 1,254
+# instances to "1254/12". Counts from 10,000 up are shortened ("35k") to stay in 80 columns.
+FLEET_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("name", "Fleet", 18), ("status", "Status", 8), ("compute", "Compute", 9),
+    ("locations", "Loc", 3), ("instances", "Inst", None), ("sessions", "Sess", None),
+    ("players", "Players", None), ("full", "Full", None))
 
 
 class FleetsLoaded(Message):
@@ -54,13 +57,21 @@ class SessionsPage(Message):
         self.seen = seen
 
 
+def _count(number: int) -> str:
+    if number < 10_000:
+        return str(number)
+    if number < 999_500:
+        return f"{number / 1000:.0f}k"
+    return f"{number / 1_000_000:.1f}M"
+
+
 def _ratio(current: int, maximum: int) -> str:
-    return f"{current}/{maximum}"
+    return f"{_count(current)}/{_count(maximum)}"
 
 
 def fleet_cells(row: FleetRow) -> tuple[str, ...]:
     fleet, util, cap = row.fleet, row.utilization, row.capacity
-    sessions = str(util.active_game_session_count) if util else "?"
+    sessions = _count(util.active_game_session_count) if util else "?"
     players = (_ratio(util.current_player_session_count, util.maximum_player_session_count)
                if util else "?")
     full = f"{util.percent_full:.0f}%" if util and util.percent_full is not None else "?"
@@ -77,7 +88,7 @@ def all_fleets_cells(rows: list[FleetRow]) -> tuple[str, ...]:
     full = f"{100 * current / maximum:.0f}%" if maximum else "-"
     caps = [r.capacity for r in rows if r.capacity]
     instances = _ratio(sum(c.desired for c in caps), sum(c.active for c in caps)) if caps else "-"
-    return (f"(all {len(rows)} fleets)", "", "", "", instances, str(sessions),
+    return (f"(all {len(rows)} fleets)", "", "", "", instances, _count(sessions),
             _ratio(current, maximum), full)
 
 
@@ -164,7 +175,11 @@ class SessionsPane(SessionTablePane):
                 table.focus()
             # After the fleet list has painted: the sessions load (and the GameLift client it
             # builds) would compete with that first frame.
-            self.call_after_refresh(self.select_fleet, message.rows[0].fleet.fleet_id)
+            self.call_after_refresh(self._select_first_fleet, message.rows[0].fleet.fleet_id)
+
+    def _select_first_fleet(self, fleet_id: str) -> None:
+        if self.fleet_id is None:  # unless a fleet was chosen in the meantime
+            self.select_fleet(fleet_id)
 
     def _fleets_painted(self) -> None:
         self.fleets_painted_at = time.perf_counter()  # read by the cold-start benchmark
@@ -174,7 +189,7 @@ class SessionsPane(SessionTablePane):
     def _put_fleet_row(table: DataTable[str], key: str, cells: tuple[str, ...]) -> None:
         if key in table.rows:
             for (column, _, _), value in zip(FLEET_COLUMNS, cells, strict=True):
-                table.update_cell(key, column, value)
+                table.update_cell(key, column, value, update_width=True)
         else:
             table.add_row(*cells, key=key)
 
