@@ -263,3 +263,39 @@ async def test_footer_follows_the_pane_shown(sim: RunningSimulator, home: Path) 
         await pilot.press("4")
         await wait_for(pilot, lambda: "Roll back stage" in footer_keys())
         assert "Terminate" not in " ".join(footer_keys())
+
+
+async def test_footer_waits_while_rows_stream_in(sim: RunningSimulator, home: Path,
+                                                 monkeypatch) -> None:  # noqa: ANN001
+    from apptest import wait_for
+    from textual.widgets._footer import FooterKey
+
+    from tui.ui.widgets.footer import KeyFooter
+
+    app = make_app(sim)
+    started = time.monotonic()
+
+    def footer_keys() -> str:
+        return " ".join(str(k.description) for k in app.query(FooterKey))
+
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: "Terminate" in footer_keys())
+        # The first fleet's sessions reached the table, and the table said so.
+        assert app.last_data_at > started
+        # Rows keep arriving (never a quiet moment) while the user switches panes.
+        monkeypatch.setattr(app, "last_data_at", float("inf"))
+        monkeypatch.setattr(KeyFooter, "MAX_DEFER", 60.0)
+        await pilot.press("4")
+        await pilot.pause(KeyFooter.SETTLE * 4)
+        assert "Terminate" in footer_keys()
+        assert "Roll back stage" not in footer_keys()
+        # The stream ends: the footer follows the pane now shown.
+        app.last_data_at = 0.0
+        await wait_for(pilot, lambda: "Roll back stage" in footer_keys())
+
+        # A stream that does not end holds the footer back only for MAX_DEFER.
+        app.last_data_at = float("inf")
+        monkeypatch.setattr(KeyFooter, "MAX_DEFER", 0.3)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: "Terminate" in footer_keys())

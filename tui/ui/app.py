@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -90,6 +91,7 @@ class GameOpsApp(App[int]):
             (aws, fleets_early) if fleets_early is not None else None)
         self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
         self._identity_asked = False
+        self.last_data_at = 0.0  # monotonic time rows last arrived in a table (note_data)
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -162,6 +164,10 @@ class GameOpsApp(App[int]):
             # The key has gone to its widget; the refresh after that shows its effect.
             self.screen.call_after_refresh(self.pacer.note_answered)
 
+    def note_data(self) -> None:
+        """Rows arrived: cosmetic rebuilds (the footer) wait until they stop coming."""
+        self.last_data_at = time.monotonic()
+
     def apply_keymap(self) -> None:
         """The [keys] table of the config: binding id → keys. Unknown ids are named, not fatal."""
         if not self.settings.keys:
@@ -225,10 +231,10 @@ class GameOpsApp(App[int]):
             self.call_later(self._warm_up, pane_id)
 
     async def _warm_up(self, pane_id: str) -> None:
-        if self._staying():
+        if self.staying():
             await self.start_pane(pane_id)
 
-    def _staying(self) -> bool:
+    def staying(self) -> bool:
         """False once the app is on its way out: nothing more to build or load."""
         return self.is_running and not self._exit
 
@@ -236,7 +242,7 @@ class GameOpsApp(App[int]):
         """Build the pane if needed, then start its first load, unless the app began to stop
         while the pane was being mounted (its widgets are then going away unfinished)."""
         pane = await self.ensure_pane(pane_id)
-        if self._staying() and pane.is_mounted:
+        if self.staying() and pane.is_mounted:
             pane.begin_first_load()
         return pane
 
@@ -277,7 +283,7 @@ class GameOpsApp(App[int]):
         self.call_from_thread(self._identity_loaded, aws, identity.get("Account", ""))
 
     def _identity_loaded(self, aws: AwsContext, account: str) -> None:
-        if aws is not self.aws:
+        if aws is not self.aws or not self.staying():
             return
         self.account_id, self.identity_error = account, ""
         self.query_one(ContextBar).set_account(account, self.banner())
@@ -287,7 +293,7 @@ class GameOpsApp(App[int]):
 
         from tui.aws.errors import explain
 
-        if aws is not self.aws:
+        if aws is not self.aws or not self.staying():
             return
         self.account_id = ""
         self.identity_error = explain(err, profile=aws.profile_name)

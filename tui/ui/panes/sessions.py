@@ -178,6 +178,9 @@ class SessionsPane(SessionTablePane):
             self.call_after_refresh(self._select_first_fleet, message.rows[0].fleet.fleet_id)
 
     def _select_first_fleet(self, fleet_id: str) -> None:
+        staying = getattr(self.app, "staying", None)
+        if staying is not None and not staying():
+            return  # the app is on its way out: the tables may already be gone
         if self.fleet_id is None:  # unless a fleet was chosen in the meantime
             self.select_fleet(fleet_id)
 

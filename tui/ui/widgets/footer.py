@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeyFooter(Footer):
@@ -16,19 +19,42 @@ class KeyFooter(Footer):
     differ from those it shows."""
 
     SETTLE = 0.1
+    # While rows stream in (the app's `last_data_at` is recent) the rebuild waits, up to this
+    # long: its layout of the whole screen held up the pages it would have been drawn between.
+    # The keys work at once either way; only their hints are late.
+    MAX_DEFER = 1.0
     _recompose_pending = False
+    _asked_at = 0.0
     _shown: Any = None
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            bound = getattr(widget, "_reactive_connect", None) or {}
+            if isinstance(widget, FooterKey) and "compact" in bound:
+                # Each key would otherwise restyle itself twice as it mounts: once for the
+                # reactive's default (compact) and once more for the footer's value bound to
+                # it. Given the bound value first, it does neither.
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
         if self._recompose_pending:
             return
         self._recompose_pending = True
+        self._asked_at = time.monotonic()
         self.set_timer(self.SETTLE, lambda: self._bindings_settled(screen))
 
     def _bindings_settled(self, screen: Screen) -> None:
-        self._recompose_pending = False
         if not self.is_attached:
+            self._recompose_pending = False
             return
+        now = time.monotonic()
+        if (now - getattr(self.app, "last_data_at", 0.0) < self.SETTLE
+                and now - self._asked_at < self.MAX_DEFER):
+            self.set_timer(self.SETTLE, lambda: self._bindings_settled(screen))
+            return
+        self._recompose_pending = False
         shown = self._keys_shown(screen)
         if shown == self._shown:
             return
