@@ -56,7 +56,7 @@ class SessionGrid(ScrollView, can_focus=True):
     """Rows of short text cells under a fixed header, with a row cursor."""
 
     DEFAULT_CSS = """
-    SessionGrid { background: $surface; }
+    SessionGrid { background: $surface; overflow-y: scroll; }
     SessionGrid > .session-grid--header { text-style: bold; background: $panel; }
     SessionGrid > .session-grid--even { background: $surface-lighten-1; }
     SessionGrid > .session-grid--cursor { background: $secondary 40%; text-style: bold; }
@@ -284,11 +284,15 @@ class SessionGrid(ScrollView, can_focus=True):
         size, old = Size(width, len(self._order) + 1), self.virtual_size
         if size == old:
             return
-        if (size.width == old.width and size.height > old.height and self.show_vertical_scrollbar
-                and old.height > self.container_size.height):
-            # More rows, same columns, the scrollbar already shown: only the scrollbar's thumb
-            # changes. Setting virtual_size would lay out the whole screen again (a reactive
-            # with layout=True), ten times a second while pages stream in.
+        # Our CSS shows the scrollbar always, so it never appears mid-load and moves the columns.
+        always_shown = self.styles.overflow_y == "scroll"
+        grown_past = old.height < size.height and old.height > self.container_size.height
+        if size.width == old.width and self.show_vertical_scrollbar and (
+                always_shown or grown_past):
+            # More or fewer rows, same columns, the scrollbar shown before and after: only the
+            # scrollbar's thumb changes (and the scroll offset, clamped by _scroll_update).
+            # Setting virtual_size would lay out the whole screen again (a reactive with
+            # layout=True), ten times a second while pages stream in.
             self.set_reactive(SessionGrid.virtual_size, size)
             self._scroll_update(size)
             return
