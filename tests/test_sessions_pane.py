@@ -508,3 +508,32 @@ def test_fleet_row_counts_of_a_large_fleet_are_whole_or_shortened_never_cut() ->
     widths = {key: width for key, _, width in FLEET_COLUMNS}
     # The count columns size themselves to what they hold, so nothing above is cut.
     assert all(widths[key] is None for key in ("instances", "sessions", "players", "full"))
+
+
+async def test_columns_stay_put_and_the_view_follows_as_rows_come_and_go(
+        world: RunningSimulator, home: Path) -> None:
+    app = make_app(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one("#session-table", SessionGrid)
+        assert table.row_count > table.size.height  # more rows than lines: it scrolls
+        width = table.scrollable_content_region.width
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.scroll_y > 0
+        # Down to a few rows: the view is back at the top, showing them; the columns did not
+        # move (the scrollbar stays, so it cannot take or give back their room).
+        await pilot.press("slash", *"winter-cup")
+        await pilot.pause(0.3)
+        assert 0 < table.row_count < table.size.height
+        assert table.scroll_y == 0
+        assert table.scrollable_content_region.width == width
+        first = table.rows[table.ordered_keys[0]][0]  # the first row's Session cell
+        assert any(first in "".join(s.text for s in table.render_line(y))
+                   for y in range(table.size.height))
+        # And back to every row.
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert table.row_count > table.size.height
+        assert table.scrollable_content_region.width == width

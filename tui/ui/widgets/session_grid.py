@@ -199,7 +199,14 @@ class SessionGrid(ScrollView, can_focus=True):
         # Keep the cursor on its row, or on the row that took its place.
         if cursor_key is not None and cursor_key not in gone:
             self.cursor_row = self.get_row_index(cursor_key)
+        self._clamp_cursor()
         self._changed()
+
+    def _clamp_cursor(self) -> None:
+        # At once, not at the next flush: a key typed before it (the next letter of a filter)
+        # asks for the row under the cursor.
+        if self.cursor_row >= len(self._order):
+            self.cursor_row = max(0, len(self._order) - 1)
 
     def clear(self) -> None:
         self._cells.clear()
@@ -215,6 +222,7 @@ class SessionGrid(ScrollView, can_focus=True):
         self._texts.clear()
         self._order = list(self._cells)
         self._positions = None
+        self._clamp_cursor()
         self._changed()
 
     def get_row_index(self, row_key: str) -> int:
