@@ -52,3 +52,28 @@ def test_an_unanswered_key_holds_paging_once_not_forever() -> None:
         pacer()  # later requests go at once though the key was never answered
     assert pacer.holds == 1
     assert time.monotonic() - start < 0.2  # not five more holds of 50 ms
+
+
+def test_a_background_call_waits_to_parse_its_answer_while_a_key_is_answered(
+        aws) -> None:  # noqa: ANN001 - the conftest AwsContext on the simulator
+    pacer = InputPacer(max_hold=5.0)
+    aws.pace = pacer
+    client = aws.client("gamelift")
+    # From the main thread (the one that answers keys) nothing waits.
+    pacer.note_input()
+    assert client.list_fleets()["FleetIds"]
+    assert pacer.holds == 0
+    # A background call's answer is parsed only once the key is answered.
+    done = threading.Event()
+    answer: dict = {}
+
+    def call() -> None:
+        answer.update(client.list_fleets())
+        done.set()
+
+    threading.Thread(target=call).start()
+    assert not done.wait(0.2)  # the answer came back; its parsing waits for the key
+    assert pacer.holds == 1
+    pacer.note_answered()
+    assert done.wait(10)
+    assert answer["FleetIds"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -156,6 +157,8 @@ class AwsContext:
         # new session, so that credentials the user fixed meanwhile (`aws sso login`, a new key
         # in ~/.aws/credentials) are used without restarting the app.
         self._credentials_rejected = False
+        # Called by background threads before parsing a response (the app's InputPacer).
+        self.pace: Callable[[], None] | None = None
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -279,8 +282,18 @@ class AwsContext:
             self.audit.register(client.meta.events)
             client.meta.events.register("after-call.*.*", self._after_call,
                                         unique_id="gameops-tui.credentials-check")
+            client.meta.events.register("before-parse.*.*", self._before_parse,
+                                        unique_id="gameops-tui.pace-parsing")
             self._clients[service] = client
             return client
+
+    def _before_parse(self, **kwargs: Any) -> None:
+        # Parsing holds the GIL for most of a page's cost: a background thread about to parse
+        # waits while the UI answers a key (see tui.services.pacing). Never the main thread:
+        # it is the one that would answer.
+        pace = self.pace
+        if pace is not None and threading.current_thread() is not threading.main_thread():
+            pace()
 
     def _after_call(self, parsed: Any = None, **kwargs: Any) -> None:
         error = parsed.get("Error") if isinstance(parsed, dict) else None

@@ -85,7 +85,8 @@ class GameOpsApp(App[int]):
         self.switching = False
         self._theme_at_start = ""
         self.gc_schedule = GcSchedule()
-        self.pacer = InputPacer()  # paging workers call it before each request
+        self.pacer = InputPacer()  # paging workers call it before each request and parse
+        aws.pace = self.pacer
         # The fleet overview asked for before the screen exists; the Sessions pane takes it.
         self._prefetched: tuple[AwsContext, Future[Any]] | None = (
             (aws, fleets_early) if fleets_early is not None else None)
@@ -381,6 +382,7 @@ class GameOpsApp(App[int]):
 
     async def _switched(self, aws: AwsContext) -> None:
         self.aws = aws
+        aws.pace = self.pacer
         self.account_id, self.identity_error = "", ""
         self.query_one(ContextBar).set_context(
             profile=aws.profile_name, region=aws.region,
