@@ -53,8 +53,11 @@ def start(ctx: AwsContext) -> Future[list[FleetRow]]:
         os.close(write_end)
         return prefetch_fleet_overview(ctx)
     if pid == 0:
-        os.close(read_end)
-        _child(ctx, write_end)  # never returns
+        try:  # the child never returns into the caller's code, whatever happens
+            os.close(read_end)
+            _child(ctx, write_end)
+        finally:
+            os._exit(1)
     os.close(write_end)
     future: Future[list[FleetRow]] = Future()
     threading.Thread(target=_collect, args=(ctx, pid, read_end, future),
