@@ -537,3 +537,31 @@ async def test_columns_stay_put_and_the_view_follows_as_rows_come_and_go(
         await pilot.pause(0.3)
         assert table.row_count > table.size.height
         assert table.scrollable_content_region.width == width
+
+
+async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimulator,
+                                                            home: Path) -> None:
+    # A paste or a fast typist: the keys arrive together, before the filter box has focus.
+    from textual import events
+    from textual.widgets import Input
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.query_one("#session-table", SessionGrid)
+        table.focus()
+        await pilot.pause()
+        screen = app.screen
+        app.post_message(events.Key("slash", "/"))
+        for char in "winter-cup":
+            app.post_message(events.Key("minus" if char == "-" else char, char))
+        await pilot.pause(0.3)
+        # The "n" of "winter" did not open the New session form; every letter is the filter's.
+        assert app.screen is screen
+        box = app.query_one(f"#{SessionsPane.FILTER_ID}", Input)
+        assert box.value == "winter-cup"
+        assert app.focused is box
+        assert "filter 'winter-cup'" in str(app.query_one("#session-status", Static).render())
+        # Back in the table, its keys are its own again.
+        await pilot.press("enter", "n")
+        assert app.screen is not screen
