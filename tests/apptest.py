@@ -8,8 +8,11 @@ from typing import Any
 
 
 async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
-    """Let the app's workers finish and the screen catch up."""
+    """Let the app's workers finish and the screen catch up, the footer included (it waits
+    for rows to stop arriving before it follows the focus)."""
     from textual.worker import WorkerCancelled, WorkerFailed
+
+    from tui.ui.widgets.footer import KeyFooter
 
     for _ in range(rounds):
         try:
@@ -19,6 +22,11 @@ async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
             # load cancels an older one of the same exclusive group.
             pass
         await pilot.pause()
+    deadline = time.monotonic() + 5
+    while (any(footer._recompose_pending for footer in app.query(KeyFooter))
+           and time.monotonic() < deadline):
+        await pilot.pause(KeyFooter.SETTLE / 2)
+    await pilot.pause()
 
 
 async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10.0) -> None:

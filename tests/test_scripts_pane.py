@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apptest import pane_of, settle
+from apptest import pane_of, settle, wait_for
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
@@ -503,3 +503,27 @@ async def test_history_compares_archived_zips_and_s3_content_is_explained(
         assert "S3 not readable" in notes and "content not available" in notes
         assert "need both zips" in plain(app.screen.query_one("#script-compare-files", Static))
     assert script_mutations(world) == []
+
+
+async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimulator,
+                                                            home: Path) -> None:
+    # A paste or a fast typist: the keys arrive together, before the filter box has focus.
+    # Without care the "u" and "n" of "lobby-run" would open the Update and New version forms.
+    from textual import events
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(app, pilot)
+        table = pane.query_one("#scripts-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0, timeout=30)
+        table.focus()
+        await pilot.pause()
+        screen = app.screen
+        app.post_message(events.Key("slash", "/"))
+        for char in "lobby-run":
+            app.post_message(events.Key("minus" if char == "-" else char, char))
+        await pilot.pause(0.3)
+        assert app.screen is screen
+        box = pane.query_one("#scripts-filter", Input)
+        assert box.value == "lobby-run"
+        assert app.focused is box

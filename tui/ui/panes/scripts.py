@@ -23,6 +23,7 @@ from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse, ScriptWorld
 from tui.ui.panes.base import Pane
+from tui.ui.panes.quick_filter import QuickFilter
 
 COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size", "Size", 9),
            ("created", "Created", 10), ("node", "Node", 4), ("storage", "Storage", 16),
@@ -52,7 +53,7 @@ def version_cells(script: Script, fleets: list[FleetUse], marked: bool) -> tuple
             script.script_id)
 
 
-class ScriptsPane(Pane):
+class ScriptsPane(QuickFilter, Pane):
     DEFAULT_CSS = """
     ScriptsPane #scripts-table { height: 1fr; }
     ScriptsPane #scripts-fleets { height: auto; max-height: 5; padding: 0 1; }
@@ -276,10 +277,8 @@ class ScriptsPane(Pane):
 
     # --- quick filter ----------------------------------------------------------------------
 
-    def action_quick_filter(self) -> None:
-        box = self.query_one("#scripts-filter", Input)
-        box.add_class("shown")
-        self.call_after_refresh(box.focus)
+    def quick_filter_box(self) -> Input:
+        return self.query_one("#scripts-filter", Input)
 
     @on(Input.Changed, "#scripts-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -291,10 +290,7 @@ class ScriptsPane(Pane):
         self.query_one("#scripts-table", DataTable).focus()
 
     def key_escape(self) -> None:
-        box = self.query_one("#scripts-filter", Input)
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
+        if self.close_quick_filter():
             self.query_one("#scripts-table", DataTable).focus()
 
     # --- detail, marks, compare, history ---------------------------------------------------

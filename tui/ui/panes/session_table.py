@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -24,6 +24,7 @@ from tui.aws.errors import ResourceGone, is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
+from tui.ui.panes.quick_filter import QuickFilter
 from tui.ui.widgets.session_grid import SessionGrid
 
 
@@ -108,7 +109,7 @@ def _summary(outcomes: Counter[str], first_error: str) -> str:
     return text + (f" — {first_error}" if first_error else "")
 
 
-class SessionTablePane(Pane):
+class SessionTablePane(QuickFilter, Pane):
     """A pane with a session table. Subclasses yield ``compose_table()`` in their layout and
     feed rows with ``begin_load`` / ``merge_page`` / ``finish_load``."""
 
@@ -514,34 +515,8 @@ class SessionTablePane(Pane):
     def filter_box(self) -> Input:
         return self.query_one(f"#{self.FILTER_ID}", Input)
 
-    _filter_opening = False
-
-    def action_quick_filter(self) -> None:
-        box = self.filter_box
-        box.add_class("shown")
-        # A widget that is still display:none can't take focus; wait for the restyle. Keys
-        # that arrive before it has focus (a paste, fast typing) are the filter's too, not
-        # the table's bindings ("n" in "winter" opened the New session form): see on_key.
-        self._filter_opening = True
-        self.call_after_refresh(box.focus)
-
-    def on_key(self, event: events.Key) -> None:
-        if self._filter_opening:
-            if event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                self.filter_box.insert_text_at_cursor(event.character)
-            return
-        # Set here, as the key passes the pane, not when its binding runs: the app checks
-        # bindings only once the key has bubbled up to it, after the keys behind it in the
-        # burst have already passed through here.
-        if any(binding.action == "quick_filter"
-               for binding in self._bindings.key_to_bindings.get(event.key, ())):
-            self._filter_opening = True
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget is self.filter_box:
-            self._filter_opening = False
+    def quick_filter_box(self) -> Input:
+        return self.filter_box
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -555,11 +530,7 @@ class SessionTablePane(Pane):
             self.table.focus()
 
     def key_escape(self) -> None:
-        self._filter_opening = False
-        box = self.filter_box
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
+        if self.close_quick_filter():
             self.table.focus()
 
     def apply_filter(self) -> None:
