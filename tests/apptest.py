@@ -7,6 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 
+def make_app(sim: Any, *, read_only: bool = False) -> Any:
+    """The app on the demo target, pointed at ``sim`` (a RunningSimulator)."""
+    from tui.aws.session import AwsContext, Target
+    from tui.ui.app import GameOpsApp
+
+    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
+                    read_only=read_only)
+    return GameOpsApp(AwsContext(target), simulator=sim)
+
+
 async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
     """Let the app's workers finish and the screen catch up, the footer included (it waits
     for rows to stop arriving before it follows the focus)."""

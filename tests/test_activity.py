@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import settle, wait_for
+from apptest import make_app, settle, wait_for
 from rich.console import Console
 from textual.widgets import DataTable, Static
 
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.services import gamelift
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
@@ -78,12 +78,6 @@ def world() -> Iterator[RunningSimulator]:
     httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                    read_only=read_only)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from apptest import settle
+from apptest import make_app, settle
 from textual.widgets import TabbedContent
 
 from tui.aws.session import AwsContext, Target
@@ -13,12 +13,6 @@ from tui.sim.server import RunningSimulator
 from tui.ui.app import GameOpsApp
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
-
-
-def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
-                    read_only=read_only, demo=True)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 async def test_demo_app_starts_with_context_bar(sim: RunningSimulator, home: Path) -> None:

@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import pane_of, settle, wait_for
+from apptest import make_app, pane_of, settle, wait_for
 from textual.widgets import DataTable
 
 from tui.aws.records import GameSession
-from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, AwsContext, Target
+from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from tui.services import export
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
@@ -88,11 +88,6 @@ def world() -> Iterator[RunningSimulator]:
     httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apptest import pane_of, settle, wait_for
+from apptest import make_app, pane_of, settle, wait_for
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
-from tui.aws.session import AwsContext, Target
 from tui.services.script_archive import ScriptArchive
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
@@ -32,12 +31,6 @@ def world() -> Iterator[RunningSimulator]:
     httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator, read_only: bool = False) -> GameOpsApp:
-    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                    read_only=read_only)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 def make_zip(files: dict[str, str | bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:

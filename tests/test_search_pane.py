@@ -15,11 +15,10 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from apptest import pane_of, settle, wait_for
+from apptest import make_app, pane_of, settle, wait_for
 from textual.coordinate import Coordinate
 from textual.widgets import Input, OptionList, Select, Static
 
-from tui.aws.session import AwsContext, Target
 from tui.services import filter_builder as fb
 from tui.services.saved_searches import SearchStore
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
@@ -41,12 +40,6 @@ def world() -> Iterator[RunningSimulator]:
     sim = frozen_world()
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                    read_only=read_only)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 def client(sim: RunningSimulator) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
-from apptest import settle
+from apptest import make_app, settle
 from textual.widgets import DataTable, Static
 
 from tui.aws.session import DEMO_ACCESS_KEY_ID, AwsContext, Target
@@ -25,11 +25,6 @@ def world() -> Iterator[RunningSimulator]:
     httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
-    return GameOpsApp(AwsContext(target), simulator=sim)
 
 
 def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apptest import pane_of, wait_for
+from apptest import make_app, pane_of, wait_for
 from rich.console import Console
 from textual.widgets import Static
 
-from tui.aws.session import AwsContext, Target
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.stages import DEPLOYMENT, DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
@@ -32,14 +31,6 @@ def world() -> Iterator[RunningSimulator]:
     sim.sim.clock.freeze()
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator, *, read_only: bool = False) -> GameOpsApp:
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
-                    read_only=read_only, demo=True)
-    return GameOpsApp(AwsContext(target), simulator=sim)
-
-
 
 
 def node_of(pane: StagesPane, ref: Ref) -> Any:

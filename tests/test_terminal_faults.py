@@ -32,12 +32,10 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import pane_of, settle
+from apptest import make_app, pane_of, settle
 
 from tui import cli
-from tui.aws.session import AwsContext, Target
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
-from tui.ui.app import GameOpsApp
 from tui.ui.lifecycle import install_signal_handlers
 
 CLI = [sys.executable, "-m", "tui", "--demo"]
@@ -54,11 +52,6 @@ def world() -> Iterator[RunningSimulator]:
     sim.sim.clock.freeze()
     yield sim
     sim.stop()
-
-
-def make_app(sim: RunningSimulator) -> GameOpsApp:
-    return GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url,
-                                        demo=True)), simulator=sim)
 
 
 async def test_shrink_to_40x12_and_back_on_every_pane(world: RunningSimulator,
