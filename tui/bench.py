@@ -242,20 +242,23 @@ async def app_search(endpoint: str, fleet_id: str, expression: str) -> tuple[flo
         return time.perf_counter() - start, len(pane.sessions)
 
 
-def cold_start(endpoint: str) -> tuple[float, float]:
-    """Median of three: `import boto3, textual` vs the app to its first painted fleet list."""
+def cold_start(endpoint: str, runs: int = 5) -> tuple[float, float]:
+    """`import boto3, textual` vs the app to its first painted fleet list: the median of
+    ``runs`` fresh interpreters each, taken in turns so that both see the same machine (a
+    start-up of a few tenths of a second moves with whatever else the machine is doing)."""
     code = ("import time, sys; t = time.perf_counter(); import boto3, textual; "
             "print(time.perf_counter() - t)")
-    base = statistics.median(
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout) for _ in range(3))
     probe = ("import time, sys; t = time.perf_counter(); "
              "from tui.coldstart import first_paint; print(first_paint(sys.argv[1], t))")
-    app = statistics.median(
-        float(subprocess.run([sys.executable, "-c", probe, endpoint], capture_output=True,
-                             text=True, check=True).stdout.strip().splitlines()[-1])
-        for _ in range(3))
-    return base, app
+    base: list[float] = []
+    app: list[float] = []
+    for _ in range(runs):
+        base.append(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                         text=True, check=True).stdout))
+        app.append(float(subprocess.run([sys.executable, "-c", probe, endpoint],
+                                        capture_output=True, text=True, check=True
+                                        ).stdout.strip().splitlines()[-1]))
+    return statistics.median(base), statistics.median(app)
 
 
 def rss_mb() -> float:
