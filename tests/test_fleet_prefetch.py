@@ -60,3 +60,45 @@ def test_error_in_the_child_reaches_the_parent_as_that_error() -> None:
 def test_with_threads_running_it_falls_back_to_a_thread(aws: AwsContext) -> None:
     assert not fleet_prefetch.can_fork()  # the simulator's thread is running here
     assert fleet_prefetch.start(aws).result(timeout=60) == fleet_overview(aws)
+
+
+def test_demo_order_forks_before_its_simulator_serves() -> None:
+    # `gameops-tui --demo` makes its simulator listen, forks the prefetch, then starts serving:
+    # the child's connection waits in the listen queue meanwhile.
+    probe = textwrap.dedent("""
+        from tui.aws.session import AwsContext, Target
+        from tui.services import fleet_prefetch
+        from tui.services.gamelift import fleet_overview
+        from tui.sim.server import RunningSimulator, SimConfig
+
+        sim = RunningSimulator(SimConfig(sessions=50))
+        ctx = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+        forked = fleet_prefetch.can_fork()
+        future = fleet_prefetch.start(ctx)
+        sim.start()
+        try:
+            rows = future.result(timeout=60)
+            print(forked, rows == fleet_overview(ctx), len(rows))
+        finally:
+            sim.stop()
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    forked, same, count = done.stdout.split()
+    if fleet_prefetch.usable_cores() >= 2 and sys.platform == "linux":
+        assert forked == "True"
+    assert same == "True" and int(count) >= 2
+
+
+def test_a_simulator_that_never_served_stops_at_once() -> None:
+    import threading
+
+    from tui.sim.server import RunningSimulator, SimConfig
+
+    sim = RunningSimulator(SimConfig(sessions=10))
+    # No serve loop ran: stopping must not wait for one (socketserver's shutdown would).
+    stopping = threading.Thread(target=sim.stop, daemon=True)
+    stopping.start()
+    stopping.join(timeout=10)
+    assert not stopping.is_alive()

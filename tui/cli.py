@@ -196,9 +196,11 @@ def run_app(args: argparse.Namespace, settings: Any) -> int:
 
     simulator = None
     if args.demo:
-        from tui.sim.server import SimConfig, start_simulator
+        from tui.sim.server import RunningSimulator, SimConfig
 
-        simulator = start_simulator(SimConfig(sessions=args.demo_sessions))
+        # Listening but not yet serving: the process must have no thread when the fleet
+        # prefetch below forks. Its connection waits in the listen queue meanwhile.
+        simulator = RunningSimulator(SimConfig(sessions=args.demo_sessions))
     target, settings = resolve_target(args, settings,
                                       simulator.endpoint_url if simulator else None)
     try:
@@ -214,7 +216,11 @@ def run_app(args: argparse.Namespace, settings: Any) -> int:
 
     # Asked for before Textual is imported, by a helper process where there is a core for it:
     # the first screen then waits for less.
-    fleets_early = fleet_prefetch.start(context)
+    try:
+        fleets_early = fleet_prefetch.start(context)
+    finally:
+        if simulator is not None:
+            simulator.start()
     from tui.ui.app import GameOpsApp
     from tui.ui.lifecycle import install_signal_handlers
 

@@ -417,7 +417,8 @@ class RunningSimulator:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a serve loop that never ran
+            self._server.shutdown()
         self._server.server_close()
 
     def serve_forever(self) -> None:
