@@ -52,3 +52,14 @@ async def pane_of(app: Any, pilot: Any, cls: type, timeout: float = 10.0) -> Any
     screen, or when their key is pressed."""
     await wait_for(pilot, lambda: app.query(cls), timeout)
     return app.query_one(cls)
+
+
+async def type_burst(app: Any, pilot: Any, keys: str) -> None:
+    """Post every key at once, as a paste or a fast typist delivers them (pilot.press waits
+    for each key to be handled before sending the next)."""
+    from textual import events
+
+    names = {"/": "slash", "-": "minus"}
+    for char in keys:
+        app.post_message(events.Key(names.get(char, char), char))
+    await pilot.pause(0.3)

@@ -502,7 +502,7 @@ async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimula
                                                             home: Path) -> None:
     # A paste or a fast typist: the keys arrive together, before the filter box has focus.
     # Without care the "u" and "n" of "lobby-run" would open the Update and New version forms.
-    from textual import events
+    from apptest import type_burst
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -512,10 +512,7 @@ async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimula
         table.focus()
         await pilot.pause()
         screen = app.screen
-        app.post_message(events.Key("slash", "/"))
-        for char in "lobby-run":
-            app.post_message(events.Key("minus" if char == "-" else char, char))
-        await pilot.pause(0.3)
+        await type_burst(app, pilot, "/lobby-run")
         assert app.screen is screen
         box = pane.query_one("#scripts-filter", Input)
         assert box.value == "lobby-run"

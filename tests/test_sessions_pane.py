@@ -537,7 +537,7 @@ async def test_columns_stay_put_and_the_view_follows_as_rows_come_and_go(
 async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimulator,
                                                             home: Path) -> None:
     # A paste or a fast typist: the keys arrive together, before the filter box has focus.
-    from textual import events
+    from apptest import type_burst
     from textual.widgets import Input
 
     app = make_app(world)
@@ -547,10 +547,7 @@ async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimula
         table.focus()
         await pilot.pause()
         screen = app.screen
-        app.post_message(events.Key("slash", "/"))
-        for char in "winter-cup":
-            app.post_message(events.Key("minus" if char == "-" else char, char))
-        await pilot.pause(0.3)
+        await type_burst(app, pilot, "/winter-cup")
         # The "n" of "winter" did not open the New session form; every letter is the filter's.
         assert app.screen is screen
         box = app.query_one(f"#{SessionsPane.FILTER_ID}", Input)
