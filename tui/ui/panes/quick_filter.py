@@ -10,8 +10,8 @@ from textual.widgets import Input
 
 
 class QuickFilter:
-    """Mixed into a pane with an `Input` (class "quick-filter"-style, hidden until shown) and a
-    binding to the action ``quick_filter``; the pane names the box in `quick_filter_box`.
+    """Mixed into a pane with an `Input` of id FILTER_ID (hidden until shown: the pane's CSS
+    shows it with class "shown") and a binding to the action ``quick_filter``.
 
     The box is display:none until the binding shows it, and a hidden widget cannot take focus,
     so it is focused after the next refresh. Keys that arrive before that (a paste, fast
@@ -21,12 +21,14 @@ class QuickFilter:
     A plain mixin, not a Widget: as a Widget subclass among the pane's bases it changed how
     the Search pane looked (its snapshot test failed)."""
 
+    FILTER_ID = "quick-filter"
     _filter_opening = False
     _bindings: Any
     call_after_refresh: Any
+    query_one: Any
 
     def quick_filter_box(self) -> Input:
-        raise NotImplementedError
+        return self.query_one(f"#{self.FILTER_ID}", Input)
 
     def action_quick_filter(self) -> None:
         box = self.quick_filter_box()

@@ -54,6 +54,7 @@ def version_cells(script: Script, fleets: list[FleetUse], marked: bool) -> tuple
 
 
 class ScriptsPane(QuickFilter, Pane):
+    FILTER_ID = "scripts-filter"
     DEFAULT_CSS = """
     ScriptsPane #scripts-table { height: 1fr; }
     ScriptsPane #scripts-fleets { height: auto; max-height: 5; padding: 0 1; }
@@ -147,7 +148,7 @@ class ScriptsPane(QuickFilter, Pane):
     def _periodic_refresh(self) -> None:
         # Re-armed after each tick so polls never overlap; hidden panes, open modals and a
         # user typing a filter don't poll (fleets' session counts are what goes stale).
-        typing = self.query_one("#scripts-filter", Input).has_focus
+        typing = self.quick_filter_box().has_focus
         if self.app.screen is self.screen and self._is_active_pane() and not typing \
                 and not self.busy:
             self.refresh_data()
@@ -276,9 +277,6 @@ class ScriptsPane(QuickFilter, Pane):
         self.query_one("#scripts-status", Static).update(" · ".join(parts), layout=False)
 
     # --- quick filter ----------------------------------------------------------------------
-
-    def quick_filter_box(self) -> Input:
-        return self.query_one("#scripts-filter", Input)
 
     @on(Input.Changed, "#scripts-filter")
     def filter_changed(self, event: Input.Changed) -> None:

@@ -114,7 +114,6 @@ class SessionTablePane(QuickFilter, Pane):
     feed rows with ``begin_load`` / ``merge_page`` / ``finish_load``."""
 
     TABLE_ID: ClassVar[str] = "session-table"
-    FILTER_ID: ClassVar[str] = "quick-filter"
     STATUS_ID: ClassVar[str] = "session-status"
     # How often a drain looks at its sessions' player counts; tests make it short.
     drain_poll_seconds: float = 5.0
@@ -513,10 +512,7 @@ class SessionTablePane(QuickFilter, Pane):
 
     @property
     def filter_box(self) -> Input:
-        return self.query_one(f"#{self.FILTER_ID}", Input)
-
-    def quick_filter_box(self) -> Input:
-        return self.filter_box
+        return self.quick_filter_box()
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:
