@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,16 @@ def test_no_textual_below_ui(module: str) -> None:
     code = f"import sys, {module}; print(any(m.startswith('textual') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_app_paints_at_120_frames_unless_told_otherwise() -> None:
+    # Textual reads TEXTUAL_FPS once, when first imported: the app's package must set it first.
+    code = "import tui.ui.app, textual.constants as c; print(c.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "120"
+    env["TEXTUAL_FPS"] = "30"  # a user's own setting wins (a slow link, say)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "30"

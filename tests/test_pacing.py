@@ -77,3 +77,24 @@ def test_a_background_call_waits_to_parse_its_answer_while_a_key_is_answered(
     pacer.note_answered()
     assert done.wait(10)
     assert answer["FleetIds"]
+
+
+async def test_a_key_holds_paging_from_the_moment_the_driver_reads_it(
+        sim, home) -> None:  # noqa: ANN001 - conftest fixtures
+    from apptest import make_app, settle
+    from textual import events
+
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.pacer.holding
+        # What the terminal driver's input thread does with a key it has read. The event loop
+        # has not run since, so only the driver's side can have told the pacer.
+        key = events.Key("down", None)
+        key.set_sender(app)
+        app._driver.send_message(key)
+        assert app.pacer.holding
+        # Once the key is answered on screen, paging goes on.
+        await pilot.pause()
+        await pilot.pause()
+        assert not app.pacer.holding

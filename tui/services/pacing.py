@@ -32,7 +32,8 @@ class InputPacer:
         self.holds = 0
 
     def note_input(self) -> None:
-        """UI thread: a key arrived; hold paging until `note_answered`."""
+        """A key arrived (told by the terminal driver's input thread, then again by the UI
+        thread): hold paging until `note_answered`."""
         self._input_at = self.clock()
         self._answered.clear()
 

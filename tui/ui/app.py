@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from concurrent.futures import Future
 
+    from textual.message import Message
     from textual.theme import Theme
 
     from tui.aws.session import AwsContext, Target
@@ -149,8 +150,26 @@ class GameOpsApp(App[int]):
             self.notify(problem, title="config", severity="warning", timeout=20)
         self.apply_keymap()
         self.start_theme()
+        self._pace_from_driver()
         self.call_after_refresh(self._focus_pane)
         self.start_panes()
+
+    def _pace_from_driver(self) -> None:
+        """Hold paging from the moment the driver reads a key, not from when the event loop
+        gets to it: with paging threads parsing, the key can wait its turn for tens of ms, and
+        holding them meanwhile is what shortens that wait."""
+        driver = self._driver
+        if driver is None:
+            return
+        send = driver.send_message
+        pacer = self.pacer
+
+        def send_message(message: Message) -> None:  # the driver's input thread
+            if isinstance(message, events.Key):
+                pacer.note_input()
+            send(message)
+
+        driver.send_message = send_message  # type: ignore[method-assign]
 
     def on_unmount(self) -> None:
         self.gc_schedule.stop()
