@@ -721,3 +721,19 @@ def test_search_pane_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         assert snap_compare(app, terminal_size=(80, 24), run_before=searched)
     finally:
         world.stop()
+
+
+async def test_a_history_that_cannot_be_written_is_named_and_the_search_still_runs(
+        world: RunningSimulator, home: Path) -> None:
+    fleet = biggest_fleet(world)
+    expected = service_answer(world, FleetId=fleet)
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_search(app, pilot)
+        # A folder where the history file goes: the write fails as a full or read-only disk.
+        pane.store.history_path.mkdir(parents=True)
+        pane.run_spec(fb.SearchSpec(fleet_id=fleet))
+        await settle(app, pilot)
+        assert any(n.startswith("search history not saved") for n in notes(app))
+        assert sorted(shown_ids(pane)) == sorted(expected)
+        assert f"{len(expected)} results" in status(pane)

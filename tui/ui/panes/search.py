@@ -6,6 +6,7 @@ session action, and keep searches by name.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 from textual import events, on, work
@@ -122,6 +123,7 @@ class SearchPane(SessionTablePane):
         self.last_spec: fb.SearchSpec | None = None
         self._pending_target: str | None = None
         self.store = SearchStore()
+        self._history_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-target"):
@@ -385,11 +387,20 @@ class SearchPane(SessionTablePane):
         self.started, self.elapsed = time.monotonic(), None
         self.begin_load()
         self._search(spec, self.generation)
-        try:
-            self.store.record(spec)
-        except OSError as err:
-            self.notify(f"search history not saved: {err}", severity="warning")
+        self._record_history(spec)
         self.table.focus()
+
+    @work(thread=True, group="history", exit_on_error=False, description="search history")
+    def _record_history(self, spec: fb.SearchSpec) -> None:
+        # Off the UI thread: the write ends in an fsync, which on a busy disk takes tens of
+        # milliseconds, while the search's first page waits for the UI thread to start it.
+        with self._history_lock:  # one search after another: neither entry may be lost
+            try:
+                self.store.record(spec)
+            except OSError as err:
+                if self.app.is_running:
+                    self.app.call_from_thread(self.notify, f"search history not saved: {err}",
+                                              severity="warning")
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False,
           description="SearchGameSessions")
