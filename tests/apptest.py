@@ -49,8 +49,10 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 10
 
 async def pane_of(app: Any, pilot: Any, cls: type, timeout: float = 10.0) -> Any:
     """The pane of that class once it is mounted: hidden panes are built after the first
-    screen, or when their key is pressed."""
-    await wait_for(pilot, lambda: app.query(cls), timeout)
+    screen, or when their key is pressed. A pane is in the tree a moment before its widgets
+    are composed; keys sent in that moment would find nothing to act on."""
+    await wait_for(pilot, lambda: any(pane.is_mounted for pane in app.query(cls)), timeout)
+    await pilot.pause()
     return app.query_one(cls)
 
 

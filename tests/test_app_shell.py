@@ -293,3 +293,52 @@ async def test_footer_waits_while_rows_stream_in(sim: RunningSimulator, home: Pa
         monkeypatch.setattr(KeyFooter, "MAX_DEFER", 0.3)
         await pilot.press("1")
         await wait_for(pilot, lambda: "Terminate" in footer_keys())
+
+
+async def test_focus_request_while_the_shown_pane_is_still_being_built(
+        sim: RunningSimulator, home: Path) -> None:
+    """The focus queued at start-up (and after a profile switch) can land while the pane the
+    user just asked for is in the tree but its widgets are not composed yet: under a loaded
+    CI machine that crashed the app. It must wait, and the pane gets the keyboard once built."""
+    from textual.widgets import TabPane
+
+    from tui.ui.panes.search import BuilderList
+
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tab = app.query_one("#search", TabPane)
+        await tab.remove_children()  # whether or not the warm-up got there first
+        pane = app.make_pane("search")
+        mounting = tab.mount(pane)  # in the tree now; composed only once this is awaited
+        app.query_one("#panes", TabbedContent).active = "search"
+        assert not pane.is_mounted and not pane.query(BuilderList)
+        app._focus_pane()
+        await mounting
+        app._focus_pane()
+        await pilot.pause()
+        assert isinstance(app.focused, BuilderList)
+        assert app.is_running and app.active_pane_id() == "search"
+
+
+async def test_a_late_focus_from_the_pane_just_left_does_not_switch_back(
+        sim: RunningSimulator, home: Path) -> None:
+    """Textual applies a focus a turn after it is asked for, and TabbedContent shows the pane
+    of a focused widget: the fleet list arriving just after the user pressed 2 threw them back
+    to Sessions. The pane the user chose stays, and keeps the keyboard."""
+    from apptest import pane_of, wait_for
+
+    from tui.ui.panes.search import BuilderList, SearchPane
+    from tui.ui.panes.sessions import FleetTable
+
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await pane_of(app, pilot, SearchPane)
+        await wait_for(pilot, lambda: isinstance(app.focused, BuilderList))
+        app.query_one(FleetTable).focus()  # asked for by the Sessions pane, now hidden
+        await pilot.pause(0.2)
+        assert app.active_pane_id() == "search"
+        await wait_for(pilot, lambda: isinstance(app.focused, BuilderList), timeout=5)
+        await pilot.press("1")
+        assert app.active_pane_id() == "sessions"
+        await wait_for(pilot, lambda: isinstance(app.focused, FleetTable), timeout=5)

@@ -130,7 +130,7 @@ async def test_condition_built_with_the_keyboard_runs_and_matches_the_service(
         assert builder_lines(pane)[0].startswith("(no conditions")
         # First condition: maximumSessions >= 10.
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm), timeout=5)
         assert isinstance(app.screen, ConditionForm)
         await pilot.press("shift+tab", "shift+tab", "enter", "up", "up", "enter")  # operand
         await pilot.press("tab", "enter", "down", "down", "enter")  # comparator > → >=
@@ -378,7 +378,7 @@ async def test_results_over_several_pages_all_arrive_in_service_order(
         pane = await open_search(app, pilot)
         choose(pane, fleet)
         await pilot.press("x", "end", "enter")  # no filter; open the sort line
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, SortForm), timeout=5)
         assert isinstance(app.screen, SortForm)
         await pilot.press("enter", *["down"] * 5, "enter")  # (service order) → creationTime…
         await pilot.press("tab", "enter", "up", "enter", "tab", "enter")  # DESC → ASC, OK
@@ -547,7 +547,7 @@ async def test_saved_screen_loads_renames_and_deletes(world: RunningSimulator,
         pane = await open_search(app, pilot)
         before = requests(world)
         await pilot.press("O")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, SavedSearchesScreen), timeout=5)
         screen = app.screen
         assert isinstance(screen, SavedSearchesScreen)
         listing = screen.query_one("#saved-list", OptionList)

@@ -28,6 +28,7 @@ from tui.ui.panes.base import Pane
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
 from tui.ui.widgets.footer import KeyFooter
+from tui.ui.widgets.pane_tabs import PaneTabs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -103,7 +104,7 @@ class GameOpsApp(App[int]):
         yield ContextBar(profile=self.aws.profile_name, region=self.aws.region,
                          endpoint=target.endpoint_url or "", demo=target.demo,
                          read_only=target.read_only, banner=self.banner())
-        with TabbedContent(initial=FIRST_PANE, id="panes"):
+        with PaneTabs(initial=FIRST_PANE, id="panes"):
             for pane_id, label in PANES:
                 with TabPane(label, id=pane_id):
                     # Hidden panes are built after the first one has painted: composing all
@@ -281,9 +282,17 @@ class GameOpsApp(App[int]):
     async def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
         await self.start_pane(str(message.pane.id))
 
+    def on_pane_tabs_stray_focus(self, _message: PaneTabs.StrayFocus) -> None:
+        pane = self.current_pane()
+        focused = pane.screen.focused if pane is not None and pane.is_attached else None
+        if pane is not None and (focused is None or pane not in focused.ancestors_with_self):
+            self._focus_pane()
+
     def _focus_pane(self) -> None:
         pane = self.current_pane()
-        if pane is not None:
+        # A pane still being built has no widgets to focus yet (a key can show it while this
+        # request waits for a frame); showing it focuses it once it is mounted.
+        if pane is not None and pane.is_mounted:
             pane.focus_content()
 
     # --- account, profile and region -------------------------------------------------------

@@ -556,4 +556,5 @@ class SearchPane(SessionTablePane):
         self.notify("AWS CLI command copied (OSC 52).")
 
     def focus_content(self) -> None:
-        self.query_one(BuilderList).focus()
+        for builder in self.query(BuilderList):
+            builder.focus()
