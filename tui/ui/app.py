@@ -22,6 +22,7 @@ from textual.widgets import TabbedContent, TabPane
 from tui import __version__
 from tui.config import Settings, remembered_theme, save_state
 from tui.services.pacing import InputPacer
+from tui.trust import visible
 from tui.ui import commands as extra_commands
 from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from textual.message import Message
+    from textual.notifications import SeverityLevel
     from textual.theme import Theme
 
     from tui.aws.session import AwsContext, Target
@@ -112,6 +114,14 @@ class GameOpsApp(App[int]):
                     if pane_id == FIRST_PANE:
                         yield self.make_pane(pane_id)
         yield KeyFooter()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast, from any widget, goes through the trust boundary: toasts often quote
+        service text (names, error messages), so none is parsed as markup and every control
+        character is shown (``markup`` is accepted for Textual's signature and ignored)."""
+        super().notify(visible(message, newlines=True), title=visible(title),
+                       severity=severity, timeout=timeout, markup=False)
 
     def _prefetch_fleets(self) -> None:
         if self._prefetched is None:  # the CLI starts it earlier still, before importing us

@@ -24,6 +24,7 @@ from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse, ScriptWorld
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
+from tui.ui.widgets.plain import Plain
 
 COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size", "Size", 9),
            ("created", "Created", 10), ("node", "Node", 4), ("storage", "Storage", 16),
@@ -90,10 +91,10 @@ class ScriptsPane(QuickFilter, Pane):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
-        yield Static("", id="scripts-fleets")
+        yield Plain("", id="scripts-fleets")
         yield Input(placeholder="filter: name, version, ScriptId, storage, fleet (esc clears)",
                     id="scripts-filter", compact=True)
-        yield Static("loading scripts…", id="scripts-status", classes="status-line")
+        yield Plain("loading scripts…", id="scripts-status", classes="status-line")
 
     def on_mount(self) -> None:
         if not self.app.is_running:

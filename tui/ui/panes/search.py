@@ -25,6 +25,7 @@ from tui.services import search_expr as se
 from tui.services.batching import coalesce
 from tui.services.saved_searches import SearchStore, StoreError
 from tui.ui.panes.session_table import SessionTablePane
+from tui.ui.widgets.plain import Plain
 
 SORT_LINE = "sort"
 
@@ -131,7 +132,7 @@ class SearchPane(SessionTablePane):
                          compact=True)
             yield Input(placeholder="location (optional)", id="search-location", compact=True)
         yield BuilderList(id="search-builder")
-        yield Static("", id="search-preview")
+        yield Plain("", id="search-preview")
         yield from self.compose_table()
 
     def on_mount(self) -> None:

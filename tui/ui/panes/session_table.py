@@ -25,6 +25,7 @@ from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
+from tui.ui.widgets.plain import Plain
 from tui.ui.widgets.session_grid import SessionGrid
 
 
@@ -155,7 +156,7 @@ class SessionTablePane(QuickFilter, Pane):
         yield table
         yield Input(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
                     id=self.FILTER_ID, classes="quick-filter", compact=True)
-        yield Static("", id=self.STATUS_ID, classes="status-line")
+        yield Plain("", id=self.STATUS_ID, classes="status-line")
 
     @property
     def table(self) -> SessionGrid:

@@ -23,6 +23,7 @@ from tui.services import gamelift
 from tui.services.batching import coalesce
 from tui.services.gamelift import FleetRow
 from tui.ui.panes.session_table import SessionTablePane
+from tui.ui.widgets.plain import Plain, cell, cells
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -135,7 +136,7 @@ class SessionsPane(SessionTablePane):
         for key, label, width in FLEET_COLUMNS:
             fleets.add_column(label, key=key, width=width)
         yield fleets
-        yield Static("", id="fleet-status", classes="status-line")
+        yield Plain("", id="fleet-status", classes="status-line")
         yield from self.compose_table()
 
     def on_mount(self) -> None:
@@ -203,12 +204,13 @@ class SessionsPane(SessionTablePane):
         self.post_message(self.FirstShown())
 
     @staticmethod
-    def _put_fleet_row(table: DataTable[str], key: str, cells: tuple[str, ...]) -> None:
+    def _put_fleet_row(table: DataTable[Any], key: str, values: tuple[str, ...]) -> None:
+        # DataTable parses a str cell as markup: fleet names are the service's text.
         if key in table.rows:
-            for (column, _, _), value in zip(FLEET_COLUMNS, cells, strict=True):
-                table.update_cell(key, column, value, update_width=True)
+            for (column, _, _), value in zip(FLEET_COLUMNS, values, strict=True):
+                table.update_cell(key, column, cell(value), update_width=True)
         else:
-            table.add_row(*cells, key=key)
+            table.add_row(*cells(*values), key=key)
 
     @on(DataTable.RowSelected, "#fleet-table")
     def fleet_chosen(self, event: DataTable.RowSelected) -> None:

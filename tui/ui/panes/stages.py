@@ -33,6 +33,7 @@ from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.services import gamesparks
 from tui.services.snapshot_diff import human_size
 from tui.ui.panes.base import Pane
+from tui.ui.widgets.plain import Plain
 
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
 DEPLOYMENT, SNAPSHOT, SECTION, INFO = "deployment", "snapshot", "section", "info"
@@ -315,9 +316,9 @@ class StagesPane(Pane):
         with Horizontal(id="stages-body"):
             yield tree
             with VerticalScroll(id="stages-detail"):
-                yield Static("", id="stages-detail-text")
+                yield Plain("", id="stages-detail-text")
         yield ProgressBar(id="stages-progress", show_eta=False)
-        yield Static("loading games…", id="stages-status", classes="status-line")
+        yield Plain("loading games…", id="stages-status", classes="status-line")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.show_status)

@@ -26,6 +26,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.ui.widgets.plain import Plain
+
 # Only the end of a long log is read: the newest records are what this view is for.
 MAX_BYTES = 4 * 1024 * 1024
 MAX_ROWS = 2000
@@ -260,7 +262,7 @@ class ActivityScreen(Screen[None]):
         self.other_profiles = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Activity · profile {self.profile or '-'} · newest first",
+        yield Plain(f"Activity · profile {self.profile or '-'} · newest first",
                      id="activity-head")
         yield Input(placeholder="filter: operation, target, outcome, error  (/ · esc leaves)",
                     id="activity-filter", compact=True)
@@ -274,8 +276,8 @@ class ActivityScreen(Screen[None]):
                 width = max(width, self.app.size.width - 100)
             table.add_column(label, key=key, width=width)
         yield table
-        yield Static("", id="activity-detail")
-        yield Static("", id="activity-status")
+        yield Plain("", id="activity-detail")
+        yield Plain("", id="activity-status")
         yield Footer()
 
     @property

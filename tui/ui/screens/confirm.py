@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from tui.aws.records import GameSession
+from tui.ui.widgets.plain import Plain
 
 REFUSED_STATUSES = ("ERROR", "TERMINATING", "TERMINATED")
 MODAL_CSS = """
@@ -47,9 +48,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
-            yield Static(self.body)
-            yield Static(f"as AWS CLI: {self.cli}", classes="cli")
+            yield Plain(self.title_text, classes="title")
+            yield Plain(self.body)
+            yield Plain(f"as AWS CLI: {self.cli}", classes="cli")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error")
@@ -93,16 +94,16 @@ class TerminateModal(ModalScreen[TerminateChoice | None]):
     def compose(self) -> ComposeResult:
         players = sum(s.current_player_session_count for s in self.sessions)
         with Vertical():
-            yield Static(f"Terminate {len(self.sessions)} game session(s) "
+            yield Plain(f"Terminate {len(self.sessions)} game session(s) "
                          f"with {players} player(s) connected", classes="title")
-            yield Static(describe_sessions(self.sessions) or "  (nothing that can be terminated)")
+            yield Plain(describe_sessions(self.sessions) or "  (nothing that can be terminated)")
             if self.skipped:
-                yield Static(f"Skipped {len(self.skipped)}: the API refuses sessions that are "
+                yield Plain(f"Skipped {len(self.skipped)}: the API refuses sessions that are "
                              "ERROR, TERMINATING or TERMINATED.")
             if any(s.protection_policy == "FullProtection" for s in self.sessions):
-                yield Static("Protected sessions are terminated too: protection only guards "
+                yield Plain("Protected sessions are terminated too: protection only guards "
                              "against scale-down.")
-            yield Static(f"Fleet compute: {self.compute}")
+            yield Plain(f"Fleet compute: {self.compute}")
             with RadioSet(id="mode"):
                 yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (the server "
                                   "ends it)", value=True, id="graceful")
@@ -110,7 +111,7 @@ class TerminateModal(ModalScreen[TerminateChoice | None]):
             yield Input(placeholder=f"type {self.expected} to allow a forced termination",
                         id="typed", compact=True)
             yield Checkbox("drain first: deny new players, terminate when empty", id="drain")
-            yield Static(self.cli_text(), classes="cli", id="cli")
+            yield Plain(self.cli_text(), classes="cli", id="cli")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Terminate", id="confirm", variant="error",

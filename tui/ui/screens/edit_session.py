@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.aws.records import GameSession
+from tui.ui.widgets.plain import Plain
 
 MAX_PROPERTIES = 16
 
@@ -117,14 +118,14 @@ class EditSessionModal(FormModal):
         s = self.session
         props = ", ".join(f"{k}={v}" for k, v in s.game_properties)
         with Vertical():
-            yield Static(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
+            yield Plain(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
             yield Label("Max players")
             yield Input(str(s.maximum_player_session_count), id="max", compact=True, type="integer")
             yield Label("Name")
             yield Input(s.name or "", id="name", compact=True)
             yield Label("Game properties (key=value, …): add or change; the API cannot delete")
             yield Input(props, id="props", compact=True)
-            yield Static("", id="problem")
+            yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
@@ -164,7 +165,7 @@ class CreateSessionModal(FormModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
+            yield Plain(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
             yield Label(f"Location (one of: {', '.join(self.locations)})")
             yield Input(self.locations[0], id="location", compact=True)
             yield Label("Max players")
@@ -173,7 +174,7 @@ class CreateSessionModal(FormModal):
             yield Input("", id="name", compact=True, placeholder="optional")
             yield Label("Game properties (key=value, …)")
             yield Input("", id="props", compact=True)
-            yield Static("", id="problem")
+            yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", id="save", variant="primary")

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from tui.ui.widgets.plain import Plain
 
 
 class ExportModal(ModalScreen[str | None]):
@@ -36,10 +38,10 @@ class ExportModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
-            yield Static(f"Export {self.count} {self.noun}", classes="title")
-            yield Static(self.title_text)
-            yield Static(f"into {self.folder} (files readable only by you)", classes="muted")
-            yield Static("c: CSV (one row per line, for spreadsheets) · j: JSON (exact values)",
+            yield Plain(f"Export {self.count} {self.noun}", classes="title")
+            yield Plain(self.title_text)
+            yield Plain(f"into {self.folder} (files readable only by you)", classes="muted")
+            yield Plain("c: CSV (one row per line, for spreadsheets) · j: JSON (exact values)",
                          classes="muted")
             with Horizontal():
                 yield Button("CSV", id="export-csv", variant="primary")

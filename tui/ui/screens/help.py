@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from tui.ui.widgets.plain import Plain
 
 Row = tuple[str, str] | tuple[str, str, str]
 
@@ -42,9 +43,9 @@ class HelpScreen(ModalScreen[None]):
                 for row in rows:
                     keys, action = row[0], row[1]
                     table.add_row(keys, action, row[2] if len(row) > 2 else "")
-                yield Static(table)
+                yield Plain(table)
             where = f" ({self.config_path})" if self.config_path else ""
-            yield Static(Text(
+            yield Plain(Text(
                 "Every action is also in the command palette (ctrl+p), with its key. "
                 f"Rebind a key in the config file{where}, table [keys]: "
                 'id = "keys", e.g. "app.refresh" = "f5". Esc closes.'), classes="note")

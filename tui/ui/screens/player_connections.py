@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
+from tui.ui.widgets.plain import Plain
 
 
 class ConnectionsFound(Message):
@@ -55,13 +56,13 @@ class PlayerScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Players on {self.game}/{self.stage}", classes="title")
+            yield Plain(f"Players on {self.game}/{self.stage}", classes="title")
             yield Input(placeholder="PlayerId, then enter", compact=True, id="player-id")
             table = DataTable(id="player-connections", cursor_type="row")
             table.add_column("ConnectionId", key="id")
             table.add_column("Created", key="created")
             yield table
-            yield Static("type a PlayerId and press enter to look up its connections",
+            yield Plain("type a PlayerId and press enter to look up its connections",
                          id="player-status")
             with Horizontal():
                 yield Button("Close", id="player-close")

@@ -10,8 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+from tui.ui.widgets.plain import Plain
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -41,12 +43,12 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
+            yield Plain(self.title_text, classes="title")
             if self.note:
-                yield Static(self.note, classes="note")
+                yield Plain(self.note, classes="note")
             yield Input(placeholder="type to filter", id="choice-filter", compact=True)
             yield OptionList(id="choice-list")
-            yield Static("enter picks · ↑↓ move · esc cancels", classes="note")
+            yield Plain("enter picks · ↑↓ move · esc cancels", classes="note")
 
     def on_mount(self) -> None:
         self.fill("")

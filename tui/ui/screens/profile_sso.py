@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from tui.ui.widgets.plain import Plain
 
 
 class SsoLoginScreen(ModalScreen[bool]):
@@ -32,12 +34,12 @@ class SsoLoginScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"AWS SSO login needed for profile {self.profile}", classes="title")
-            yield Static(self.reason)
-            yield Static("Run this in another terminal:")
-            yield Static(f"aws sso login --profile {self.profile}", classes="command",
+            yield Plain(f"AWS SSO login needed for profile {self.profile}", classes="title")
+            yield Plain(self.reason)
+            yield Plain("Run this in another terminal:")
+            yield Plain(f"aws sso login --profile {self.profile}", classes="command",
                          id="sso-command")
-            yield Static(f"then retry (enter here, or {self.retry_key} anywhere in the app).")
+            yield Plain(f"then retry (enter here, or {self.retry_key} anywhere in the app).")
             with Horizontal():
                 yield Button("Retry", id="retry", variant="primary")
                 yield Button("Close", id="close")

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui.services.filter_builder import SearchSpec
 from tui.services.saved_searches import SearchStore, StoreError
+from tui.ui.widgets.plain import Plain
 
 
 def summary(spec: SearchSpec) -> str:
@@ -46,11 +47,11 @@ class SavedSearchesScreen(ModalScreen[SearchSpec | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Saved searches and history", classes="title")
+            yield Plain("Saved searches and history", classes="title")
             yield OptionList(id="saved-list")
-            yield Static("enter load · n rename · d delete (saved only) · esc close",
+            yield Plain("enter load · n rename · d delete (saved only) · esc close",
                          classes="hint")
-            yield Static("", id="saved-problem")
+            yield Plain("", id="saved-problem")
 
     def on_mount(self) -> None:
         self.reload()

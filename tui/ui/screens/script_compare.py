@@ -24,6 +24,7 @@ from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse
 from tui.services.zipdiff import diff_zips
+from tui.ui.widgets.plain import Plain
 
 
 @dataclass
@@ -97,11 +98,11 @@ class ScriptCompareScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="script-compare-scroll"):
-            yield Static(self.meta_table(), id="script-compare-meta")
-            yield Static("Content", classes="heading")
-            yield Static("", id="script-compare-notes")
-            yield Static("", id="script-compare-files")
-            yield Static("", id="script-compare-diff")
+            yield Plain(self.meta_table(), id="script-compare-meta")
+            yield Plain("Content", classes="heading")
+            yield Plain("", id="script-compare-notes")
+            yield Plain("", id="script-compare-files")
+            yield Plain("", id="script-compare-diff")
         yield Footer()
 
     def on_mount(self) -> None:

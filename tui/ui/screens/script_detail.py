@@ -16,6 +16,7 @@ from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry
 from tui.services.scripts import FleetUse
+from tui.ui.widgets.plain import Plain
 
 
 class ScriptDescribed(Message):
@@ -63,13 +64,13 @@ class ScriptDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="script-detail-scroll"):
-            yield Static(script_table(self.script), id="script-detail-fields")
-            yield Static("⟳ DescribeScript…", id="script-detail-status")
-            yield Static("Fleets using this script", classes="heading")
-            yield Static("\n".join(f"  {f.describe()}  {f.fleet_id}" for f in self.fleets)
+            yield Plain(script_table(self.script), id="script-detail-fields")
+            yield Plain("⟳ DescribeScript…", id="script-detail-status")
+            yield Plain("Fleets using this script", classes="heading")
+            yield Plain("\n".join(f"  {f.describe()}  {f.fleet_id}" for f in self.fleets)
                          or "  none: no fleet uses this version", id="script-detail-fleets")
-            yield Static("Archived zips (this app's uploads)", classes="heading")
-            yield Static("\n".join(f"  {e.time}  {e.version:<12} {e.size:>9,} bytes  "
+            yield Plain("Archived zips (this app's uploads)", classes="heading")
+            yield Plain("\n".join(f"  {e.time}  {e.version:<12} {e.size:>9,} bytes  "
                                    f"{e.short_sha}  {e.source}" for e in self.archived)
                          or "  none", id="script-detail-archive")
         yield Footer()

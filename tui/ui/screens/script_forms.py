@@ -23,6 +23,7 @@ from tui.services import scripts as script_service
 from tui.services.scripts import FleetUse
 from tui.services.zipcheck import ZipCheck, ZipProblem, check_zip_file
 from tui.ui.screens.edit_session import FormModal
+from tui.ui.widgets.plain import Plain
 
 
 class PathSuggester(Suggester):
@@ -183,7 +184,7 @@ class ScriptFormModal(FormModal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
+            yield Plain(self.title_text, classes="title")
             for field_id, label, value, hint in (
                     ("script-name", "Name", self.initial["name"], "script name"),
                     ("script-version", "Version", self.initial["version"], "version string"),
@@ -202,8 +203,8 @@ class ScriptFormModal(FormModal):
                     yield Label("Node.js")
                     yield Input(self.initial["node"], id="script-node", compact=True,
                                 placeholder="10.x or 24.x")
-            yield Static("", id="script-check")
-            yield Static("", id="problem")
+            yield Plain("", id="script-check")
+            yield Plain("", id="problem")
             with Horizontal(id="script-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Review…", id="save", variant="primary")

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from tui.aws.records import Script
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
+from tui.ui.widgets.plain import Plain
 
 
 class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
@@ -44,7 +45,7 @@ class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Archived zips of {self.script.name}  ·  enter: roll "
+            yield Plain(f"Archived zips of {self.script.name}  ·  enter: roll "
                          f"{self.script.script_id[-12:]} back to the zip · space+c: compare",
                          classes="title")
             table = DataTable(id="script-history-table", cursor_type="row", zebra_stripes=True)
@@ -57,7 +58,7 @@ class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
                               f"{entry.size:,}", entry.short_sha, entry.source,
                               entry.script_id[-12:], key=key)
             yield table
-            yield Static("" if self.entries else
+            yield Plain("" if self.entries else
                          "Nothing archived yet: the archive keeps every zip this app uploads.",
                          id="script-history-status")
 

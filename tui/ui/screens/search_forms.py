@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
+from tui.ui.widgets.plain import Plain
 
 FORM_CSS = """
 {name} {{ align: center middle; }}
@@ -80,7 +81,7 @@ class ConditionForm(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Condition", classes="title")
+            yield Plain("Condition", classes="title")
             with Horizontal():
                 yield Select([(o, o) for o in se.OPERANDS], value=self.cond.operand,
                              allow_blank=False, id="operand", compact=True)
@@ -91,8 +92,8 @@ class ConditionForm(_Form):
             yield Input(self.cond.key, placeholder="property key, e.g. mode", id="key",
                         compact=True)
             yield Input(self.cond.value, placeholder="value", id="value", compact=True)
-            yield Static("", id="hint", classes="hint")
-            yield Static("", id="problem", classes="problem")
+            yield Plain("", id="hint", classes="hint")
+            yield Plain("", id="problem", classes="problem")
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -136,14 +137,14 @@ class SortForm(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Sort results by", classes="title")
+            yield Plain("Sort results by", classes="title")
             with Horizontal():
                 yield Select([("(service order)", "")] + [(o, o) for o in se.OPERANDS],
                              value=self.operand, allow_blank=False, id="operand", compact=True)
                 yield Select([("ASC", "ASC"), ("DESC", "DESC")], value=self.order,
                              allow_blank=False, id="order", compact=True)
             yield Input(self.key, placeholder="property key", id="key", compact=True)
-            yield Static("", id="problem", classes="problem")
+            yield Plain("", id="problem", classes="problem")
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -181,14 +182,14 @@ class RawForm(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Raw FilterExpression and SortExpression", classes="title")
+            yield Plain("Raw FilterExpression and SortExpression", classes="title")
             yield Input(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
                         "gameSessionProperties.mode = 'ranked'", id="filter", compact=True)
-            yield Static("", id="filter-caret", classes="caret")
+            yield Plain("", id="filter-caret", classes="caret")
             yield Input(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
                         compact=True)
-            yield Static("", id="sort-caret", classes="caret")
-            yield Static("", id="problem", classes="problem")
+            yield Plain("", id="sort-caret", classes="caret")
+            yield Plain("", id="problem", classes="problem")
             yield from self.buttons("Use")
 
     def on_mount(self) -> None:
@@ -227,9 +228,9 @@ class NameForm(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
+            yield Plain(self.title_text, classes="title")
             yield Input(self.name_text, placeholder="name", id="name", compact=True)
-            yield Static("", id="problem", classes="problem")
+            yield Plain("", id="problem", classes="problem")
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.aws.records import GameSession, PlayerSession
 from tui.services import gamelift
+from tui.ui.widgets.plain import Plain
 
 
 class PlayersLoaded(Message):
@@ -93,18 +94,18 @@ class SessionDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(fields_table(self.session), id="fields")
-            yield Static(properties_table(self.session), id="properties")
-            yield Static("MatchmakerData", classes="heading")
-            yield Static(_pretty(self.session.matchmaker_data), id="matchmaker")
-            yield Static("Player sessions", classes="heading")
+            yield Plain(fields_table(self.session), id="fields")
+            yield Plain(properties_table(self.session), id="properties")
+            yield Plain("MatchmakerData", classes="heading")
+            yield Plain(_pretty(self.session.matchmaker_data), id="matchmaker")
+            yield Plain("Player sessions", classes="heading")
             players = DataTable(id="players", cursor_type="row")
             for label in ("PlayerId", "Status", "IP", "Created", "Ended"):
                 players.add_column(label, key=label)
             yield players
-            yield Static("loading players…", id="players-status")
+            yield Plain("loading players…", id="players-status")
             yield ProgressBar(id="log-progress", show_eta=False)
-            yield Static("g downloads the game session log (available once the session ended)",
+            yield Plain("g downloads the game session log (available once the session ended)",
                          id="log-status")
         yield Footer()
 

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.services.gamesparks import cli_create_snapshot
+from tui.ui.widgets.plain import Plain
 
 
 class SnapshotCreateModal(ModalScreen[str | None]):
@@ -34,12 +35,12 @@ class SnapshotCreateModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Create a snapshot of {self.game}'s current configuration",
+            yield Plain(f"Create a snapshot of {self.game}'s current configuration",
                          classes="title")
-            yield Static("Description (at most 250 characters; enter creates):")
+            yield Plain("Description (at most 250 characters; enter creates):")
             yield Input(placeholder="e.g. before the winter event", max_length=250,
                         compact=True, id="snapshot-description")
-            yield Static(f"as AWS CLI: {cli_create_snapshot(self.game, '')}", classes="cli",
+            yield Plain(f"as AWS CLI: {cli_create_snapshot(self.game, '')}", classes="cli",
                          id="snapshot-cli")
             with Horizontal():
                 yield Button("Cancel", id="snapshot-cancel")

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from tui.services.snapshot_diff import ADDED, CHANGED, REMOVED, SnapshotDiff
+from tui.ui.widgets.plain import Plain
 
 STYLES = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
 
@@ -69,15 +70,15 @@ class StageDeployModal(ModalScreen[bool]):
         current = (f"{plan.current_snapshot_id} ({plan.current_description})"
                    if plan.current_snapshot_id else "nothing (no completed deployment)")
         with Vertical():
-            yield Static(f"{verb} stage {plan.stage} of {plan.game}?", classes="title")
-            yield Static(f"now serving: {current}\nwill deploy: {plan.snapshot_id} "
+            yield Plain(f"{verb} stage {plan.stage} of {plan.game}?", classes="title")
+            yield Plain(f"now serving: {current}\nwill deploy: {plan.snapshot_id} "
                          f"({plan.snapshot_description})\n{plan.diff.summary()} "
                          "(current → target)", id="stage-deploy-summary")
             with VerticalScroll(id="stage-deploy-diff"):
-                yield Static(diff_text(plan.diff), id="stage-deploy-diff-text")
+                yield Plain(diff_text(plan.diff), id="stage-deploy-diff-text")
             note = ("READ-ONLY mode: the deployment will be refused." if self.read_only else
                     "One deployment at a time per stage; players stay connected.")
-            yield Static(f"{note}\nas AWS CLI: {self.cli}", classes="cli")
+            yield Plain(f"{note}\nas AWS CLI: {self.cli}", classes="cli")
             with Horizontal():
                 yield Button("Cancel", id="stage-deploy-cancel")
                 yield Button("Deploy (y)", id="stage-deploy-confirm", variant="error")

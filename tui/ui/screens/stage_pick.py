@@ -7,8 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from tui.ui.widgets.plain import Plain
 
 
 class StagePickModal(ModalScreen[str | None]):
@@ -30,11 +32,11 @@ class StagePickModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
-            yield Static(self.note, classes="note")
+            yield Plain(self.title_text, classes="title")
+            yield Plain(self.note, classes="note")
             yield OptionList(*[Option(label, id=key) for key, label in self.options],
                              id="stage-pick-list")
-            yield Static("enter picks · esc cancels", classes="note")
+            yield Plain("enter picks · esc cancels", classes="note")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import SelectionList, Static
+from textual.widgets import SelectionList
+
+from tui.ui.widgets.plain import Plain
 
 STATUSES = ("ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR")
 
@@ -29,7 +31,7 @@ class StatusFilterModal(ModalScreen[set[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Show sessions that are… (space toggles, enter applies)")
+            yield Plain("Show sessions that are… (space toggles, enter applies)")
             yield SelectionList[str](*[(s, s, s in self.shown) for s in STATUSES])
 
     def action_cancel(self) -> None:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,6 +24,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from tui.trust import visible
 
 FLUSH_HZ = 10
 TEXT_CACHE_ROWS = 4000  # line texts kept (a few screens' worth many times over)
@@ -315,11 +318,20 @@ class SessionGrid(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
 
     def _line_text(self, cells: list[str]) -> str:
+        # Cells hold service text (player-chosen session names): the trust rule shows its
+        # control characters, and widths are counted in terminal cells (a CJK name or an emoji
+        # takes two), so no line can push the columns after it.
         parts = []
         for index, column in self.shown_columns():
-            cell = cells[index] if index < len(cells) else ""
-            text = cell if len(cell) <= column.width else cell[: column.width - 1] + "…"
-            parts.append(" " + text.ljust(column.width) + " ")
+            cell = visible(cells[index]) if index < len(cells) else ""
+            if cell.isascii():
+                text = (cell if len(cell) <= column.width
+                        else cell[: column.width - 1] + "…").ljust(column.width)
+            elif cell_len(cell) <= column.width:
+                text = set_cell_size(cell, column.width)
+            else:
+                text = set_cell_size(cell, column.width - 1) + "…"
+            parts.append(" " + text + " ")
         return "".join(parts)
 
     def notify_style_update(self) -> None:
