@@ -24,7 +24,7 @@ from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse, ScriptWorld
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput, cells, visible
 
 COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size", "Size", 9),
            ("created", "Created", 10), ("node", "Node", 4), ("storage", "Storage", 16),
@@ -92,7 +92,7 @@ class ScriptsPane(QuickFilter, Pane):
             table.add_column(label, key=key, width=width)
         yield table
         yield Plain("", id="scripts-fleets")
-        yield Input(placeholder="filter: name, version, ScriptId, storage, fleet (esc clears)",
+        yield SafeInput(placeholder="filter: name, version, ScriptId, storage, fleet (esc clears)",
                     id="scripts-filter", compact=True)
         yield Plain("loading scripts…", id="scripts-status", classes="status-line")
 
@@ -192,12 +192,13 @@ class ScriptsPane(QuickFilter, Pane):
                 if not versions:
                     continue
                 used = sum(1 for s in group.versions if self.fleets_of(s.script_id))
-                table.add_row(f"▾ {group.name or '(no name)'}",
-                              f"{used}/{len(group.versions)} used", "", "", "", "", "",
+                # DataTable parses a str cell as markup; script names are other tools' text.
+                table.add_row(*cells(f"▾ {group.name or '(no name)'}",
+                                     f"{used}/{len(group.versions)} used", "", "", "", "", ""),
                               key=GROUP_PREFIX + group.name)
                 for script in versions:
-                    table.add_row(*version_cells(script, self.fleets_of(script.script_id),
-                                                 script.script_id in self.marked),
+                    table.add_row(*cells(*version_cells(script, self.fleets_of(script.script_id),
+                                                        script.script_id in self.marked)),
                                   key=script.script_id)
             if cursor is not None and cursor in table.rows:
                 table.move_cursor(row=table.get_row_index(cursor), animate=False,
@@ -239,8 +240,8 @@ class ScriptsPane(QuickFilter, Pane):
             lines = []
             for script in self.current_group():
                 fleets = self.fleets_of(script.script_id)
-                lines.append(f"{script.version}: " + (", ".join(f.describe() for f in fleets)
-                                                       if fleets else "○ no fleet"))
+                lines.append(visible(f"{script.version}: " + (
+                    ", ".join(f.describe() for f in fleets) if fleets else "○ no fleet")))
             box.update("\n".join(lines))
             return
         script = self.world.find(key)
@@ -248,9 +249,9 @@ class ScriptsPane(QuickFilter, Pane):
             box.update("")
             return
         fleets = self.fleets_of(key)
-        head = f"{script.name} {script.version} · {script.script_id}"
+        head = visible(f"{script.name} {script.version} · {script.script_id}")
         if fleets:
-            box.update(head + "\nrun by: " + "; ".join(f.describe() for f in fleets))
+            box.update(head + "\nrun by: " + visible("; ".join(f.describe() for f in fleets)))
         else:
             box.update(head + "\n○ no fleet uses this version")
 

@@ -25,7 +25,7 @@ from tui.services import search_expr as se
 from tui.services.batching import coalesce
 from tui.services.saved_searches import SearchStore, StoreError
 from tui.ui.panes.session_table import SessionTablePane
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput, cell
 
 SORT_LINE = "sort"
 
@@ -130,7 +130,7 @@ class SearchPane(SessionTablePane):
         with Horizontal(id="search-target"):
             yield WhereSelect([], prompt="fleet or alias to search", id="search-where",
                          compact=True)
-            yield Input(placeholder="location (optional)", id="search-location", compact=True)
+            yield SafeInput(placeholder="location (optional)", id="search-location", compact=True)
         yield BuilderList(id="search-builder")
         yield Plain("", id="search-preview")
         yield from self.compose_table()
@@ -160,7 +160,8 @@ class SearchPane(SessionTablePane):
 
     def on_targets_loaded(self, message: TargetsLoaded) -> None:
         where = self.query_one("#search-where", Select)
-        where.set_options(message.options)
+        # Select parses a str prompt as markup: fleet and alias names are the service's text.
+        where.set_options([(cell(label), value) for label, value in message.options])
         self.fleet_compute.update(message.compute)
         wanted = self._pending_target
         if wanted and any(value == wanted for _, value in message.options):
@@ -199,14 +200,16 @@ class SearchPane(SessionTablePane):
                 _position(line.parent.children, line.node) > 0 else "    "
             if len(self.root.children) < 2 and line.depth == 0:
                 joiner = ""
-            options.append(Option(f"{prefix}{joiner}{fb.describe(line.node)}", id=str(index)))
+            # Conditions hold typed text and saved searches (a file): prompts are Text.
+            options.append(Option(cell(f"{prefix}{joiner}{fb.describe(line.node)}"),
+                                  id=str(index)))
         if not self.lines:
             options.append(Option("(no conditions: every ACTIVE session) — a adds one",
                                   id="empty"))
         sort = (f"sort by {self.sort_operand}"
                 f"{'.' + self.sort_key if self.sort_operand == se.PROPERTIES else ''} "
                 f"{self.sort_order}" if self.sort_operand else "sort: service order")
-        options.append(Option(f"↕ {sort}", id=SORT_LINE))
+        options.append(Option(cell(f"↕ {sort}"), id=SORT_LINE))
         builder.clear_options()
         builder.add_options(options)
         builder.highlighted = max(0, min(highlight, builder.option_count - 1))

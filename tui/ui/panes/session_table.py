@@ -25,7 +25,7 @@ from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 from tui.ui.widgets.session_grid import SessionGrid
 
 
@@ -154,7 +154,7 @@ class SessionTablePane(QuickFilter, Pane):
         for key, label, width in SESSION_COLUMNS:
             table.add_column(label, key=key, width=width, priority=COLUMN_PRIORITY[key])
         yield table
-        yield Input(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
+        yield SafeInput(placeholder="filter: id, name, IP/DNS, property key or value (esc clears)",
                     id=self.FILTER_ID, classes="quick-filter", compact=True)
         yield Plain("", id=self.STATUS_ID, classes="status-line")
 

@@ -33,7 +33,7 @@ from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.services import gamesparks
 from tui.services.snapshot_diff import human_size
 from tui.ui.panes.base import Pane
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell, safe_text, visible
 
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
 DEPLOYMENT, SNAPSHOT, SECTION, INFO = "deployment", "snapshot", "section", "info"
@@ -162,10 +162,11 @@ def deployment_label(d: StageDeployment, description: str, serving: bool) -> Tex
                 style="bold green" if serving else STATE_STYLES.get(state, ""))
     text.append(f"{when(d.last_updated or d.created)} ", style="dim")
     action = "" if d.deployment_action in (None, "DEPLOY") else f"{d.deployment_action} "
-    text.append(f"{action}{state}", style=STATE_STYLES.get(state, "green" if serving else ""))
+    text.append(visible(f"{action}{state}"),
+                style=STATE_STYLES.get(state, "green" if serving else ""))
     if state == "FAILED" and d.result_code:
-        text.append(f" {d.result_code}", style="bold red")
-    text.append(f"  {description or d.snapshot_id or ''}")
+        text.append(visible(f" {d.result_code}"), style="bold red")
+    text.append(visible(f"  {description or d.snapshot_id or ''}"))
     if serving:
         text.append("  (serving)", style="bold green")
     return text
@@ -175,7 +176,7 @@ def snapshot_label(s: Snapshot, serving: bool) -> Text:
     text = Text()
     text.append("★ " if serving else "  ", style="bold green")
     text.append(f"{when(s.created)} ", style="dim")
-    text.append(s.description or s.id)
+    text.append(visible(s.description or s.id))
     if serving:
         text.append("  (serving)", style="bold green")
     return text
@@ -186,7 +187,7 @@ def _grid(rows: list[tuple[str, Any]]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, value if isinstance(value, Text) else Text(str(value)))
+        table.add_row(name, cell(value))
     return table
 
 
@@ -210,8 +211,8 @@ def stage_detail(stage: Stage, serving: StageDeployment | None,
         ("Tags", ", ".join(f"{k}={v}" for k, v in stage.tags) or "-"),
         ("Serving", serving.snapshot_id if serving else "(expand Deployments to see)")]
     if running is not None:
-        rows.append(("Deploying", Text(f"{running.snapshot_id} {running.deployment_state}",
-                                       style="bold yellow")))
+        rows.append(("Deploying", safe_text(f"{running.snapshot_id} {running.deployment_state}",
+                                            "bold yellow")))
     rows.append(("Keys", "R roll back · d deploy a snapshot · p players"))
     return _grid(rows)
 
@@ -220,13 +221,13 @@ def deployment_detail(d: StageDeployment, description: str, serving: bool) -> Re
     state = d.deployment_state or "?"
     rows: list[tuple[str, Any]] = [
         ("DeploymentId", d.deployment_id),
-        ("State", Text(state + ("  ★ serving" if serving else ""),
-                       style=STATE_STYLES.get(state, "green" if serving else ""))),
+        ("State", safe_text(state + ("  ★ serving" if serving else ""),
+                            STATE_STYLES.get(state, "green" if serving else ""))),
     ]
     if d.result_code:  # first, so that a failure's reason is in view without scrolling
         style = "bold red" if state == "FAILED" else ""
-        rows.append(("ResultCode", Text(d.result_code, style=style)))
-        rows.append(("Message", Text(d.result_message or "-", style=style)))
+        rows.append(("ResultCode", safe_text(d.result_code, style)))
+        rows.append(("Message", safe_text(d.result_message or "-", style)))
     rows += [("Snapshot", description or "-"), ("SnapshotId", d.snapshot_id or "-"),
              ("Action", d.deployment_action or "-"), ("Created", when(d.created, True)),
              ("LastUpdated", when(d.last_updated, True))]
@@ -243,7 +244,7 @@ def snapshot_detail(s: Snapshot, loaded: bool) -> RenderableType:
     sections.add_column("Name")
     sections.add_column("Size", justify="right")
     for section in s.sections.values():
-        sections.add_row(section.name, human_size(section.size))
+        sections.add_row(cell(section.name), human_size(section.size))
     return Group(head, sections, Text("expand the snapshot and pick a section to see its "
                                       "Attributes · x exports · d deploys", style="dim"))
 
@@ -252,8 +253,10 @@ def section_detail(snapshot: Snapshot, name: str) -> RenderableType:
     section = snapshot.sections.get(name)
     if section is None:
         return Text("section not found")
-    document = json.dumps(section.attributes, indent=2, ensure_ascii=False)
-    return Group(Text(f"{name} · {human_size(section.size)} · {snapshot.id}", style="bold"),
+    # JSON escapes C0 controls but not C1 or bidi characters: the rule still applies.
+    document = visible(json.dumps(section.attributes, indent=2, ensure_ascii=False),
+                       newlines=True)
+    return Group(safe_text(f"{name} · {human_size(section.size)} · {snapshot.id}", "bold"),
                  Syntax(document, "json", theme="ansi_dark", background_color="default",
                         word_wrap=True))
 
@@ -480,21 +483,24 @@ class StagesPane(Pane):
             if ref and ref.kind == SNAPSHOT and ref.ident == snapshot.id and \
                     ref.key in self.loaded:
                 self._sync(node, [(Ref(SECTION, ref.game, ref.stage, name, snapshot.id),
-                                   Text.assemble(name, (f"  {human_size(s.size)}", "dim")),
+                                   Text.assemble(visible(name),
+                                                 (f"  {human_size(s.size)}", "dim")),
                                    False) for name, s in snapshot.sections.items()],
                            "no sections")
 
     # --- the tree ----------------------------------------------------------------------------
 
     def _game_label(self, game: Game) -> Text:
-        return Text.assemble((game.name, "bold"), (f"  {game.description or ''}", "dim"))
+        return Text.assemble((visible(game.name), "bold"),
+                             (visible(f"  {game.description or ''}"), "dim"))
 
     def _stage_label(self, stage: Stage) -> Text:
-        text = Text.assemble((stage.name, "bold"), (f"  {stage.description or ''}", "dim"))
+        text = Text.assemble((visible(stage.name), "bold"),
+                             (visible(f"  {stage.description or ''}"), "dim"))
         watch = self.watches.get((stage.game_name, stage.name))
         if watch is not None:
             state = watch.deployment.deployment_state or "?"
-            text.append(f"  ⟳ deploying: {state}", style="bold yellow")
+            text.append(visible(f"  ⟳ deploying: {state}"), style="bold yellow")
         return text
 
     def _walk(self, node: TreeNode[Ref] | None = None) -> list[TreeNode[Ref]]:
@@ -526,7 +532,8 @@ class StagesPane(Pane):
                 child.remove()
         existing = {child.data.key: child for child in parent.children if child.data}
         previous: TreeNode[Ref] | None = None
-        for ref, label, expandable in items:
+        for ref, raw_label, expandable in items:
+            label = cell(raw_label)  # every tree label under the trust rule, whoever built it
             node = existing.get(ref.key)
             if node is None:
                 if previous is None and parent.children:
@@ -635,7 +642,8 @@ class StagesPane(Pane):
             text = (f"{len(deployments)} deployments, {failed} failed; serving "
                     f"{serving.snapshot_id if serving else 'nothing'}" if deployments
                     else "expand to load the deployment history")
-            return Text(text + "\nR rolls the stage back to an earlier good deployment")
+            return safe_text(text + "\nR rolls the stage back to an earlier good deployment",
+                             newlines=True)
         if ref.kind == SNAPSHOTS:
             return Text("the game's snapshots, newest first; ★ marks the one this stage "
                         "serves\nd deploys · x exports · n creates a snapshot")

@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput, cell, safe_text, visible
 
 # Only the end of a long log is read: the newest records are what this view is for.
 MAX_BYTES = 4 * 1024 * 1024
@@ -264,7 +264,7 @@ class ActivityScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Plain(f"Activity · profile {self.profile or '-'} · newest first",
                      id="activity-head")
-        yield Input(placeholder="filter: operation, target, outcome, error  (/ · esc leaves)",
+        yield SafeInput(placeholder="filter: operation, target, outcome, error  (/ · esc leaves)",
                     id="activity-filter", compact=True)
         table: DataTable[str | Text] = DataTable(id="activity-table", cursor_type="row",
                                                  zebra_stripes=True)
@@ -335,10 +335,11 @@ class ActivityScreen(Screen[None]):
             table.clear()
             for record in self.shown():
                 label, style = OUTCOMES.get(record.outcome, (record.outcome, ""))
-                table.add_row(when_text(record.time, today), Text(label, style=style),
-                              record.operation, record.target_text(),
-                              Text(record.summary_text(), no_wrap=True,
-                                   style="red" if record.outcome == "error" else ""),
+                # The audit log is a file: every value read from it is untrusted text.
+                table.add_row(cell(when_text(record.time, today)), cell(label, style),
+                              cell(record.operation), cell(record.target_text()),
+                              safe_text(record.summary_text(),
+                                        "red" if record.outcome == "error" else ""),
                               key=record.key)
             # New records arrive at the top; a cursor at the top follows them, one that the
             # user moved down stays on its record.
@@ -373,24 +374,26 @@ class ActivityScreen(Screen[None]):
         label, style = OUTCOMES.get(record.outcome, (record.outcome, ""))
         when = record.raw.get("time", "?")
         duration = record.raw.get("duration_ms")
-        grid.add_row("call", Text.assemble(f"{record.service} {record.operation}  ",
-                                           (label, style),
-                                           f"  {when}" + (f" · {duration} ms" if duration
-                                                          is not None else "")))
+        grid.add_row("call", Text.assemble(visible(f"{record.service} {record.operation}  "),
+                                           (visible(label), style),
+                                           visible(f"  {when}" + (f" · {duration} ms"
+                                                                  if duration is not None
+                                                                  else ""))))
         if record.error_code:
-            grid.add_row("error", Text(f"{record.error_code}: {record.error_message}",
-                                       style="red"))
+            grid.add_row("error", safe_text(f"{record.error_code}: {record.error_message}",
+                                            "red"))
         params = record.raw.get("params")
         if isinstance(params, Mapping) and params:
-            grid.add_row("sent", "  ".join(f"{k}={_compact(v)}" for k, v in params.items()))
+            grid.add_row("sent", safe_text("  ".join(f"{k}={_compact(v)}"
+                                                     for k, v in params.items())))
         result = record.result_text() if record.outcome == "ok" else ""
         if result:
-            grid.add_row("result", result)
+            grid.add_row("result", safe_text(result))
         extra = [f"region {record.region}"] if record.region else []
         if record.raw.get("request_id"):
             extra.append(f"request {record.raw['request_id']}")
         if extra:
-            grid.add_row("", Text(" · ".join(extra), style="dim"))
+            grid.add_row("", safe_text(" · ".join(extra), "dim"))
         detail.update(grid)
 
     def show_status(self, problem: str = "") -> None:

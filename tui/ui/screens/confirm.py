@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from tui.aws.records import GameSession
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 
 REFUSED_STATUSES = ("ERROR", "TERMINATING", "TERMINATED")
 MODAL_CSS = """
@@ -108,7 +108,7 @@ class TerminateModal(ModalScreen[TerminateChoice | None]):
                 yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (the server "
                                   "ends it)", value=True, id="graceful")
                 yield RadioButton("force: FORCE_TERMINATE (stops the process now)", id="force")
-            yield Input(placeholder=f"type {self.expected} to allow a forced termination",
+            yield SafeInput(placeholder=f"type {self.expected} to allow a forced termination",
                         id="typed", compact=True)
             yield Checkbox("drain first: deny new players, terminate when empty", id="drain")
             yield Plain(self.cli_text(), classes="cli", id="cli")

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.aws.records import GameSession
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 
 MAX_PROPERTIES = 16
 
@@ -120,11 +120,12 @@ class EditSessionModal(FormModal):
         with Vertical():
             yield Plain(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
             yield Label("Max players")
-            yield Input(str(s.maximum_player_session_count), id="max", compact=True, type="integer")
+            yield SafeInput(str(s.maximum_player_session_count), id="max", compact=True,
+                            type="integer")
             yield Label("Name")
-            yield Input(s.name or "", id="name", compact=True)
+            yield SafeInput(s.name or "", id="name", compact=True)
             yield Label("Game properties (key=value, …): add or change; the API cannot delete")
-            yield Input(props, id="props", compact=True)
+            yield SafeInput(props, id="props", compact=True)
             yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -167,13 +168,13 @@ class CreateSessionModal(FormModal):
         with Vertical():
             yield Plain(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
             yield Label(f"Location (one of: {', '.join(self.locations)})")
-            yield Input(self.locations[0], id="location", compact=True)
+            yield SafeInput(self.locations[0], id="location", compact=True)
             yield Label("Max players")
-            yield Input("10", id="max", compact=True, type="integer")
+            yield SafeInput("10", id="max", compact=True, type="integer")
             yield Label("Name")
-            yield Input("", id="name", compact=True, placeholder="optional")
+            yield SafeInput("", id="name", compact=True, placeholder="optional")
             yield Label("Game properties (key=value, …)")
-            yield Input("", id="props", compact=True)
+            yield SafeInput("", id="props", compact=True)
             yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

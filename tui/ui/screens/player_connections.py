@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput, cells
 
 
 class ConnectionsFound(Message):
@@ -57,7 +57,7 @@ class PlayerScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(f"Players on {self.game}/{self.stage}", classes="title")
-            yield Input(placeholder="PlayerId, then enter", compact=True, id="player-id")
+            yield SafeInput(placeholder="PlayerId, then enter", compact=True, id="player-id")
             table = DataTable(id="player-connections", cursor_type="row")
             table.add_column("ConnectionId", key="id")
             table.add_column("Created", key="created")
@@ -96,7 +96,7 @@ class PlayerScreen(ModalScreen[None]):
         table = self.query_one("#player-connections", DataTable)
         table.clear()
         for connection in message.connections:
-            table.add_row(connection.id, _when(connection.created), key=connection.id)
+            table.add_row(*cells(connection.id, _when(connection.created)), key=connection.id)
         count = len(message.connections)
         text = (f"{message.player}: {count} connection(s)" if count else
                 f"{message.player}: not connected")

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput, cell
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -46,7 +46,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             yield Plain(self.title_text, classes="title")
             if self.note:
                 yield Plain(self.note, classes="note")
-            yield Input(placeholder="type to filter", id="choice-filter", compact=True)
+            yield SafeInput(placeholder="type to filter", id="choice-filter", compact=True)
             yield OptionList(id="choice-list")
             yield Plain("enter picks · ↑↓ move · esc cancels", classes="note")
 
@@ -62,7 +62,7 @@ class ChoiceScreen(ModalScreen[str | None]):
         for name in shown:
             mark = "● " if name == self.current else "  "
             suffix = "  (current)" if name == self.current else ""
-            options.add_option(Option(f"{mark}{name}{suffix}", id=name))
+            options.add_option(Option(cell(f"{mark}{name}{suffix}"), id=name))
         if not shown:
             options.add_option(Option(self.empty if not self.names else "no match",
                                       disabled=True))

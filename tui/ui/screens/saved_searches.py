@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui.services.filter_builder import SearchSpec
 from tui.services.saved_searches import SearchStore, StoreError
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell
 
 
 def summary(spec: SearchSpec) -> str:
@@ -69,13 +69,14 @@ class SavedSearchesScreen(ModalScreen[SearchSpec | None]):
         options.clear_options()
         options.add_option(Option("── saved ──", disabled=True))
         for name, spec in self.saved.items():
-            options.add_option(Option(f"★ {name}: {summary(spec)}", id=f"saved:{name}"))
+            # Names and filters come from searches.toml, a file anyone may have edited.
+            options.add_option(Option(cell(f"★ {name}: {summary(spec)}"), id=f"saved:{name}"))
         if not self.saved:
             options.add_option(Option("  (none yet: S on the Search pane saves one)",
                                       disabled=True))
         options.add_option(Option("── recent ──", disabled=True))
         for index, spec in enumerate(self.history):
-            options.add_option(Option(f"  {summary(spec)}", id=f"history:{index}"))
+            options.add_option(Option(cell(f"  {summary(spec)}"), id=f"history:{index}"))
         # The cursor starts on (or stays near) an entry: on a header, enter/n/d did nothing.
         enabled = [i for i in range(options.option_count)
                    if not options.get_option_at_index(i).disabled]

@@ -24,7 +24,7 @@ from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse
 from tui.services.zipdiff import diff_zips
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell
 
 
 @dataclass
@@ -125,7 +125,7 @@ class ScriptCompareScreen(Screen[None]):
         for key in keys:
             a, b = left_fields.get(key, "-"), right_fields.get(key, "-")
             style = "" if a == b else "bold"
-            table.add_row(key, Text(a, style=style), Text(b, style=style))
+            table.add_row(cell(key), cell(a, style), cell(b, style))
         return table
 
     @work(thread=True, group="script-compare", exit_on_error=False, description="S3 GetObject")
@@ -167,7 +167,7 @@ class ScriptCompareScreen(Screen[None]):
         table.add_column("B bytes", justify="right")
         table.add_column("")
         for change in diff.files:
-            table.add_row(change.name,
+            table.add_row(cell(change.name),
                           f"{change.old_size:,}" if change.old_size is not None else "-",
                           f"{change.new_size:,}" if change.new_size is not None else "-",
                           "" if change.status == "same" else change.status)

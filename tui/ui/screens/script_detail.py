@@ -16,7 +16,7 @@ from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry
 from tui.services.scripts import FleetUse
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell
 
 
 class ScriptDescribed(Message):
@@ -43,7 +43,7 @@ def script_table(script: Script) -> Table:
     if location.get("RoleArn"):
         rows.append(("RoleArn", location["RoleArn"]))
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, cell(value))  # a str cell would be parsed as markup
     return table
 
 

@@ -23,7 +23,7 @@ from tui.services import scripts as script_service
 from tui.services.scripts import FleetUse
 from tui.services.zipcheck import ZipCheck, ZipProblem, check_zip_file
 from tui.ui.screens.edit_session import FormModal
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 
 
 class PathSuggester(Suggester):
@@ -195,13 +195,13 @@ class ScriptFormModal(FormModal):
                     ("script-objver", "S3 obj ver", "", "optional S3 object version")):
                 with Horizontal(classes="script-row"):
                     yield Label(label)
-                    yield Input(value, id=field_id, placeholder=hint, compact=True,
+                    yield SafeInput(value, id=field_id, placeholder=hint, compact=True,
                                 suggester=PathSuggester() if field_id == "script-content"
                                 else None)
             if self.script is None:
                 with Horizontal(classes="script-row"):
                     yield Label("Node.js")
-                    yield Input(self.initial["node"], id="script-node", compact=True,
+                    yield SafeInput(self.initial["node"], id="script-node", compact=True,
                                 placeholder="10.x or 24.x")
             yield Plain("", id="script-check")
             yield Plain("", id="problem")

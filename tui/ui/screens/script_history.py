@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 
 from tui.aws.records import Script
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cells
 
 
 class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
@@ -54,9 +54,9 @@ class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
                                ("id", "ScriptId")):
                 table.add_column(label, key=key)
             for key, entry in self.entries.items():
-                table.add_row("", entry.time.replace("T", " ").rstrip("Z"), entry.version,
-                              f"{entry.size:,}", entry.short_sha, entry.source,
-                              entry.script_id[-12:], key=key)
+                table.add_row(*cells("", entry.time.replace("T", " ").rstrip("Z"),
+                                     entry.version, f"{entry.size:,}", entry.short_sha,
+                                     entry.source, entry.script_id[-12:]), key=key)
             yield table
             yield Plain("" if self.entries else
                          "Nothing archived yet: the archive keeps every zip this app uploads.",

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 
 FORM_CSS = """
 {name} {{ align: center middle; }}
@@ -89,9 +89,9 @@ class ConditionForm(_Form):
                              value=self.cond.comparator
                              if self.cond.comparator in se.comparators_for(self.cond.operand)
                              else "=", allow_blank=False, id="comparator", compact=True)
-            yield Input(self.cond.key, placeholder="property key, e.g. mode", id="key",
+            yield SafeInput(self.cond.key, placeholder="property key, e.g. mode", id="key",
                         compact=True)
-            yield Input(self.cond.value, placeholder="value", id="value", compact=True)
+            yield SafeInput(self.cond.value, placeholder="value", id="value", compact=True)
             yield Plain("", id="hint", classes="hint")
             yield Plain("", id="problem", classes="problem")
             yield from self.buttons()
@@ -143,7 +143,7 @@ class SortForm(_Form):
                              value=self.operand, allow_blank=False, id="operand", compact=True)
                 yield Select([("ASC", "ASC"), ("DESC", "DESC")], value=self.order,
                              allow_blank=False, id="order", compact=True)
-            yield Input(self.key, placeholder="property key", id="key", compact=True)
+            yield SafeInput(self.key, placeholder="property key", id="key", compact=True)
             yield Plain("", id="problem", classes="problem")
             yield from self.buttons()
 
@@ -183,10 +183,10 @@ class RawForm(_Form):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain("Raw FilterExpression and SortExpression", classes="title")
-            yield Input(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
+            yield SafeInput(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
                         "gameSessionProperties.mode = 'ranked'", id="filter", compact=True)
             yield Plain("", id="filter-caret", classes="caret")
-            yield Input(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
+            yield SafeInput(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
                         compact=True)
             yield Plain("", id="sort-caret", classes="caret")
             yield Plain("", id="problem", classes="problem")
@@ -229,7 +229,7 @@ class NameForm(_Form):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(self.title_text, classes="title")
-            yield Input(self.name_text, placeholder="name", id="name", compact=True)
+            yield SafeInput(self.name_text, placeholder="name", id="name", compact=True)
             yield Plain("", id="problem", classes="problem")
             yield from self.buttons("Save")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.table import Table
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.aws.records import GameSession, PlayerSession
 from tui.services import gamelift
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell, cells, visible
 
 
 class PlayersLoaded(Message):
@@ -33,9 +34,10 @@ def _pretty(text: str | None) -> str:
     if not text:
         return "-"
     try:
+        # ensure_ascii: every control, C1 and bidi character of the data becomes a \u escape.
         return json.dumps(json.loads(text), indent=2)
     except ValueError:
-        return text
+        return visible(text)
 
 
 def fields_table(session: GameSession) -> Table:
@@ -60,7 +62,7 @@ def fields_table(session: GameSession) -> Table:
         ("GameSessionData", session.game_session_data or "-"),
     ]
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, cell(value))  # a str cell would be parsed as markup
     return table
 
 
@@ -70,7 +72,7 @@ def properties_table(session: GameSession) -> Table:
     table.add_column("Value")
     for key, value in session.game_properties:
         note = "  (not searchable: key has '.')" if "." in key else ""
-        table.add_row(key, value + note)
+        table.add_row(cell(key), Text.assemble(visible(value), (note, "dim")))
     if not session.game_properties:
         table.add_row("-", "no game properties")
     return table
@@ -123,8 +125,9 @@ class SessionDetailScreen(Screen[None]):
     def on_players_loaded(self, message: PlayersLoaded) -> None:
         table = self.query_one("#players", DataTable)
         for player in message.players:
-            table.add_row(player.player_id or "-", player.status, player.ip_address or "-",
-                          _when(player.creation_time), _when(player.termination_time),
+            table.add_row(*cells(player.player_id or "-", player.status,
+                                 player.ip_address or "-", _when(player.creation_time),
+                                 _when(player.termination_time)),
                           key=player.player_session_id)
         active = sum(1 for p in message.players if p.status == "ACTIVE")
         self.query_one("#players-status", Static).update(

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.services.gamesparks import cli_create_snapshot
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, SafeInput
 
 
 class SnapshotCreateModal(ModalScreen[str | None]):
@@ -38,7 +38,7 @@ class SnapshotCreateModal(ModalScreen[str | None]):
             yield Plain(f"Create a snapshot of {self.game}'s current configuration",
                          classes="title")
             yield Plain("Description (at most 250 characters; enter creates):")
-            yield Input(placeholder="e.g. before the winter event", max_length=250,
+            yield SafeInput(placeholder="e.g. before the winter event", max_length=250,
                         compact=True, id="snapshot-description")
             yield Plain(f"as AWS CLI: {cli_create_snapshot(self.game, '')}", classes="cli",
                          id="snapshot-cli")

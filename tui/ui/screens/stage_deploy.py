@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button
 
 from tui.services.snapshot_diff import ADDED, CHANGED, REMOVED, SnapshotDiff
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, visible
 
 STYLES = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
 
@@ -40,7 +40,7 @@ def diff_text(diff: SnapshotDiff, max_changes: int = 12) -> Text:
     for index, (kind, line) in enumerate(lines):
         if index:
             text.append("\n")
-        text.append(line, style=STYLES.get(kind, ""))
+        text.append(visible(line), style=STYLES.get(kind, ""))
     return text
 
 
@@ -67,12 +67,13 @@ class StageDeployModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         plan = self.plan
         verb = "Roll back" if plan.kind == "rollback" else "Deploy to"
-        current = (f"{plan.current_snapshot_id} ({plan.current_description})"
+        current = (visible(f"{plan.current_snapshot_id} ({plan.current_description})")
                    if plan.current_snapshot_id else "nothing (no completed deployment)")
         with Vertical():
             yield Plain(f"{verb} stage {plan.stage} of {plan.game}?", classes="title")
-            yield Plain(f"now serving: {current}\nwill deploy: {plan.snapshot_id} "
-                         f"({plan.snapshot_description})\n{plan.diff.summary()} "
+            yield Plain(f"now serving: {current}\nwill deploy: "
+                        + visible(f"{plan.snapshot_id} ({plan.snapshot_description})")
+                        + f"\n{plan.diff.summary()} "
                          "(current → target)", id="stage-deploy-summary")
             with VerticalScroll(id="stage-deploy-diff"):
                 yield Plain(diff_text(plan.diff), id="stage-deploy-diff-text")

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.ui.widgets.plain import Plain
+from tui.ui.widgets.plain import Plain, cell
 
 
 class StagePickModal(ModalScreen[str | None]):
@@ -34,7 +34,7 @@ class StagePickModal(ModalScreen[str | None]):
         with Vertical():
             yield Plain(self.title_text, classes="title")
             yield Plain(self.note, classes="note")
-            yield OptionList(*[Option(label, id=key) for key, label in self.options],
+            yield OptionList(*[Option(cell(label), id=key) for key, label in self.options],
                              id="stage-pick-list")
             yield Plain("enter picks · esc cancels", classes="note")
 

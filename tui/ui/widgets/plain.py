@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tui.trust import is_clean, safe_text, visible
 
-__all__ = ["Plain", "cell", "cells", "safe_text", "visible"]
+__all__ = ["Plain", "SafeInput", "cell", "cells", "safe_text", "visible"]
 
 
 def _clean(content: Any) -> Any:
@@ -51,3 +51,33 @@ def cell(value: object, style: str = "") -> Text:
 
 def cells(*values: object) -> list[Text]:
     return [cell(v) for v in values]
+
+
+def _one_for_one(ch: str) -> str:
+    shown = visible(ch)
+    return shown if len(shown) == 1 else "\u2370"  # ⍰: C1, bidi and format characters
+
+
+class _ShowControls:
+    """An Input highlighter that draws each control character as one visible symbol, so the
+    cursor stays where it is in the value (which keeps the real characters)."""
+
+    def __call__(self, text: str | Text) -> Text:
+        plain = text.plain if isinstance(text, Text) else text
+        if is_clean(plain):
+            return text if isinstance(text, Text) else Text(text)
+        shown = Text(no_wrap=True, overflow="ignore", end="")
+        for ch in plain:
+            if visible(ch) == ch:
+                shown.append(ch)
+            else:
+                shown.append(_one_for_one(ch), style="reverse")
+        return shown
+
+
+class SafeInput(Input):
+    """An Input that never sends a pasted or pre-filled control character to the terminal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("highlighter", _ShowControls())
+        super().__init__(*args, **kwargs)
