@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.color import Color, ColorParseError
 from textual.widgets import Static
 
+from tui.trust import visible
+
 if TYPE_CHECKING:
     from tui.config import BannerRule
 
@@ -78,9 +80,10 @@ class ContextBar(Static):
         return text
 
     def _compose_text(self, *, words: bool) -> Text:
+        # Profile names and banner labels come from files, the account from a service.
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.banner is not None:
-            text.append(f" {self.banner.label} ", style="bold reverse")
+            text.append(visible(f" {self.banner.label} "), style="bold reverse")
             text.append(" ")
         if self.demo:
             text.append(" DEMO ", style="bold reverse")
@@ -89,14 +92,14 @@ class ContextBar(Static):
             text.append(" READ-ONLY ", style="bold reverse")
             text.append(" ")
         text.append("profile " if words else "")
-        text.append(self.profile_label, style="bold")
+        text.append(visible(self.profile_label), style="bold")
         text.append("  region " if words else " @ ")
-        text.append(self.region_label, style="bold")
+        text.append(visible(self.region_label), style="bold")
         text.append("  acct " if words else " · ")
-        text.append(self.account_label or "…", style="bold")
+        text.append(visible(self.account_label or "…"), style="bold")
         if self.endpoint_label and not self.demo:  # the demo's endpoint is a random port
             text.append("  endpoint " if words else " · ")
-            text.append(self.endpoint_label, style="italic")
+            text.append(visible(self.endpoint_label), style="italic")
         return text
 
 
