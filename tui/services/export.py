@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.services.atomic import write_atomic
+from tui.trust import visible
 
 FORMATS = ("csv", "json")
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "private_key",
@@ -104,6 +105,10 @@ def columns_of(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                          "\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -114,7 +119,9 @@ def csv_cell(value: Any) -> str:
     text = str(value)
     if isinstance(value, str) and text.startswith(_FORMULA_START):
         text = "'" + text
-    return text
+    # A spreadsheet or `cat` would act on an escape sequence: controls are shown as symbols
+    # (the trust rule); line breaks stay, CSV quoting carries them.
+    return visible(text, newlines=True)
 
 
 def render_csv(table: ExportTable) -> str:
@@ -130,7 +137,10 @@ def render_csv(table: ExportTable) -> str:
 def render_json(table: ExportTable, header: Mapping[str, Any] | None = None) -> str:
     document = {**(header or {}), "kind": table.kind, "title": table.title,
                 "count": len(table.rows), "rows": table.rows}
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    # json escapes C0 controls only; DEL, C1, bidi and other invisible characters are escaped
+    # too, so the file shows nothing raw in a terminal and still holds the exact value.
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
