@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.markup import escape
 from textual.widgets import Input, Static
 
 from tui.trust import is_clean, safe_text, visible
 
-__all__ = ["Plain", "SafeInput", "cell", "cells", "safe_text", "visible"]
+__all__ = ["Plain", "SafeInput", "cell", "cells", "markup_literal", "safe_text", "visible"]
 
 
 def _clean(content: Any) -> Any:
@@ -40,6 +41,12 @@ class Plain(Static):
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         super().update(_clean(content), layout=layout)
+
+
+def markup_literal(value: object) -> str:
+    """For the few places Textual insists on markup (the command palette): the text shown
+    literally, under the rule."""
+    return escape(visible(value))
 
 
 def cell(value: object, style: str = "") -> Text:
