@@ -680,12 +680,14 @@ async def test_read_only_app_searches_an_alias_but_refuses_actions(world: Runnin
         target = shown_ids(pane)[0]
         assert str(pane.table.get_cell(target, "policy")) == "open"
         before = len(mutations(world))
+        # Read-only: the keys explain themselves and open no confirmation (y does nothing).
         await pilot.press("l", "y")
         await settle(app, pilot)
         await pilot.press("p", "y")
         await settle(app, pilot)
+        assert app.screen is app.screen_stack[0]
         assert len(mutations(world)) == before
-        refusals = [n for n in notes(app) if "refused (read-only)" in n]
+        refusals = [n for n in notes(app) if "read-only: start without --read-only" in n]
         assert len(refusals) == 2
         assert str(pane.table.get_cell(target, "policy")) == "open"
 
@@ -737,3 +739,37 @@ async def test_a_history_that_cannot_be_written_is_named_and_the_search_still_ru
         assert any(n.startswith("search history not saved") for n in notes(app))
         assert sorted(shown_ids(pane)) == sorted(expected)
         assert f"{len(expected)} results" in status(pane)
+
+
+async def test_protection_unknown_to_search_shows_and_is_looked_up_before_terminate(
+        world: RunningSimulator, home: Path) -> None:
+    """SearchGameSessions does not report ProtectionPolicy: a protected result is drawn "?",
+    never "-" (unprotected), and t looks it up so the terminate dialog knows."""
+    from tui.ui.screens.confirm import TerminateModal
+
+    fleet = biggest_fleet(world)
+    text = "playerSessionCount > 0"
+    target = service_answer(world, FleetId=fleet, FilterExpression=text)[0]
+    client(world).update_game_session(GameSessionId=target, ProtectionPolicy="FullProtection")
+    app = make_app(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = await open_search(app, pilot)
+        choose(pane, fleet)
+        pane.root = fb.parse_raw(text, "")[0]
+        pane.render_builder()
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert target in shown_ids(pane)
+        assert pane.sessions[target].protection_policy is None  # unknown, not "off"
+        assert {str(pane.table.get_cell(sid, "prot")) for sid in shown_ids(pane)} == {"?"}
+        pane.table.move_cursor(row=shown_ids(pane).index(target))
+        before = len(mutations(world))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal))
+        modal = app.screen
+        assert [s.protection_policy for s in modal.sessions] == ["FullProtection"]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert str(pane.table.get_cell(target, "prot")) == "full"
+        assert len(mutations(world)) == before + 0  # looking is not acting
+    client(world).update_game_session(GameSessionId=target, ProtectionPolicy="NoProtection")

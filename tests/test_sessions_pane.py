@@ -241,8 +241,10 @@ async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: 
         await _cursor_to_active(app, world)
         await pilot.press("p", "y")
         await settle(app, pilot)
+        assert app.screen is app.screen_stack[0]  # no confirmation: the key explains itself
         assert len(mutations(world)) == before
-        assert any("refused (read-only)" in str(n.message) for n in app._notifications)
+        assert any("read-only: start without --read-only" in str(n.message)
+                   for n in app._notifications)
 
 
 async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, home: Path) -> None:

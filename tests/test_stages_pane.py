@@ -195,16 +195,14 @@ async def test_read_only_refuses_a_rollback(world: RunningSimulator, home: Path)
     app = make_app(world, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "space-raiders", "prod")
-        modal = await pick_and_open_diff(app, pilot, "R")
-        assert "READ-ONLY" in str(modal.query_one(".cli", Static).render())
-        await pilot.press("y")
-        await wait_for(pilot, lambda: not pane.starting)
+        # The key is disabled: it explains itself; no picker, no diff, no request.
+        await pilot.press("R")
         await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert not pane.starting and not pane.watches
         assert starts(world) == []
-        assert not pane.watches
-        assert any("read-only" in n.message for n in app._notifications)
-        audit = (home / "log" / "audit.jsonl").read_text()
-        assert "StartStageDeployment" in audit
+        assert any("read-only: start without --read-only" in str(n.message)
+                   for n in app._notifications)
 
 
 async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path) -> None:

@@ -26,6 +26,8 @@ from tui.trust import visible
 from tui.ui import commands as extra_commands
 from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
+from tui.ui.read_only import HINT as READ_ONLY_HINT
+from tui.ui.read_only import refused_here
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
 from tui.ui.widgets.footer import KeyFooter
@@ -57,6 +59,7 @@ PANES = (
 FIRST_PANE = "sessions"
 AUTO_THEME, AUTO_THEME_16 = "textual-dark", "ansi-dark"
 WARM_UP_FALLBACK = 2.0  # seconds before hidden panes load even if the shown one has not
+KeyRow = tuple[str, str, str, bool]  # keys, action, binding id, disabled (read-only)
 
 
 class GameOpsApp(App[int]):
@@ -194,6 +197,20 @@ class GameOpsApp(App[int]):
         if key:
             # The key has gone to its widget; the refresh after that shows its effect.
             self.screen.call_after_refresh(self.pacer.note_answered)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that read-only mode disabled says so: Textual would let it do nothing."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled or not refused_here(active.node,
+                                                                active.binding.action):
+            return
+        event.prevent_default()
+        event.stop()
+        self.explain_read_only(active.binding.description or active.binding.action)
+
+    def explain_read_only(self, what: str) -> None:
+        self.notify(f"{READ_ONLY_HINT} to {what.lower()}", title="read-only",
+                    severity="warning", timeout=6)
 
     def note_data(self) -> None:
         """Rows arrived: cosmetic rebuilds (the footer) wait until they stop coming."""
@@ -466,19 +483,20 @@ class GameOpsApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keymap_rows(),
-                                    config_path=str(self.settings.path or "")))
+                                    config_path=str(self.settings.path or ""),
+                                    read_only=self.aws.read_only))
 
     def keymap_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The live keymap as (keys, action) rows: the focused pane's, then the app's."""
-        return [(title, [(keys, action) for keys, action, _ in rows])
+        return [(title, [(row[0], row[1]) for row in rows])
                 for title, rows in self.keymap_rows()]
 
-    def keymap_rows(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    def keymap_rows(self) -> list[tuple[str, list[KeyRow]]]:
         """The live keymap: what the focused widgets bind, then what the app binds, as
-        (keys, action, binding id) rows."""
-        local: list[tuple[str, str, str]] = []
-        moving: list[tuple[str, str, str]] = []  # cursor and scroll keys of the focused widget
-        global_: list[tuple[str, str, str]] = []
+        (keys, action, binding id, disabled) rows; disabled: read-only mode refuses it."""
+        local: list[KeyRow] = []
+        moving: list[KeyRow] = []  # cursor and scroll keys of the focused widget
+        global_: list[KeyRow] = []
         seen: set[tuple[str, str]] = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
@@ -486,19 +504,20 @@ class GameOpsApp(App[int]):
             if (key, label) in seen:
                 continue
             seen.add((key, label))
-            row = (self.get_key_display(binding), label, binding.id or "")
+            disabled = not active.enabled and refused_here(active.node, binding.action)
+            row = (self.get_key_display(binding), label, binding.id or "", disabled)
             if active.node is self:
                 global_.append(row)
             elif not binding.show and not binding.id:
                 moving.append(row)
             else:
                 local.append(row)
-        sections: list[tuple[str, list[tuple[str, str, str]]]] = []
+        sections: list[tuple[str, list[KeyRow]]] = []
         pane = self.current_pane()
         if local:
             sections.append((f"This pane ({pane.title})" if pane else "Here", local))
-        if not any(label.lower() in ("palette", "command palette") for _, label, _ in global_):
-            global_.append(("ctrl+p", "Command palette", ""))
+        if not any(row[1].lower() in ("palette", "command palette") for row in global_):
+            global_.append(("ctrl+p", "Command palette", "", False))
         sections.append(("Everywhere", global_))
         if moving:
             sections.append(("Moving around", moving))
@@ -565,6 +584,12 @@ class GameOpsApp(App[int]):
             if name in seen:
                 continue
             seen.add(name)
+            if not active.enabled and refused_here(node, binding.action):
+                # Listed, so it can be found, but it explains instead of opening the flow.
+                yield SystemCommand(f"{name} (disabled)", f"key {self.get_key_display(binding)}"
+                                    f" · {READ_ONLY_HINT}",
+                                    lambda d=binding.description: self.explain_read_only(d))
+                continue
             yield SystemCommand(name, f"key {self.get_key_display(binding)}",
                                 lambda n=node, a=binding.action: self._run_on(n, a))
 

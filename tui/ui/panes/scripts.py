@@ -24,6 +24,8 @@ from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse, ScriptWorld
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
+from tui.ui.read_only import HINT as READ_ONLY_HINT
+from tui.ui.read_only import ReadOnlyKeys, is_read_only
 from tui.ui.widgets.plain import Plain, SafeInput, cells, visible
 
 COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size", "Size", 9),
@@ -54,7 +56,7 @@ def version_cells(script: Script, fleets: list[FleetUse], marked: bool) -> tuple
             script.script_id)
 
 
-class ScriptsPane(QuickFilter, Pane):
+class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
     FILTER_ID = "scripts-filter"
     DEFAULT_CSS = """
     ScriptsPane #scripts-table { height: 1fr; }
@@ -71,6 +73,7 @@ class ScriptsPane(QuickFilter, Pane):
         Binding("c", "compare", "Compare", id="scripts.compare"),
         Binding("h", "history", "History/rollback", id="scripts.history"),
     ]
+    MUTATING_ACTIONS = frozenset({"update", "create"})
 
     title = "Scripts"
 
@@ -375,6 +378,11 @@ class ScriptsPane(QuickFilter, Pane):
     def rollback(self, script: Script, entry: ArchiveEntry) -> None:
         """Re-upload an archived zip: the same form, checks and confirmation as an update."""
         from tui.ui.screens.script_forms import ScriptFormModal
+
+        if is_read_only(self):  # the history is a read; only the way back is refused
+            self.notify(f"{READ_ONLY_HINT} to roll a script back", title="read-only",
+                        severity="warning")
+            return
 
         path = self.archive.zip_path(entry.sha256)
         self._open_update(script, ScriptFormModal(

@@ -25,6 +25,7 @@ from tui.aws.records import GameSession
 from tui.services import gamelift
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
+from tui.ui.read_only import ReadOnlyKeys
 from tui.ui.widgets.plain import Plain, SafeInput
 from tui.ui.widgets.session_grid import SessionGrid
 
@@ -51,6 +52,10 @@ SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Stat
 COLUMN_PRIORITY = {"id": 1, "status": 1, "players": 1, "name": 2, "policy": 3, "prot": 3,
                    "age": 4, "location": 5, "address": 6}
 ENDED = ("ERROR", "TERMINATING", "TERMINATED")
+# Before a terminate, sessions whose ProtectionPolicy is unknown (Search results) are described
+# one by one so the dialog can say which are protected; beyond this many it says "unknown"
+# instead (DescribeGameSessionDetails is limited to 30 a second for the whole account).
+PROTECTION_LOOKUPS = 20
 
 
 class ActionDone(Message):
@@ -58,6 +63,14 @@ class ActionDone(Message):
         super().__init__()
         self.summary = summary
         self.failed = failed
+
+
+class ProtectionKnown(Message):
+    """The terminate targets, with ProtectionPolicy looked up where it was unknown."""
+
+    def __init__(self, targets: list[GameSession]) -> None:
+        super().__init__()
+        self.targets = targets
 
 
 class DrainProgress(Message):
@@ -79,6 +92,13 @@ def _age(created: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds // 86400}d"
 
 
+def _protection_cell(policy: str | None) -> str:
+    # SearchGameSessions does not report ProtectionPolicy: unknown must never read as "off".
+    if policy is None:
+        return "?"
+    return "full" if policy == "FullProtection" else "-"
+
+
 def session_cells(session: GameSession, now: dt.datetime,
                   marked: bool = False) -> tuple[str, ...]:
     reason = REASONS.get(session.status_reason or "", session.status_reason)
@@ -92,7 +112,7 @@ def session_cells(session: GameSession, now: dt.datetime,
         session.name or "-", status,
         f"{session.current_player_session_count}/{session.maximum_player_session_count}",
         "deny" if session.player_session_creation_policy == "DENY_ALL" else "open",
-        "full" if session.protection_policy == "FullProtection" else "-",
+        _protection_cell(session.protection_policy),
         session.location or "-", address, _age(session.creation_time, now),
     )
 
@@ -110,7 +130,7 @@ def _summary(outcomes: Counter[str], first_error: str) -> str:
     return text + (f" — {first_error}" if first_error else "")
 
 
-class SessionTablePane(QuickFilter, Pane):
+class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     """A pane with a session table. Subclasses yield ``compose_table()`` in their layout and
     feed rows with ``begin_load`` / ``merge_page`` / ``finish_load``."""
 
@@ -119,6 +139,8 @@ class SessionTablePane(QuickFilter, Pane):
     # How often a drain looks at its sessions' player counts; tests make it short.
     drain_poll_seconds: float = 5.0
     noun = "sessions"
+    MUTATING_ACTIONS = frozenset({"terminate", "toggle_protection", "toggle_lock", "edit",
+                                  "create"})
 
     BINDINGS = [
         Binding("slash", "quick_filter", "Filter rows", id="session-table.filter"),
@@ -305,11 +327,39 @@ class SessionTablePane(QuickFilter, Pane):
     # --- actions ---------------------------------------------------------------------------
 
     def action_terminate(self) -> None:
-        from tui.ui.screens.confirm import TerminateChoice, TerminateModal
-
         targets = self.targets()
         if not targets:
             return
+        unknown = sum(1 for s in targets if s.protection_policy is None)
+        if 0 < unknown <= PROTECTION_LOOKUPS:
+            self._look_up_protection(targets)
+            return
+        self.open_terminate(targets)
+
+    @work(thread=True, exclusive=True, group="protection", exit_on_error=False,
+          description="DescribeGameSessionDetails (protection before terminate)")
+    def _look_up_protection(self, targets: list[GameSession]) -> None:
+        aws = self.app.aws  # type: ignore[attr-defined]
+        known: list[GameSession] = []
+        for session in targets:
+            if session.protection_policy is None:
+                try:
+                    session = gamelift.describe_game_session(aws, session.game_session_id)
+                except Exception:  # noqa: BLE001 - stays unknown, and the dialog says so
+                    pass
+            known.append(session)
+        self.post_message(ProtectionKnown(known))
+
+    def on_protection_known(self, message: ProtectionKnown) -> None:
+        found = [s for s in message.targets if s.protection_policy is not None
+                 and s.game_session_id in self.sessions]
+        if found:
+            self.merge_page(found)  # the row shows what was learnt
+        if self.app.screen is self.screen:  # the user did not move on meanwhile
+            self.open_terminate(message.targets)
+
+    def open_terminate(self, targets: list[GameSession]) -> None:
+        from tui.ui.screens.confirm import TerminateChoice, TerminateModal
 
         def chosen(choice: TerminateChoice | None) -> None:
             if not choice:

@@ -33,6 +33,7 @@ from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.services import gamesparks
 from tui.services.snapshot_diff import human_size
 from tui.ui.panes.base import Pane
+from tui.ui.read_only import ReadOnlyKeys
 from tui.ui.widgets.plain import Plain, cell, safe_text, visible
 
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
@@ -264,7 +265,7 @@ def section_detail(snapshot: Snapshot, name: str) -> RenderableType:
 # --- the pane --------------------------------------------------------------------------------
 
 
-class StagesPane(Pane):
+class StagesPane(ReadOnlyKeys, Pane):
     DEFAULT_CSS = """
     StagesPane #stages-body { height: 1fr; layout: vertical; }
     StagesPane #stages-body.wide { layout: horizontal; }
@@ -288,6 +289,7 @@ class StagesPane(Pane):
         Binding("n", "new_snapshot", "New snapshot", id="stages.new-snapshot"),
         Binding("p", "players", "Players", id="stages.players"),
     ]
+    MUTATING_ACTIONS = frozenset({"rollback", "deploy", "new_snapshot"})
     WIDE = 110  # columns from which tree and detail sit side by side
 
     title = "Stages"

@@ -10,9 +10,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
-from tui.ui.widgets.plain import Plain
+from tui.ui.read_only import HINT as READ_ONLY_HINT
+from tui.ui.widgets.plain import Plain, cells, safe_text
 
-Row = tuple[str, str] | tuple[str, str, str]
+# (keys, action), (keys, action, binding id) or (keys, action, binding id, disabled)
+Row = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, bool]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,10 +28,12 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, sections: list[tuple[str, list[Row]]], *, config_path: str = "") -> None:
+    def __init__(self, sections: list[tuple[str, list[Row]]], *, config_path: str = "",
+                 read_only: bool = False) -> None:
         super().__init__()
         self.sections = sections
         self.config_path = config_path
+        self.read_only = read_only
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -42,8 +46,19 @@ class HelpScreen(ModalScreen[None]):
                                  overflow="ellipsis")
                 for row in rows:
                     keys, action = row[0], row[1]
-                    table.add_row(keys, action, row[2] if len(row) > 2 else "")
+                    binding_id = row[2] if len(row) > 2 else ""
+                    # Keys come from the config's [keys]: a str cell would be markup.
+                    if len(row) > 3 and row[3]:
+                        # Still listed (the user learns the key exists) but visibly off.
+                        table.add_row(safe_text(keys, "dim strike"),
+                                      safe_text(f"⊘ {action} (disabled: read-only)", "dim"),
+                                      safe_text(binding_id))
+                    else:
+                        table.add_row(*cells(keys, action, binding_id))
                 yield Plain(table)
+            if self.read_only:
+                yield Plain(Text(f"⊘ marks keys that would change something: {READ_ONLY_HINT}"
+                                 " to use them."), classes="note")
             where = f" ({self.config_path})" if self.config_path else ""
             yield Plain(Text(
                 "Every action is also in the command palette (ctrl+p), with its key. "
