@@ -3,25 +3,33 @@
 The form checks everything it can before anything is sent: a local zip must exist, be a
 readable zip of at most 5,000,000 bytes (its files are listed, a missing root .js is warned
 about); an S3 location needs a bucket without dots, a key and a role ARN.
+
+The zip check reads the file and inflates it (bounded, see tui/services/zipcheck.py), so it runs
+on a worker thread: after a pause in typing, and again on Review only if the content changed
+since the last finished check. The UI thread never waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.suggester import Suggester
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import get_current_worker
 
 from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.scripts import FleetUse
-from tui.services.zipcheck import ZipCheck, ZipProblem, check_zip_file
+from tui.services.zipcheck import CheckCancelled, ZipCheck, ZipProblem, check_zip_file
 from tui.ui.screens.edit_session import FormModal
 from tui.ui.widgets.plain import Plain, SafeInput
 
@@ -35,7 +43,8 @@ class PathSuggester(Suggester):
         super().__init__(use_cache=False, case_sensitive=True)
 
     async def get_suggestion(self, value: str) -> str | None:
-        return suggest_path(value)
+        # Listing a folder can take a while (a large or network folder): not on the UI thread.
+        return await asyncio.to_thread(suggest_path, value)
 
 
 def suggest_path(value: str) -> str | None:
@@ -153,6 +162,32 @@ def change_cli(script: Script | None, change: ScriptChange, region: str | None) 
                                      zip_path=zip_path, storage=change.storage, region=region)
 
 
+# Seconds without a keystroke in the content field before the typed path is checked: a check
+# per keystroke would read (and inflate) every prefix that happens to name a file.
+CHECK_DELAY = 0.3
+
+ZipOutcome = ZipCheck | ZipProblem
+
+
+class ZipChecked(Message):
+    """A zip check finished on its worker thread. ``seq`` is the content field's change count
+    it was started for; ``outcome`` None means the path names no file (yet)."""
+
+    def __init__(self, seq: int, text: str, outcome: ZipOutcome | None, review: bool) -> None:
+        super().__init__()
+        self.seq, self.text, self.outcome, self.review = seq, text, outcome, review
+
+
+def check_text(outcome: ZipOutcome) -> str:
+    """What the form shows under the content field for a finished check."""
+    if isinstance(outcome, ZipProblem):
+        return f"⚠ {outcome}"
+    lines = [f"✓ readable zip, {outcome.size:,} bytes, {len(outcome.files)} files"]
+    lines += outcome.file_lines(3)
+    lines += [f"⚠ {w}" for w in outcome.warnings]
+    return "\n".join(lines)
+
+
 class ScriptFormModal(FormModal):
     """One form for both: update (`script` given) and new version (`script` None)."""
 
@@ -181,6 +216,11 @@ class ScriptFormModal(FormModal):
                         "version": version if script is None or version else script.version,
                         "content": content, "node": node_js_version}
         self.source = source or ("upload" if script else "create")
+        self._seq = 0  # changes of the content field so far: a check is for one of them
+        self._checked: ZipChecked | None = None  # the last finished check that found a file
+        self._timer: Timer | None = None
+        self._reviewing = False  # Review pressed; waiting for the check of the content
+        self._submitted = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -212,16 +252,27 @@ class ScriptFormModal(FormModal):
     def on_mount(self) -> None:
         target = "#script-content" if self.script is not None else "#script-name"
         self.query_one(target, Input).focus()
-        self._show_check(self.initial["content"])
+        self._content_is(self.initial["content"], delay=0)
 
     def value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value.strip()
 
     @on(Input.Changed, "#script-content")
     def content_changed(self, event: Input.Changed) -> None:
-        self._show_check(event.value)
+        self._content_is(event.value, delay=CHECK_DELAY)
 
-    def _show_check(self, text: str) -> None:
+    @on(Input.Changed)
+    def any_changed(self, event: Input.Changed) -> None:
+        # A refusal was about what the form held then; once a field changes it no longer holds.
+        if not self._reviewing:
+            self.query_one("#problem", Static).update("")
+
+    def _content_is(self, text: str, *, delay: float) -> None:
+        self._seq += 1
+        self._reviewing = False  # Review was for the content before this change
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         box = self.query_one("#script-check", Static)
         text = text.strip()
         if not text:
@@ -230,22 +281,47 @@ class ScriptFormModal(FormModal):
         if text.startswith("s3://"):
             box.update("S3 location: give the role ARN GameLift may use to read it")
             return
-        path = Path(os.path.expanduser(text))  # Path.expanduser raises on ~unknownuser
-        if not path.is_file():
-            box.update("")
-            return
-        try:
-            check = check_zip_file(text)
-        except ZipProblem as err:
-            box.update(f"⚠ {err}")
-            return
-        lines = [f"✓ readable zip, {check.size:,} bytes, {len(check.files)} files"]
-        lines += check.file_lines(3)
-        lines += [f"⚠ {w}" for w in check.warnings]
-        box.update("\n".join(lines))
+        # What was said about the previous path does not hold for this one.
+        box.update("")
+        seq = self._seq
+        if delay:
+            self._timer = self.set_timer(delay, lambda: self._check(seq, text, review=False))
+        else:
+            self._check(seq, text, review=False)
 
-    def build_change(self) -> ScriptChange:
-        """The change the form describes; raises ValueError (or ZipProblem) to refuse it."""
+    @work(thread=True, exclusive=True, group="zip-check", exit_on_error=False,
+          description="check the script zip")
+    def _check(self, seq: int, text: str, review: bool) -> None:
+        worker = get_current_worker()
+        outcome: ZipOutcome | None
+        try:
+            if not review and not os.path.isfile(os.path.expanduser(text)):
+                outcome = None  # still being typed, most likely: nothing to say yet
+            else:
+                outcome = check_zip_file(text, cancelled=lambda: worker.is_cancelled)
+        except CheckCancelled:
+            return  # a newer check replaced this one
+        except ZipProblem as err:
+            outcome = err
+        except (ValueError, OSError) as err:  # os.stat's own for a NUL; odd file systems
+            outcome = ZipProblem(f"{text}: {err}")
+        self.post_message(ZipChecked(seq, text, outcome, review))
+
+    def on_zip_checked(self, message: ZipChecked) -> None:
+        message.stop()
+        if message.seq != self._seq:
+            return  # the content changed since: a newer check is coming
+        if message.outcome is not None:
+            self._checked = message
+        box = self.query_one("#script-check", Static)
+        box.update(check_text(message.outcome) if message.outcome is not None else "")
+        if message.review and self._reviewing:
+            self._reviewing = False
+            self._finish_save(message.outcome)
+
+    def build_change(self, checked: ZipOutcome | None = None) -> ScriptChange:
+        """The change the form describes, with ``checked`` the finished check of a local zip
+        in the content field; raises ValueError (or ZipProblem) to refuse it."""
         name, version = self.value("script-name"), self.value("script-version")
         content = self.value("script-content")
         for label, text in (("name", name), ("version", version)):
@@ -273,7 +349,11 @@ class ScriptFormModal(FormModal):
             change.storage = script_service.storage_location(
                 bucket, key, self.value("script-role"), self.value("script-objver"))
         elif content:
-            change.zip = check_zip_file(content)
+            if isinstance(checked, ZipProblem):
+                raise checked
+            if checked is None:
+                raise ZipProblem(f"{content}: not checked yet; press Review again")
+            change.zip = checked
         elif self.script is None:
             raise ValueError("a new script needs content: a local zip or s3://bucket/key")
         if self.script is not None and not change.has_content and change.name is None \
@@ -287,12 +367,34 @@ class ScriptFormModal(FormModal):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
+        if self._submitted or self._reviewing:
+            return  # once: a second Enter while the first is handled does nothing
+        content = self.value("script-content")
+        if not content or content.startswith("s3://"):
+            self._finish_save(None)
+            return
+        done = self._checked
+        if done is not None and done.seq == self._seq and done.text == content:
+            self._finish_save(done.outcome)
+            return
+        # Not checked yet (typed a moment ago, or a check still running): check now, off the
+        # UI thread, and carry on from on_zip_checked.
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._reviewing = True
+        self.query_one("#problem", Static).update("")
+        self.query_one("#script-check", Static).update("checking the zip…")
+        self._check(self._seq, content, review=True)
+
+    def _finish_save(self, checked: ZipOutcome | None) -> None:
         problem = self.query_one("#problem", Static)
         try:
-            change = self.build_change()
+            change = self.build_change(checked)
         except ValueError as err:  # ZipProblem is a ValueError
             if isinstance(err, ZipProblem):
                 self.query_one("#script-check", Static).update("")  # said once, below
             problem.update(f"⚠ {err}; nothing was sent")
             return
+        self._submitted = True
         self.dismiss(change)  # type: ignore[arg-type]
