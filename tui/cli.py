@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_settings(args: argparse.Namespace):  # noqa: ANN201 - keeps tui.config out of --help
+    import dataclasses
     from pathlib import Path
 
     from tui import locations
@@ -107,21 +108,45 @@ def load_settings(args: argparse.Namespace):  # noqa: ANN201 - keeps tui.config 
 
     settings = load(Path(args.config).expanduser() if args.config else None)
     locations.set_downloads_dir(settings.downloads_dir)
+    if settings.downloads_dir is None:
+        # The platform's folder can be unusable too (GAMEOPS_TUI_HOME under a file); a
+        # configured one is reported by the config reader, with its line.
+        problem = locations.folder_problem(locations.downloads_dir(create=False))
+        if problem is not None:
+            settings = dataclasses.replace(settings, problems=(
+                *settings.problems,
+                f"downloads folder: {problem}; exports and downloads fail until it is fixed "
+                "(set downloads_dir in the config file)"))
     return settings
 
 
 def print_paths(settings: object) -> int:
+    """Where everything lives, created or not: printing a path must not fail on one that cannot
+    be made (that is what the user runs this to find out), so nothing is created here and each
+    folder that could not be used is said after its line."""
     from tui import locations
 
-    config = getattr(settings, "path", None) or locations.config_file()
+    config = getattr(settings, "path", None) or locations.config_file(create=False)
     note = "" if config and config.exists() else "  (not created yet: every key has a default)"
     print(f"config          {config}{note}")
-    print(f"saved searches  {locations.saved_searches_file()}")
-    print(f"app state       {locations.state_file()}")
-    print(f"audit log       {locations.audit_log()}")
-    print(f"downloads       {locations.downloads_dir()}")
+    unusable: list[str] = []
+    for label, path in (("saved searches", locations.saved_searches_file(create=False)),
+                        ("app state", locations.state_file(create=False)),
+                        ("audit log", locations.audit_log(create=False)),
+                        ("downloads", locations.downloads_dir(create=False))):
+        folder = path if label == "downloads" else path.parent
+        problem = locations.folder_problem(folder)
+        if problem is not None:
+            unusable.append(f"{label}: {problem}")
+        print(f"{label:<15} {path}{'  (cannot be used: see below)' if problem else ''}")
+    shown = set()
     for problem in getattr(settings, "problems", ()):
+        shown.add(problem)
         print(f"config problem: {problem}", file=sys.stderr)
+    for problem in unusable:
+        # Already said as a config problem when it came from the config's downloads_dir.
+        if not any(problem.split(": ", 1)[1] in said for said in shown):
+            print(f"problem: {problem}", file=sys.stderr)
     return 0
 
 

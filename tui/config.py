@@ -79,8 +79,10 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read ``path`` (default: the platform config file); never raises for a bad file."""
     path = path or locations.config_file(create=False)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        # utf-8-sig: editors on Windows (Notepad) start the file with a byte-order mark, which
+        # TOML does not allow; without this the whole file was rejected.
+        text = path.read_text(encoding="utf-8-sig")
+    except (FileNotFoundError, NotADirectoryError):  # no file there (a parent is a file)
         return Settings(path=path)
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
@@ -171,7 +173,15 @@ class _Reader:
 
     def downloads_dir(self, key: tuple[str | int, ...], value: Any) -> Any:
         text = self.string(key, value)
-        return text if text is _DEFAULT else Path(text).expanduser()
+        if text is _DEFAULT:
+            return text
+        path = Path(text).expanduser()
+        # Kept as written (the user chose where files go; they do not silently land elsewhere),
+        # but said now rather than at the first export.
+        problem = locations.folder_problem(path)
+        if problem is not None:
+            self.problem(key, f"{problem}; exports and downloads fail until it is fixed")
+        return path
 
     def keys(self, key: tuple[str | int, ...], value: Any) -> Any:
         if not isinstance(value, dict):

@@ -1,4 +1,5 @@
-"""Streaming downloads of presigned URLs: never a partial file under the final name."""
+"""Streaming downloads of presigned URLs: never a partial file under the final name, and never
+a file outside the folder it was meant for."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from tui.trust import contained, safe_basename
 
 Progress = Callable[[int, int | None], None]
 
@@ -20,9 +23,22 @@ class DownloadError(Exception):
         self.status = status
 
 
+def destination_in(folder: Path, name: object, *, fallback: str) -> Path:
+    """Where a file named after service text goes: a safe basename (``../../../tmp/x`` is one
+    name, not a path) inside ``folder``, links resolved. ``fallback`` is the name used when
+    nothing of ``name`` is left (``..``, empty)."""
+    return contained(folder, safe_basename(name, fallback=fallback))
+
+
 def download(url: str, destination: Path, progress: Progress | None = None,
              cancelled: Callable[[], bool] | None = None) -> Path:
-    """Stream `url` into `destination` via a `.part` file renamed only when complete."""
+    """Stream `url` into `destination` via a `.part` file renamed only when complete.
+
+    `destination` is a path the caller chose; a name made from service text goes through
+    :func:`destination_in` first. The name is checked once more here, so that no caller can
+    hand a path with a separator in its last part or a hidden name."""
+    if not destination.name or destination.name.startswith(".") or "\\" in destination.name:
+        raise DownloadError(f"refusing to write {destination.name!r}: not a plain file name")
     partial = destination.with_name(destination.name + ".part")
     try:
         with httpx.stream("GET", url, timeout=30.0, follow_redirects=True) as response:

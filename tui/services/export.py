@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.services.atomic import write_atomic
-from tui.trust import visible
+from tui.trust import contained, safe_basename, visible
 
 FORMATS = ("csv", "json")
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "private_key",
@@ -153,8 +153,10 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 def file_name(table: ExportTable, fmt: str, now: dt.datetime) -> str:
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%d-%H%M%S")
     parts = [table.kind, table.slug] if table.slug else [table.kind]
+    # The slug is a fleet id, a game or stage name, a profile: service or user text, so the
+    # name is reduced to one safe component (dashes for readability, then the trust rule).
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(parts)).strip("-.")[:80] or "export"
-    return f"{base}-{stamp}.{fmt}"
+    return safe_basename(f"{base}-{stamp}.{fmt}", fallback=f"export-{stamp}.{fmt}")
 
 
 def write_export(table: ExportTable, fmt: str, folder: Path, *,
@@ -175,11 +177,11 @@ def write_export(table: ExportTable, fmt: str, folder: Path, *,
         except Exception:  # a credential provider failing must not stop the export
             pass
     name = file_name(table, fmt, now)
-    path = folder / name
+    path = contained(folder, name)
     counter = 2
     while path.exists():
         stem, _, ext = name.rpartition(".")
-        path = folder / f"{stem}-{counter}.{ext}"
+        path = contained(folder, f"{stem}-{counter}.{ext}")
         counter += 1
     write_atomic(path, text.encode("utf-8"))
     return path

@@ -22,6 +22,7 @@ from typing import Any
 
 from tui import locations
 from tui.services.atomic import write_atomic
+from tui.trust import contained
 
 INDEX_NAME = "index.json"
 _LOCK = threading.Lock()
@@ -75,7 +76,9 @@ class ScriptArchive:
     def zip_path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise ValueError(f"not a SHA-256: {sha256!r}")
-        return self.root / f"{sha256}.zip"
+        # The hash is checked above; contained() also refuses a link planted in the archive
+        # folder that would send the zip elsewhere.
+        return contained(self.root, f"{sha256}.zip")
 
     # --- reading ---------------------------------------------------------------------------
 

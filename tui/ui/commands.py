@@ -82,7 +82,13 @@ def export(app: Any) -> None:
         app.notify(f"Nothing to export: {table.title} shows no rows.", title="Export",
                    severity="warning")
         return
-    folder = locations.downloads_dir()
+    try:
+        folder = locations.downloads_dir()
+    except OSError as err:  # UnusableFolder says which folder and what is in the way
+        app.notify(f"Export: {err}. Nothing was written; set downloads_dir in the config file "
+                   "(gameops-tui --print-config-paths shows where it is).", title="Export",
+                   severity="error", timeout=20)
+        return
 
     def chosen(fmt: str | None) -> None:
         if fmt:

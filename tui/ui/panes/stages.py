@@ -975,9 +975,19 @@ class StagesPane(ReadOnlyKeys, Pane):
           description="ExportSnapshot + download")
     def _export(self, game: str, snapshot_id: str) -> None:
         from tui import locations
+        from tui.services.downloads import destination_in
 
         worker = get_current_worker()
-        target = locations.downloads_dir() / gamesparks.export_file_name(game, snapshot_id)
+        try:
+            # The game name is service text: one safe file name inside the downloads folder
+            # (a game named ../../../tmp/x wrote outside it).
+            target = destination_in(locations.downloads_dir(),
+                                    gamesparks.export_file_name(game, snapshot_id),
+                                    fallback="snapshot.json")
+        except (OSError, ValueError) as err:  # an unusable folder, a name that would leave it
+            self.post_message(ActionResult("Export failed", f"nothing was written: {err}",
+                                           "error"))
+            return
         try:
             path = gamesparks.download_snapshot(
                 self.app.aws, game, snapshot_id, target,  # type: ignore[attr-defined]

@@ -150,7 +150,7 @@ class SessionDetailScreen(Screen[None]):
         from botocore.exceptions import ClientError
 
         from tui import locations
-        from tui.services.downloads import DownloadError, download
+        from tui.services.downloads import DownloadError, destination_in, download
 
         aws = self.app.aws  # type: ignore[attr-defined]
         bar = self.query_one("#log-progress", ProgressBar)
@@ -163,7 +163,14 @@ class SessionDetailScreen(Screen[None]):
                                           "ends (and keeps it 14 days)")
                 return
             raise
-        target = locations.downloads_dir() / f"{self.session.short_id}.log.zz"
+        try:
+            # The session id's last part is the creator's custom id: service text, so it is made
+            # one safe file name inside the downloads folder.
+            target = destination_in(locations.downloads_dir(), f"{self.session.short_id}.log.zz",
+                                    fallback="game-session.log.zz")
+        except (OSError, ValueError) as err:  # an unusable folder, a name that would leave it
+            self.app.call_from_thread(self._log_message, f"⚠ nothing was written: {err}")
+            return
 
         def progress(done: int, total: int | None) -> None:
             self.app.call_from_thread(bar.update, total=total, progress=done)
