@@ -28,6 +28,7 @@ from tui.ui.gc_schedule import TICK_EVERY, GcSchedule
 from tui.ui.panes.base import Pane
 from tui.ui.read_only import HINT as READ_ONLY_HINT
 from tui.ui.read_only import refused_here
+from tui.ui.screens.base import swallows_repeat
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
 from tui.ui.widgets.footer import KeyFooter
@@ -190,6 +191,8 @@ class GameOpsApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         key = isinstance(event, events.Key)
+        if key and not event.is_forwarded and swallows_repeat(self, event):  # type: ignore[arg-type]
+            return  # the second Enter / y of a double press: the modal it answered is gone
         if key:
             self.gc_schedule.note_input()
             self.pacer.note_input()

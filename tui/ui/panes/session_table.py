@@ -375,15 +375,19 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
 
     def _toggle(self, label: str, field: str, on_value: str, off_value: str,
                 current: Callable[[GameSession], str | None], cli_flag: str) -> None:
-        from tui.ui.screens.confirm import ConfirmModal, describe_sessions
+        from tui.services.session_edit import cli_update
+        from tui.ui.screens.confirm import ConfirmModal, toggle_text
 
         targets = self.targets()
         if not targets:
             return
         # One direction for all targets: if any is off, switch all on; else switch all off.
         value = on_value if any(current(s) != on_value for s in targets) else off_value
-        body = f"Set {field} = {value} on:\n{describe_sessions(targets)}"
-        cli = f"aws gamelift update-game-session --game-session-id <ARN> {cli_flag} {value}"
+        body = toggle_text(field, value, targets, current)
+        cli = cli_update(targets[0].game_session_id if len(targets) == 1 else "<ARN>",
+                         {field: value})
+        if len(targets) > 1:
+            cli += f"  (once per session, {len(targets)} calls)"
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -404,20 +408,20 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
                      "--player-session-creation-policy")
 
     def action_edit(self) -> None:
+        from tui.services.session_edit import SessionUpdate
         from tui.ui.screens.edit_session import EditSessionModal
 
         session = self.sessions.get(self.cursor_key() or "")
         if session is None:
             return
 
-        def edited(changes: dict[str, Any] | None) -> None:
-            if changes:
-                params = dict(changes)
-                if "GameProperties" in params:
-                    params["GameProperties"] = [{"Key": k, "Value": v}
-                                                for k, v in params["GameProperties"]]
-                self.run_action("updated", [session.game_session_id],
-                                lambda aws, sid: gamelift.update_game_session(aws, sid, **params))
+        def edited(plan: SessionUpdate | None) -> None:
+            # The form answers only after its confirmation (old → new and the CLI) said yes,
+            # and its plan holds only what differs from the session.
+            if plan is not None and not plan.empty:
+                self.run_action("updated", [plan.game_session_id],
+                                lambda aws, sid: gamelift.update_game_session(aws, sid,
+                                                                              **plan.params))
 
         self.app.push_screen(EditSessionModal(session), edited)
 

@@ -317,6 +317,7 @@ class SessionsPane(SessionTablePane):
     # --- create ----------------------------------------------------------------------------
 
     def action_create(self) -> None:
+        from tui.services.session_edit import SessionCreate
         from tui.ui.screens.edit_session import CreateSessionModal
 
         row = self.fleet_rows.get(self.fleet_id or "")
@@ -325,17 +326,17 @@ class SessionsPane(SessionTablePane):
             return
         fleet_id = row.fleet.fleet_id
 
-        def filled(form: dict[str, Any] | None) -> None:
-            if form:
-                args = dict(form)
-                maximum = args.pop("maximum_player_session_count")
+        def filled(plan: SessionCreate | None) -> None:
+            # Sent only after the form's confirmation showed what is set and the CLI.
+            if plan is not None:
                 self.run_action("created", [fleet_id],
                                 lambda aws, fid: gamelift.create_game_session(
-                                    aws, fid, maximum, **args))
+                                    aws, fid, plan.maximum_player_session_count,
+                                    **plan.kwargs()))
 
         token = gamelift.new_idempotency_token()
-        self.app.push_screen(CreateSessionModal(row.fleet.name, row.fleet.locations, token),
-                             filled)
+        self.app.push_screen(CreateSessionModal(row.fleet.name, row.fleet.locations, token,
+                                                fleet_id=fleet_id), filled)
 
     # --- refresh ---------------------------------------------------------------------------
 

@@ -1,92 +1,44 @@
-"""`e`: edit max players, name and game properties of one session, validated before sending."""
+"""`e` / `n`: edit or create a game session. The form hands its fields over exactly as typed;
+tui/services/session_edit.py works out what would be sent, and a confirmation shows each
+``field: old → new`` and the AWS CLI command before anything is.
+
+Game properties are key/value rows, one pair of boxes each, so a value may hold commas, equals
+signs and spaces at either end. The keys of a session's existing properties cannot be edited:
+UpdateGameSession adds and changes properties but cannot delete or rename one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from tui.aws.records import GameSession
+from tui.services.session_edit import (
+    MAX_PROPERTIES,
+    EditError,
+    FieldChange,
+    SessionCreate,
+    SessionUpdate,
+    plan_create,
+    plan_update,
+)
+from tui.ui.screens.base import OnceModal, note_answer
 from tui.ui.widgets.plain import Plain, SafeInput
 
-MAX_PROPERTIES = 16
 
+class FormModal(OnceModal[Any]):
+    """A small form: fields, a problem line, Cancel and a submit button with id `save`.
 
-def parse_properties(text: str) -> list[tuple[str, str]]:
-    """`key=value, key2=value2` → pairs; raises ValueError with a sentence a user can act on."""
-    pairs: list[tuple[str, str]] = []
-    for chunk in (c.strip() for c in text.split(",")):
-        if not chunk:
-            continue
-        key, sep, value = chunk.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise ValueError(f"'{chunk}' is not key=value")
-        if len(key) > 32 or len(value) > 96:
-            raise ValueError(f"'{key[:40]}': keys may have 32 and values 96 characters at most")
-        pairs.append((key, value))
-    return pairs
-
-
-MAX_WHOLE_NUMBER = 2**31 - 1  # the API's WholeNumber is a 32-bit integer
-
-
-def parse_max_players(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise ValueError("max players must be a whole number") from None
-    if value < 0:
-        raise ValueError("max players cannot be negative")
-    if value > MAX_WHOLE_NUMBER:
-        raise ValueError(f"max players can be at most {MAX_WHOLE_NUMBER:,}")
-    return value
-
-
-def check_name(name: str) -> str:
-    name = name.strip()
-    if not 1 <= len(name) <= 1024:
-        raise ValueError("name must be 1 to 1024 characters")
-    return name
-
-
-def validate_changes(session: GameSession, max_text: str, name: str,
-                     props_text: str) -> tuple[dict[str, Any], list[str]]:
-    """The UpdateGameSession arguments that differ from the session, and warnings."""
-    changes: dict[str, Any] = {}
-    warnings: list[str] = []
-    if max_text.strip() != str(session.maximum_player_session_count):
-        value = parse_max_players(max_text)
-        if value < session.current_player_session_count:
-            warnings.append(f"{session.current_player_session_count} players are connected; "
-                            "nobody is kicked, but no one new can join until it drops below.")
-        changes["MaximumPlayerSessionCount"] = value
-    if name.strip() != (session.name or ""):
-        changes["Name"] = check_name(name)
-    pairs = parse_properties(props_text)
-    current = dict(session.game_properties)
-    updates = [(k, v) for k, v in pairs if current.get(k) != v]
-    if updates:
-        if len(current | dict(updates)) > MAX_PROPERTIES:
-            raise ValueError(f"a session can have at most {MAX_PROPERTIES} game properties")
-        dotted = [k for k, _ in updates if "." in k]
-        if dotted:
-            warnings.append(f"search cannot see keys containing '.': {', '.join(dotted)}")
-        changes["GameProperties"] = updates
-    missing = [k for k in current if k not in dict(pairs)]
-    if missing and pairs:
-        warnings.append("the API cannot delete properties; left as they are: "
-                        + ", ".join(missing))
-    return changes, warnings
-
-
-class FormModal(ModalScreen[dict[str, Any] | None]):
-    """A small form: fields, a problem line, Cancel and a submit button with id `save`."""
+    :meth:`confirm_then` puts a confirmation over the form; the form answers only once that is
+    confirmed, and Cancel there returns to the form with what was typed.
+    """
 
     DEFAULT_CSS = """
     FormModal { align: center middle; }
@@ -100,6 +52,10 @@ class FormModal(ModalScreen[dict[str, Any] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.confirming = False
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -107,8 +63,112 @@ class FormModal(ModalScreen[dict[str, Any] | None]):
     def cancel(self) -> None:
         self.dismiss(None)
 
+    def busy(self) -> bool:
+        """True while a submit must do nothing: answered, or its confirmation is open (a second
+        Enter queued behind the first would otherwise open a second one)."""
+        return self.answered or self.confirming
 
-class EditSessionModal(FormModal):
+    def confirm_then(self, title: str, changes: Sequence[FieldChange], warnings: Sequence[str],
+                     cli: str, label: str, answer: Callable[[], object]) -> None:
+        from tui.ui.screens.confirm import ConfirmModal, changes_text
+
+        self.confirming = True
+        note_answer(self.app)  # the Enter that submitted must not also answer the confirmation
+
+        def answered(ok: bool | None) -> None:
+            self.confirming = False
+            if ok:
+                answer()
+
+        self.app.push_screen(ConfirmModal(title, changes_text(changes, warnings), cli, label),
+                             answered)
+
+
+class PropertyRows(VerticalScroll):
+    """Game properties as rows of a key box and a value box. ``fixed`` rows (the session's own
+    properties) keep their key; added rows can be removed again."""
+
+    DEFAULT_CSS = """
+    PropertyRows { height: auto; max-height: 9; margin-bottom: 1; }
+    PropertyRows .prop-row { height: 1; }
+    PropertyRows .prop-row Input { margin-bottom: 0; }
+    PropertyRows .prop-key { width: 34; margin-right: 1; }
+    PropertyRows .prop-value { width: 1fr; }
+    PropertyRows .prop-remove { min-width: 5; margin-left: 1; }
+    """
+
+    def __init__(self, pairs: Sequence[tuple[str, str]] = (), *, fixed: bool = False,
+                 id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self._initial = list(pairs)
+        self._fixed = fixed
+        self._count = 0
+
+    def compose(self) -> ComposeResult:
+        for key, value in self._initial:
+            yield self._row(key, value, fixed=self._fixed)
+
+    def _row(self, key: str, value: str, *, fixed: bool) -> Horizontal:
+        n = self._count
+        self._count += 1
+        parts: list[Any] = [
+            SafeInput(key, id=f"prop-key-{n}", classes="prop-key", placeholder="key",
+                      compact=True, disabled=fixed),
+            SafeInput(value, id=f"prop-value-{n}", classes="prop-value", placeholder="value",
+                      compact=True),
+        ]
+        if not fixed:
+            parts.append(Button("✕", id=f"prop-remove-{n}", classes="prop-remove",
+                                compact=True, tooltip="remove this row"))
+        return Horizontal(*parts, id=f"prop-row-{n}", classes="prop-row")
+
+    def add_row(self, key: str = "", value: str = "") -> AwaitComplete:
+        """A new, removable row; awaiting the result waits until it is mounted."""
+        row = self._row(key, value, fixed=False)
+
+        async def mounted() -> None:
+            await self.mount(row)
+
+        return AwaitComplete(mounted())
+
+    @property
+    def row_count(self) -> int:
+        return len(self.query(".prop-row"))
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Every row's key and value, exactly as typed."""
+        return [(row.query_one(".prop-key", Input).value, row.query_one(".prop-value", Input).value)
+                for row in self.query(".prop-row")]
+
+    @on(Button.Pressed, ".prop-remove")
+    def _remove(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.parent is not None:
+            event.button.parent.remove()
+
+
+class _SessionForm(FormModal):
+    def property_rows(self) -> list[tuple[str, str]]:
+        return self.query_one(PropertyRows).rows()
+
+    @on(Button.Pressed, "#add-prop")
+    async def add_property(self) -> None:
+        rows = self.query_one(PropertyRows)
+        if rows.row_count >= MAX_PROPERTIES:
+            self.query_one("#problem", Static).update(
+                f"a session can have at most {MAX_PROPERTIES} game properties")
+            return
+        await rows.add_row()
+        new = rows.query(".prop-key").last()
+        new.focus()
+        rows.scroll_to_widget(new)
+
+    def show_problem(self, err: EditError) -> None:
+        self.query_one("#problem", Static).update(f"⚠ {err}; nothing was sent")
+
+
+class EditSessionModal(_SessionForm):
+    """Returns a :class:`SessionUpdate` (confirmed, non-empty) or None."""
 
     def __init__(self, session: GameSession) -> None:
         super().__init__()
@@ -116,7 +176,6 @@ class EditSessionModal(FormModal):
 
     def compose(self) -> ComposeResult:
         s = self.session
-        props = ", ".join(f"{k}={v}" for k, v in s.game_properties)
         with Vertical():
             yield Plain(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
             yield Label("Max players")
@@ -124,43 +183,47 @@ class EditSessionModal(FormModal):
                             type="integer")
             yield Label("Name")
             yield SafeInput(s.name or "", id="name", compact=True)
-            yield Label("Game properties (key=value, …): add or change; the API cannot delete")
-            yield SafeInput(props, id="props", compact=True)
+            yield Label("Game properties: change a value or add a row (the API cannot delete "
+                        "or rename one)")
+            yield PropertyRows(s.game_properties, fixed=True, id="props")
             yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                yield Button("+ property", id="add-prop")
+                yield Button("Review", id="save", variant="primary")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        problem = self.query_one("#problem", Static)
+        if self.busy():
+            return
         try:
-            changes, warnings = validate_changes(
-                self.session, self.query_one("#max", Input).value,
-                self.query_one("#name", Input).value, self.query_one("#props", Input).value)
-        except ValueError as err:
-            problem.update(f"⚠ {err}; nothing was sent")
+            plan = plan_update(self.session, self.query_one("#max", Input).value,
+                               self.query_one("#name", Input).value, self.property_rows())
+        except EditError as err:
+            self.show_problem(err)
             return
-        if not changes:
-            problem.update("nothing changed")
+        if plan.empty:
+            self.query_one("#problem", Static).update("nothing changed; nothing to send")
             return
-        for warning in warnings:
-            self.notify(warning, severity="warning")
-        self.dismiss(changes)
+        self.query_one("#problem", Static).update("")
+        self.confirm_then(f"Update game session {self.session.short_id}", plan.changes,
+                          plan.warnings, plan.cli(), "Update", lambda: self.dismiss(plan))
 
 
-class CreateSessionModal(FormModal):
-    """`n`: a new game session on the selected fleet, in one of its locations.
+class CreateSessionModal(_SessionForm):
+    """`n`: a new game session on the selected fleet, in one of its locations. Returns a
+    :class:`SessionCreate` (confirmed) or None.
 
     The idempotency token is made once, when the form opens, so a repeated submit or a retried
     request can never start a second session.
     """
 
-
-    def __init__(self, fleet_name: str, locations: tuple[str, ...], token: str) -> None:
+    def __init__(self, fleet_name: str, locations: tuple[str, ...], token: str,
+                 fleet_id: str = "") -> None:
         super().__init__()
         self.fleet_name = fleet_name
+        self.fleet_id = fleet_id or fleet_name
         self.locations = locations or ("",)
         self.token = token
 
@@ -173,29 +236,32 @@ class CreateSessionModal(FormModal):
             yield SafeInput("10", id="max", compact=True, type="integer")
             yield Label("Name")
             yield SafeInput("", id="name", compact=True, placeholder="optional")
-            yield Label("Game properties (key=value, …)")
-            yield SafeInput("", id="props", compact=True)
+            yield Label("Game properties")
+            yield PropertyRows(id="props")
             yield Plain("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
-                yield Button("Create", id="save", variant="primary")
+                yield Button("+ property", id="add-prop")
+                yield Button("Review", id="save", variant="primary")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        problem = self.query_one("#problem", Static)
-        location = self.query_one("#location", Input).value.strip()
-        try:
-            if location not in self.locations:
-                raise ValueError(f"location must be one of {', '.join(self.locations)}")
-            maximum = parse_max_players(self.query_one("#max", Input).value)
-            typed_name = self.query_one("#name", Input).value
-            name = check_name(typed_name) if typed_name.strip() else None
-            props = parse_properties(self.query_one("#props", Input).value)
-            if len(dict(props)) > MAX_PROPERTIES:
-                raise ValueError(f"a session can have at most {MAX_PROPERTIES} game properties")
-        except ValueError as err:
-            problem.update(f"⚠ {err}; nothing was sent")
+        if self.busy():
             return
-        self.dismiss({"location": location, "maximum_player_session_count": maximum,
-                      "name": name, "game_properties": props, "idempotency_token": self.token})
+        try:
+            plan = plan_create(self.fleet_id, [loc for loc in self.locations if loc],
+                               self.query_one("#location", Input).value,
+                               self.query_one("#max", Input).value,
+                               self.query_one("#name", Input).value, self.property_rows(),
+                               self.token)
+        except EditError as err:
+            self.show_problem(err)
+            return
+        self.query_one("#problem", Static).update("")
+        self.confirm_then(f"Create a game session on {self.fleet_name}", plan.changes,
+                          plan.warnings, plan.cli(), "Create", lambda: self.dismiss(plan))
+
+
+__all__ = ["CreateSessionModal", "EditSessionModal", "FormModal", "PropertyRows",
+           "SessionCreate", "SessionUpdate"]

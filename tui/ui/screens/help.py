@@ -8,16 +8,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 
 from tui.ui.read_only import HINT as READ_ONLY_HINT
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, cells, safe_text
 
 # (keys, action), (keys, action, binding id) or (keys, action, binding id, disabled)
 Row = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, bool]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(OnceModal[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, SafeInput, cells
 
 
@@ -33,7 +33,7 @@ def _when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
-class PlayerScreen(ModalScreen[None]):
+class PlayerScreen(OnceModal[None]):
     DEFAULT_CSS = """
     PlayerScreen { align: center middle; }
     PlayerScreen > Vertical {

@@ -9,14 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, SafeInput, cell
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(OnceModal[str | None]):
     """A filterable list of names; the current one is marked. Returns the picked name."""
 
     DEFAULT_CSS = """

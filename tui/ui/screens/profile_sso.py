@@ -6,13 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button
 
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain
 
 
-class SsoLoginScreen(ModalScreen[bool]):
+class SsoLoginScreen(OnceModal[bool]):
     """Dismissed with True when the user asks to retry (after running the login command)."""
 
     DEFAULT_CSS = """

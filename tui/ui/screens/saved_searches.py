@@ -6,12 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.services.filter_builder import SearchSpec
 from tui.services.saved_searches import SearchStore, StoreError
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, cell
 
 
@@ -23,7 +23,7 @@ def summary(spec: SearchSpec) -> str:
     return f"{text}  @ {where[-14:]}{' ' + spec.location if spec.location else ''}"
 
 
-class SavedSearchesScreen(ModalScreen[SearchSpec | None]):
+class SavedSearchesScreen(OnceModal[SearchSpec | None]):
     DEFAULT_CSS = """
     SavedSearchesScreen { align: center middle; }
     SavedSearchesScreen > Vertical {

@@ -11,15 +11,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable
 
 from tui.aws.records import Script
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, cells
 
 
-class ScriptHistoryScreen(ModalScreen[ArchiveEntry | None]):
+class ScriptHistoryScreen(OnceModal[ArchiveEntry | None]):
     DEFAULT_CSS = """
     ScriptHistoryScreen { align: center middle; }
     ScriptHistoryScreen > Vertical {

@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, SafeInput
 
 FORM_CSS = """
@@ -42,7 +42,7 @@ HINTS = {
 }
 
 
-class _Form(ModalScreen[object]):
+class _Form(OnceModal[object]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
                 Binding("ctrl+s", "save", "Save", show=False)]
 
@@ -52,11 +52,13 @@ class _Form(ModalScreen[object]):
 
     @on(Button.Pressed, "#save")
     def _pressed(self) -> None:
-        self.action_save()
+        if not self.answered:  # a second Enter or click queued behind the answer
+            self.action_save()
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        self.action_save()
+        if not self.answered:
+            self.action_save()
 
     def action_save(self) -> None:
         raise NotImplementedError

@@ -6,15 +6,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.services.gamesparks import cli_create_snapshot
+from tui.ui.screens.base import OnceConfirm
 from tui.ui.widgets.plain import Plain, SafeInput
 
 
-class SnapshotCreateModal(ModalScreen[str | None]):
-    """Returns the description (possibly empty) or None when cancelled."""
+class SnapshotCreateModal(OnceConfirm[str | None]):
+    """Returns the description (possibly empty, never trimmed) or None when cancelled.
+
+    The form is its own confirmation (it shows the CLI of what Create sends), so it is a
+    OnceConfirm: it creates once, and an Enter typed before it was drawn does not create."""
 
     DEFAULT_CSS = """
     SnapshotCreateModal { align: center middle; }
@@ -52,12 +55,13 @@ class SnapshotCreateModal(ModalScreen[str | None]):
     @on(Input.Changed, "#snapshot-description")
     def changed(self, event: Input.Changed) -> None:
         self.query_one("#snapshot-cli", Static).update(
-            f"as AWS CLI: {cli_create_snapshot(self.game, event.value.strip())}")
+            f"as AWS CLI: {cli_create_snapshot(self.game, event.value)}")
 
     @on(Input.Submitted, "#snapshot-description")
     @on(Button.Pressed, "#snapshot-create")
     def create(self) -> None:
-        self.dismiss(self.query_one("#snapshot-description", Input).value.strip())
+        if self.may_confirm():
+            self.dismiss(self.query_one("#snapshot-description", Input).value)
 
     @on(Button.Pressed, "#snapshot-cancel")
     def action_cancel(self) -> None:

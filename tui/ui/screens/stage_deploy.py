@@ -9,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button
 
 from tui.services.snapshot_diff import ADDED, CHANGED, REMOVED, SnapshotDiff
+from tui.ui.screens.base import OnceConfirm
 from tui.ui.widgets.plain import Plain, visible
 
 STYLES = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
@@ -44,7 +44,7 @@ def diff_text(diff: SnapshotDiff, max_changes: int = 12) -> Text:
     return text
 
 
-class StageDeployModal(ModalScreen[bool]):
+class StageDeployModal(OnceConfirm[bool]):
     DEFAULT_CSS = """
     StageDeployModal { align: center middle; }
     StageDeployModal > Vertical {

@@ -6,14 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, cell
 
 
-class StagePickModal(ModalScreen[str | None]):
+class StagePickModal(OnceModal[str | None]):
     DEFAULT_CSS = """
     StagePickModal { align: center middle; }
     StagePickModal > Vertical {

@@ -5,15 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import SelectionList
 
+from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain
 
 STATUSES = ("ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR")
 
 
-class StatusFilterModal(ModalScreen[set[str] | None]):
+class StatusFilterModal(OnceModal[set[str] | None]):
     DEFAULT_CSS = """
     StatusFilterModal { align: center middle; }
     StatusFilterModal > Vertical {

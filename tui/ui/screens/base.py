@@ -1,0 +1,133 @@
+"""The base of the app's modal screens: they answer once, and a confirmation hears only keys
+that were typed after it was drawn.
+
+Three ways a key used to act twice or act blind (issue 15, items 3 and 5):
+
+- a second Enter queued behind the first reached the form after it had dismissed itself, and
+  Textual popped the screen below it (ScreenStackError);
+- a second Enter 150 ms later went on to the screen below (the table opened a detail);
+- a key typed before a confirmation was on screen (``p`` then ``y`` typed as a word) confirmed it.
+
+So :class:`OnceModal` dismisses once (later calls do nothing), drops every key that reaches it
+after it answered, and drops an Enter or ``y`` that repeats the last answer of any modal within
+:data:`REPEAT_SECONDS`. :class:`OnceConfirm` also drops every key (but Escape) that was stamped
+before its first frame was painted: Textual stamps each event when the terminal's bytes are read,
+so "typed before it was drawn" is a comparison of two clock readings, not a guess.
+
+Keys that are no longer aimed at any modal (the screen below has the focus again) are dropped by
+the app, which asks :func:`swallows_repeat` before it routes a key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+from weakref import WeakKeyDictionary
+
+from textual import _time, events
+from textual.await_complete import AwaitComplete
+from textual.screen import ModalScreen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+ResultType = TypeVar("ResultType")
+
+# A person does not read a result and decide again in a third of a second; a key bounce or a
+# double press does.
+REPEAT_SECONDS = 0.35
+REPEAT_KEYS = frozenset({"enter", "y"})
+
+_repeat_until: WeakKeyDictionary[App[object], float] = WeakKeyDictionary()
+
+
+def now() -> float:
+    """The clock Textual stamps events with (``Message.time``)."""
+    return _time.get_time()
+
+
+def note_answer(app: App[object]) -> None:
+    """A modal answered (or a form handed its answer to a confirmation): the Enter or ``y``
+    keys that follow at once repeat that answer and are dropped."""
+    _repeat_until[app] = now() + REPEAT_SECONDS
+
+
+def swallows_repeat(app: App[object], event: events.Key) -> bool:
+    """True for an Enter or ``y`` stamped within :data:`REPEAT_SECONDS` of a modal's answer."""
+    until = _repeat_until.get(app)
+    return until is not None and event.key in REPEAT_KEYS and event.time < until
+
+
+class OnceModal(ModalScreen[ResultType]):
+    """A modal screen that answers once.
+
+    ``dismiss`` acts the first time only, and only while this screen is the one shown, so a
+    repeated submit can neither call back twice nor pop the screen below.
+    """
+
+    # A confirmation: keys typed before its first frame never reach it (see OnceConfirm).
+    CONFIRMS: ClassVar[bool] = False
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._once_answered = False
+        self._once_drawn_at: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self._once_answered
+
+    @property
+    def drawn(self) -> bool:
+        """True once the first frame of this screen has been painted."""
+        return self._once_drawn_at is not None
+
+    def _on_mount(self, _event: events.Mount) -> None:
+        # Runs after the screen's next refresh, i.e. once its first frame has been painted.
+        self.call_after_refresh(self._note_drawn)
+
+    def _note_drawn(self) -> None:
+        if self._once_drawn_at is None:
+            self._once_drawn_at = now()
+
+    def accepts(self, event: events.Key) -> bool:
+        """Whether a key that reached this screen may act on it."""
+        if self._once_answered:
+            return False  # the modal is leaving; the key was meant for it, not for what is below
+        if swallows_repeat(self.app, event):
+            return False
+        if self.CONFIRMS and event.key != "escape":
+            return self._once_drawn_at is not None and event.time >= self._once_drawn_at
+        return True
+
+    def _on_key(self, event: events.Key) -> None:
+        # Keys bubble from the focused widget up to this screen before the app runs their
+        # bindings (Button's enter, Input's submit, our `y`), so stopping one here stops it all.
+        if not self.accepts(event):
+            event.prevent_default()
+            event.stop()
+
+    def _on_top(self) -> bool:
+        from textual.app import ScreenStackError
+
+        try:
+            return self.app.screen is self
+        except ScreenStackError:
+            return False
+
+    def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
+        if self._once_answered or not self._on_top():
+            return AwaitComplete.nothing()
+        self._once_answered = True
+        note_answer(self.app)
+        return super().dismiss(result)
+
+
+class OnceConfirm(OnceModal[ResultType]):
+    """A confirmation: answers once, and only to keys typed after it was on screen."""
+
+    CONFIRMS: ClassVar[bool] = True
+
+    def may_confirm(self) -> bool:
+        """For confirming actions that do not come from a key (a click, a button message):
+        nothing is confirmed before the screen was drawn or after it answered."""
+        return self.drawn and not self._once_answered
