@@ -69,6 +69,8 @@ async def press_each(app: GameOpsApp, pilot: Any, keys: dict[str, str]) -> None:
     for key in keys:
         before = len(notes(app))
         await pilot.press(key)
+        # A toast reaches the app as a message of its own, a moment after the key.
+        await wait_for(pilot, lambda b=before: len(notes(app)) > b)
         await pilot.pause()
         assert app.screen is base, f"{key} opened {app.screen}"
         new = notes(app)[before:]
@@ -116,7 +118,7 @@ async def test_session_keys_are_disabled_and_explain(world: RunningSimulator, ho
         assert HINT in commands["Sessions: Terminate (disabled)"].help
         before_notes = len(notes(app))
         commands["Sessions: Terminate (disabled)"].callback()
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(notes(app)) > before_notes)
         assert HINT in notes(app)[before_notes]
         assert app.screen is app.screen_stack[0]
     assert mutations(world) == before

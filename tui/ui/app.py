@@ -101,6 +101,10 @@ class GameOpsApp(App[int]):
         self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
         self._identity_asked = False
         self.last_data_at = 0.0  # monotonic time rows last arrived in a table (note_data)
+        # One store for every drain of this process, so their writes of the file take turns.
+        from tui.services.drains import DrainStore
+
+        self.drain_store = DrainStore()
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -168,6 +172,55 @@ class GameOpsApp(App[int]):
         self._pace_from_driver()
         self.call_after_refresh(self._focus_pane)
         self.start_panes()
+        self.call_after_refresh(self.resume_drains)
+
+    async def resume_drains(self) -> None:
+        """Drains an earlier run left in the state file for this target are followed again
+        (by the Sessions pane, which says so)."""
+        if not self.staying():
+            return
+        from tui.ui.panes.session_table import SessionTablePane
+
+        pane = await self.ensure_pane("sessions")
+        if isinstance(pane, SessionTablePane) and pane.is_attached:
+            pane.drain_and_terminate([], "", resume=True)
+
+    def drains_followed(self) -> tuple[int, bool]:
+        """(sessions being drained here, whether a drain is still locking its sessions)."""
+        from tui.ui.panes.session_table import SessionTablePane
+
+        waiting = sum((pane.draining or (0, 0))[0] for pane in self.panes.values()
+                      if isinstance(pane, SessionTablePane))
+        running = any(w.group == "drain" and w.is_running for w in self.workers)
+        return waiting, running
+
+    async def action_quit(self) -> None:
+        """Quit, but first ask when drains are running: they stop being followed (the sessions
+        stay locked) until the next start on this target resumes them."""
+        from tui.ui.screens.confirm import ConfirmModal
+
+        waiting, running = self.drains_followed()
+        if not (waiting or running):
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmModal) and self.screen.id == "quit-drains":
+            return
+        what = f"{waiting} game session(s)" if waiting else "the sessions being locked"
+        body = (f"Drain first is running: {what} are locked to new players (DENY_ALL), to be "
+                "terminated when their last player has left.\n"
+                "Quitting stops following them: they stay locked and are not terminated "
+                f"until gameops-tui starts again for profile {self.aws.profile_name}, region "
+                f"{self.aws.region}, which resumes them (kept in {self.drain_store.path}).")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        title = (f"Quit while draining {waiting} session(s)?" if waiting
+                 else "Quit while a drain is starting?")
+        modal = ConfirmModal(title, body, "none: quitting sends nothing", confirm_label="Quit")
+        modal.id = "quit-drains"
+        await self.push_screen(modal, answered)
 
     def _pace_from_driver(self) -> None:
         """Hold paging from the moment the driver reads a key, not from when the event loop
@@ -413,6 +466,12 @@ class GameOpsApp(App[int]):
         target = dataclasses.replace(self.aws.target, read_only=self.aws.read_only, **changes)
         what = ", ".join(f"{k} {v}" for k, v in changes.items()) or "the same profile"
         self.notify(f"connecting to {what}…", timeout=3)
+        waiting, running = self.drains_followed()
+        if waiting or running:
+            self.notify(f"{waiting or 'the'} draining session(s) of profile "
+                        f"{self.aws.profile_name}, region {self.aws.region} stop being "
+                        "followed; they stay locked and resume when gameops-tui is back there.",
+                        title="drains", severity="warning", timeout=15)
         self.switching = True
         self._build_context(target)
 
@@ -448,6 +507,7 @@ class GameOpsApp(App[int]):
             read_only=aws.read_only, account="", banner=self.banner())
         await self.rebuild_panes()
         self.switching = False
+        self.call_after_refresh(self.resume_drains)
         self.load_identity()
         self.notify(f"profile {aws.profile_name}, region {aws.region}", title="switched",
                     timeout=4)

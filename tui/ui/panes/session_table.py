@@ -8,6 +8,7 @@ through the aws layer (read-only guard, audit log) and reports one line of per-s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,12 +21,15 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from tui.aws.errors import ResourceGone, is_throttled
+from tui.aws.errors import is_throttled
 from tui.aws.records import GameSession
 from tui.services import gamelift
+from tui.services.drains import Drain, DrainStore, DrainStoreError, DrainTarget, DrainWorkflow
+from tui.trust import visible
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
-from tui.ui.read_only import ReadOnlyKeys
+from tui.ui.read_only import HINT as READ_ONLY_HINT
+from tui.ui.read_only import ReadOnlyKeys, game_app
 from tui.ui.widgets.plain import Plain, SafeInput
 from tui.ui.widgets.session_grid import SessionGrid
 
@@ -73,9 +77,20 @@ class ProtectionKnown(Message):
         self.targets = targets
 
 
-class DrainProgress(Message):
-    def __init__(self, waiting: int, players: int, *, reload: bool = False) -> None:
+class DrainsResumed(Message):
+    """Drains an earlier run left for this target, found at start (``refused``: read-only)."""
+
+    def __init__(self, drains: list[Drain], target: DrainTarget, *, refused: bool) -> None:
         super().__init__()
+        self.drains = drains
+        self.target = target
+        self.refused = refused
+
+
+class DrainProgress(Message):
+    def __init__(self, run: int, waiting: int, players: int, *, reload: bool = False) -> None:
+        super().__init__()
+        self.run = run  # which drain of the pane (several may run side by side)
         self.waiting = waiting
         self.players = players
         self.reload = reload
@@ -165,7 +180,8 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         self.marked: set[str] = set()
         self.statuses: set[str] = set(ALL_STATUSES)
         self.sort_index = 0
-        self.draining: tuple[int, int] | None = None  # (sessions waiting, players left)
+        self._drains: dict[int, tuple[int, int]] = {}  # drain run → (waiting, players left)
+        self._drain_run_ids = itertools.count(1)
         self.last_action_ids: list[str] = []
         self.apply_seconds = 0.0  # time spent putting pages into the table (benchmarks read it)
 
@@ -462,63 +478,76 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         return call()
 
     @work(thread=True, group="drain", exit_on_error=False, description="drain, then terminate")
-    def drain_and_terminate(self, ids: list[str], mode: str) -> None:
+    def drain_and_terminate(self, ids: list[str], mode: str, *, resume: bool = False) -> None:
         """Lock the sessions to new players, then terminate each one when its last player has
-        left. Runs until every session is done or the app closes."""
-        from tui.aws.guard import ReadOnlyViolation
-
+        left (``resume``: follow the drains an earlier run left for this target instead). The
+        workflow and the state file that outlives the app are in tui.services.drains; this
+        draws its progress."""
         self.last_action_ids = list(ids)
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
-        outcomes: Counter[str] = Counter()
-        first_error = ""
-        waiting: list[str] = []
-        for index, sid in enumerate(ids):
+        app = game_app(self)
+        store = app.drain_store if app is not None else DrainStore()
+        target = DrainTarget.of(aws)
+        run = next(self._drain_run_ids)
+        flow = DrainWorkflow(aws, store, target, poll_seconds=self.drain_poll_seconds,
+                             explain=aws.explain, cancelled=lambda: worker.is_cancelled)
+        if resume:
             try:
-                self._call_paced(lambda sid=sid: gamelift.update_game_session(
-                    aws, sid, PlayerSessionCreationPolicy="DENY_ALL"), index)
-                waiting.append(sid)
-            except ReadOnlyViolation as err:
-                outcomes["refused (read-only)"] += 1
-                first_error = first_error or str(err)
-            except Exception as err:
-                outcomes[_error_code(err)] += 1
-                first_error = first_error or self.app.aws.explain(err)
+                pending = store.pending(target)
+            except DrainStoreError as err:
+                self.post_message(ActionDone(f"drains of an earlier run not resumed: {err}",
+                                             failed=True))
+                return
+            if not pending:
+                return
+            self.post_message(DrainsResumed(pending, target, refused=aws.read_only))
+            if aws.read_only:  # the guard would refuse each terminate: leave them for later
+                return
+            self.last_action_ids = [d.game_session_id for d in pending]
+            flow.resume(pending)
+        else:
+            try:
+                flow.start(ids, mode)
+            except DrainStoreError as err:  # not remembered → not locked: nothing was sent
+                self.post_message(ActionDone(f"drain not started, nothing sent: {err}",
+                                             failed=True))
+                return
         # Show the locks now; the drain's own polling is not a reason to reload the table.
-        self.post_message(DrainProgress(len(waiting), -1, reload=True))
-        while waiting and not worker.is_cancelled:
-            players = 0
-            for sid in list(waiting):
-                try:
-                    session = gamelift.describe_game_session(aws, sid)
-                    if session.status in ENDED:
-                        outcomes[f"already {session.status}"] += 1
-                    elif session.current_player_session_count == 0:
-                        self._call_paced(lambda sid=sid: gamelift.terminate_game_session(
-                            aws, sid, mode), 0)
-                        outcomes["drained and terminated"] += 1
-                    else:
-                        players += session.current_player_session_count
-                        continue
-                except ResourceGone:
-                    outcomes["gone"] += 1
-                except Exception as err:
-                    if is_throttled(err):
-                        continue  # look again next round
-                    outcomes[_error_code(err)] += 1
-                    first_error = first_error or self.app.aws.explain(err)
-                waiting.remove(sid)
-            self.post_message(DrainProgress(len(waiting), players))
-            deadline = time.monotonic() + self.drain_poll_seconds
-            while waiting and time.monotonic() < deadline and not worker.is_cancelled:
-                time.sleep(0.05)
-        if waiting:
-            outcomes["still draining when stopped"] += len(waiting)
-        self.post_message(DrainProgress(0, 0))
-        self.post_message(ActionDone(_summary(outcomes, first_error), failed=bool(first_error)))
+        self.post_message(DrainProgress(run, len(flow.report.waiting), -1, reload=True))
+        report = flow.run(lambda r: self.post_message(DrainProgress(run, len(r.waiting),
+                                                                    r.players)))
+        self.post_message(DrainProgress(run, 0, 0))
+        if self.app.is_running:
+            self.post_message(ActionDone(report.summary(), failed=bool(report.first_error)))
+
+    @property
+    def draining(self) -> tuple[int, int] | None:
+        """(sessions waiting, players left; -1 before the first look) over every drain."""
+        runs = [r for r in self._drains.values() if r[0]]
+        if not runs:
+            return None
+        players = -1 if any(p < 0 for _, p in runs) else sum(p for _, p in runs)
+        return sum(w for w, _ in runs), players
+
+    def on_drains_resumed(self, message: DrainsResumed) -> None:
+        ids = ", ".join(visible(d.game_session_id.rsplit("/", 1)[-1]) for d in message.drains[:5])
+        more = f" and {len(message.drains) - 5} more" if len(message.drains) > 5 else ""
+        count = len(message.drains)
+        if message.refused:
+            self.notify(f"{count} session(s) left draining by an earlier run ({ids}{more}) stay "
+                        f"locked and are not followed: {READ_ONLY_HINT} to finish them.",
+                        title="drains", severity="warning", timeout=20)
+            return
+        self.notify(f"Resumed {count} drain(s) left by an earlier run on "
+                    f"{message.target.describe()}: {ids}{more}. Each is terminated once its "
+                    "last player has left.", title="drains resumed", timeout=15)
 
     def on_drain_progress(self, message: DrainProgress) -> None:
-        self.draining = (message.waiting, message.players) if message.waiting else None
+        if message.waiting:
+            self._drains[message.run] = (message.waiting, message.players)
+        else:
+            self._drains.pop(message.run, None)
         self.show_status()
         if message.reload:
             self.after_action()
