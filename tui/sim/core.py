@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,27 @@ class SimError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+def invalid(message: str) -> SimError:
+    return SimError("ValidationException", message, 400)
+
+
+def finite_number(name: str, value: Any, low: float, high: float) -> float:
+    """``value`` as a float if it is a JSON number in [low, high]; else the 400 to answer."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid(f"{name} must be a number, not {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise invalid(f"{name} must be a finite number from {low:g} to {high:g}, got {value!r}")
+    return number
+
+
+# One advance moves the clock by at most ~31 years, and the clock never leaves the range every
+# protocol can render: CBOR and ISO 8601 timestamps go through datetime, which ends at 9999.
+MAX_ADVANCE_SECONDS = 1e9
+EARLIEST = 0.0
+LATEST = 253_402_214_400.0  # 9999-12-31T00:00:00Z
 
 
 class Clock:
@@ -49,7 +71,15 @@ class Clock:
                 self._offset = self._frozen_at - time.time()
                 self._frozen_at = None
 
+    def check_advance(self, seconds: Any) -> float:
+        """``seconds`` as a float if advancing by it now is allowed, else the 400 to answer."""
+        seconds = finite_number("advance", seconds, -MAX_ADVANCE_SECONDS, MAX_ADVANCE_SECONDS)
+        if not EARLIEST <= self.now() + seconds <= LATEST:
+            raise invalid(f"advance {seconds:g} would take the clock outside 1970..9999")
+        return seconds
+
     def advance(self, seconds: float) -> float:
+        seconds = self.check_advance(seconds)
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds
@@ -108,10 +138,25 @@ class RateLimits:
         """`default`, `off`, or a JSON file mapping operation → [rate, burst] ("*" for the rest)."""
         if spec == "off":
             return cls(None)
+        if not isinstance(spec, str) or not spec:
+            raise invalid("spec must be \"default\", \"off\" or the path of a JSON file")
         if spec == "default":
             return cls(dict(DEFAULT_RATE_LIMITS))
-        raw = json.loads(Path(spec).read_text())
-        return cls({str(k): (float(v[0]), float(v[1])) for k, v in raw.items()})
+        try:
+            raw = json.loads(Path(spec).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise invalid(f"rate limits {spec!r}: {err}") from err
+        if not isinstance(raw, dict):
+            raise invalid(f"rate limits {spec!r}: expected an object of operation → "
+                          "[rate, burst]")
+        limits: dict[str, tuple[float, float]] = {}
+        for operation, pair in raw.items():
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise invalid(f"rate limits {spec!r}: {operation} must be [rate, burst]")
+            # A rate of 0 would refuse every call forever; a burst under 1 likewise.
+            limits[operation] = (finite_number(f"{operation} rate", pair[0], 1e-6, 1e6),
+                                 finite_number(f"{operation} burst", pair[1], 1.0, 1e6))
+        return cls(limits)
 
     @property
     def enabled(self) -> bool:
@@ -130,6 +175,10 @@ class RateLimits:
             return bucket.take(time.monotonic())
 
 
+# Longer than any client waits (botocore reads for 60 s), short enough not to hold a thread all day.
+MAX_LATENCY_MS = 120_000
+
+
 @dataclass
 class Faults:
     """Random fault injection, on top of the rate limits. Rates are probabilities per request."""
@@ -142,11 +191,17 @@ class Faults:
     latency_spike_ms: int = 0
 
     def update(self, values: dict[str, Any]) -> None:
+        """Applies all of ``values`` or, if one is out of range, none of them."""
+        checked: dict[str, float | int] = {}
         for key, value in values.items():
             if key not in self.__dataclass_fields__:
-                raise SimError("ValidationException", f"unknown fault setting {key!r}")
-            current = getattr(self, key)
-            setattr(self, key, type(current)(value))
+                raise invalid(f"unknown fault setting {key!r}")
+            if key.endswith("_ms"):
+                checked[key] = round(finite_number(key, value, 0, MAX_LATENCY_MS))
+            else:
+                checked[key] = finite_number(key, value, 0.0, 1.0)
+        for key, number in checked.items():
+            setattr(self, key, number)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -25,6 +25,7 @@ from tui.sim.core import (
     RateLimits,
     RequestContext,
     SimError,
+    invalid,
 )
 from tui.sim.gamelift import GameLiftSim
 from tui.sim.gamesparks import GameSparksSim
@@ -49,6 +50,17 @@ class SimConfig:
     drop_rate: float = 0.0
     latency_ms: int = 0
     drift: bool = True
+    # Per socket operation: a client that announces a body it never sends, or stops halfway
+    # through its headers, gets an answer (or a close) after this long instead of a thread
+    # that waits forever; a body must have arrived in full within it.
+    socket_timeout: float | None = 10.0
+    # A kept-alive connection may wait this long for its next request. Longer than the above:
+    # a client that reuses a connection just as the server closes it sees the request fail,
+    # and a poll every `socket_timeout` seconds would meet that often (60 s is an ALB's idle).
+    idle_timeout: float | None = 60.0
+    # Bodies larger than this are refused unread (GameLift's largest input, a 5 MB script zip,
+    # is 6.7 MB as base64 JSON).
+    max_body_bytes: int = 16 * 1024 * 1024
 
 
 class Simulator:
@@ -132,6 +144,8 @@ class Simulator:
     # --- control surface -------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        """The /_sim/ endpoints. Input is checked in full before anything changes: a bad value
+        (an advance of 1e308, a rate of 2) would otherwise break every later call."""
         parts = [p for p in path.split("/") if p][1:]
         what = parts[0] if parts else ""
         if what == "mutations":
@@ -144,21 +158,28 @@ class Simulator:
                 self.faults.update(body)
             return self.faults.as_dict()
         if what == "rate-limits" and method == "POST":
-            self.rate_limits = RateLimits.from_spec(str(body.get("spec", "default")))
+            _only(body, "spec")
+            self.rate_limits = RateLimits.from_spec(body.get("spec", "default"))
             return {"enabled": self.rate_limits.enabled}
         if what == "clock":
             if method == "POST":
-                if body.get("freeze"):
+                _only(body, "freeze", "advance", "unfreeze")
+                freeze, unfreeze = _flag(body, "freeze"), _flag(body, "unfreeze")
+                if "advance" in body:
+                    # Checked before freezing, so that a refused request changes nothing.
+                    self.clock.check_advance(body["advance"])
+                if freeze:
                     self.clock.freeze()
                 if "advance" in body:
-                    self.clock.advance(float(body["advance"]))
-                if body.get("unfreeze"):
+                    self.clock.advance(body["advance"])
+                if unfreeze:
                     self.clock.unfreeze()
             return {"now": self.clock.now(), "frozen": self.clock.frozen}
         if what == "credentials" and method == "POST":
-            self.expired_keys = set(body.get("expired", []))
-            self.revoked_keys = set(body.get("revoked", []))
-            self.denied = set(body.get("denied", []))
+            _only(body, "expired", "revoked", "denied")
+            expired, revoked = _strings(body, "expired"), _strings(body, "revoked")
+            denied = _strings(body, "denied")
+            self.expired_keys, self.revoked_keys, self.denied = expired, revoked, denied
             return {"expired": sorted(self.expired_keys), "revoked": sorted(self.revoked_keys),
                     "denied": sorted(self.denied)}
         if what == "state":
@@ -167,17 +188,52 @@ class Simulator:
                         "requests": self.request_count, "protocols": dict(self.protocol_counts)}
         if what == "gamelift" and len(parts) >= 2 and parts[1] == "players" and method == "POST":
             # Players leave (or join) a session: lets tests drive a drain to its end.
+            _only(body, "GameSessionId", "current")
+            arn, current = body.get("GameSessionId"), body.get("current", 0)
+            if not isinstance(arn, str):
+                raise invalid("GameSessionId must be a string")
+            if isinstance(current, bool) or not isinstance(current, int):
+                raise invalid("current must be an integer")
             with self.lock:
-                session = self.gamelift.sessions.get(str(body.get("GameSessionId")))
+                session = self.gamelift.sessions.get(arn)
                 if session is None:
                     raise SimError("NotFound", "no such game session", 404)
-                session.current = max(0, min(session.maximum, int(body.get("current", 0))))
+                session.current = max(0, min(session.maximum, current))
                 return {"current": session.current}
         if what == "gamelift" and len(parts) >= 2 and parts[1] == "sessions":
             with self.lock:
                 return {"GameSessions": self.gamelift.state_sessions(
                     parts[2] if len(parts) > 2 else None)}
         raise SimError("NotFound", f"no control endpoint {path}", 404)
+
+
+def _only(body: dict[str, Any], *allowed: str) -> None:
+    # A misspelt key would otherwise be ignored, and the test that sent it would pass for the
+    # wrong reason.
+    unknown = sorted(str(key) for key in body if key not in allowed)
+    if unknown:
+        raise invalid(f"unknown setting(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
+
+
+def _flag(body: dict[str, Any], key: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise invalid(f"{key} must be true or false")
+    return value
+
+
+def _strings(body: dict[str, Any], key: str) -> set[str]:
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise invalid(f"{key} must be a list of strings")
+    return set(value)
+
+
+# The stdlib's error statuses, as AWS-style error codes.
+_ERROR_CODES = {400: "BadRequest", 404: "NotFound", 408: "RequestTimeout",
+                411: "MissingContentLength", 413: "RequestEntityTooLarge",
+                414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge",
+                501: "NotImplemented", 505: "HTTPVersionNotSupported"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -189,6 +245,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("sim: " + format, *args)
+
+    def handle_one_request(self) -> None:
+        # What the previous request on this connection left behind must not decide the shape
+        # of an error about this one (a request line too long is refused before parsing).
+        self.headers = None  # type: ignore[assignment]
+        self.path = ""
+        if self._kept_alive and not self._next_request_arrives():
+            self.close_connection = True
+            return
+        super().handle_one_request()
+        self._kept_alive = True
+
+    def _next_request_arrives(self) -> bool:
+        """Waits up to the idle timeout for the first byte of another request."""
+        idle = self.server.sim.config.idle_timeout
+        if idle == self.timeout:
+            return True
+        try:
+            self.connection.settimeout(idle)
+            return bool(self.rfile.peek(1))  # type: ignore[attr-defined]
+        except OSError:  # TimeoutError included: the client has nothing more to ask
+            return False
+        finally:
+            try:
+                self.connection.settimeout(self.timeout)
+            except OSError:
+                pass
+
+    def setup(self) -> None:
+        # StreamRequestHandler applies `timeout` to the socket; a class default of None means
+        # a client that never finishes its request holds this thread forever.
+        self.timeout = self.server.sim.config.socket_timeout
+        self._kept_alive = False
+        super().setup()
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The stdlib's answer to a request it cannot parse is an HTML page (and, for a request
+        line of one word, not even a status line); AWS clients expect an error in the
+        protocol they spoke, so that is what they get."""
+        if getattr(self, "request_version", "") == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # so that a status line and headers are written
+        short, _long = self.responses.get(code, ("Error", ""))
+        fallback = "BadRequest" if code < 500 else "InternalFailure"
+        self._error(code, _ERROR_CODES.get(code, fallback), message or short, close=True)
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -205,15 +306,163 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    # --- the request's framing --------------------------------------------------------------
+
+    def _protocol(self) -> str:
+        """"json", "cbor" or "rest": the protocol whose error shape this request should get."""
+        headers = getattr(self, "headers", None)
+        if headers is None:
+            return "rest"
+        if headers.get("X-Amz-Target"):
+            return "json"
+        if _CBOR_PATH.match(urlsplit(getattr(self, "path", "") or "").path):
+            return "cbor"
+        return "rest"
+
+    def _error(self, status: int, code: str, message: str, request_id: str = "",
+               close: bool = False) -> None:
+        """An error in the shape of the request's protocol, for failures before the request
+        reached a service (framing, size, time) as much as within it."""
+        protocol = self._protocol()
+        extra = {"Connection": "close"} if close else {}
+        if close:
+            self.close_connection = True
+        if protocol == "cbor":
+            extra["smithy-protocol"] = "rpc-v2-cbor"
+            payload = wire.encode_cbor({"__type": code, "message": message})
+            self._send(status, wire.CBOR, payload, request_id, extra)
+        elif protocol == "json":
+            payload = wire.encode_json({"__type": code, "message": message})
+            self._send(status, wire.JSON_11, payload, request_id, extra)
+        else:
+            extra["x-amzn-ErrorType"] = code
+            payload = json.dumps({"__type": code, "message": message}).encode()
+            self._send(status, wire.REST_JSON, payload, request_id, extra)
+
+    def _read_body(self) -> bytes | None:
+        """The request's body, or None when it could not be read and an error (or nothing, to
+        a client that has gone) was the answer. The connection is closed after a refusal: what
+        is left of the body would be read as the next request."""
+        limit = self.server.sim.config.max_body_bytes
+        try:
+            encoding = self.headers.get("Transfer-Encoding")
+            if encoding is not None:
+                if encoding.strip().lower() != "chunked":
+                    self._error(501, "NotImplemented",
+                                f"Transfer-Encoding {encoding!r} is not supported", close=True)
+                    return None
+                return self._read_chunked(limit)
+            lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
+            if not lengths:
+                return b""
+            value = lengths.pop()
+            if lengths or not (value.isascii() and value.isdigit()):
+                self._error(400, "BadRequest",
+                            "Content-Length must be one non-negative decimal integer",
+                            close=True)
+                return None
+            length = int(value) if len(value) <= 18 else limit + 1
+            if length > limit:
+                self._refuse_large(length, limit)
+                return None
+            body = self._read_exactly(length)
+        except TimeoutError:
+            # 400 as S3 answers it: a 408 or 5xx would invite the client to send it again.
+            self._error(400, "RequestTimeout", "The request body did not arrive within "
+                        f"{self.timeout} s", close=True)
+            return None
+        if len(body) < length:
+            # The client closed its side with the body unfinished; it may still read.
+            self._error(400, "IncompleteBody", f"Content-Length is {length} but only "
+                        f"{len(body)} bytes arrived", close=True)
+            return None
+        return body
+
+    def _read_exactly(self, length: int) -> bytes:
+        """Up to ``length`` bytes (fewer at end of stream) within one `timeout` in all: the
+        socket timeout alone bounds each read, so a byte every few seconds would never end."""
+        if length == 0:
+            return b""
+        if self.timeout is None:
+            return self.rfile.read(length)
+        deadline = time.monotonic() + self.timeout
+        if len(self.rfile.peek(length)) >= length:  # type: ignore[attr-defined]
+            return self.rfile.read(length)  # the usual case: it came with the headers
+        chunks: list[bytes] = []
+        remaining = length
+        try:
+            while remaining:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("request body")
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        finally:
+            self.connection.settimeout(self.timeout)
+        return b"".join(chunks)
+
+    def _read_chunked(self, limit: int) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1026)
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                if not line.endswith(b"\n") or not size_text.isalnum():
+                    raise ValueError(line)
+                size = int(size_text, 16)
+            except ValueError:
+                self._error(400, "BadRequest", "Malformed chunked request body", close=True)
+                return None
+            if size == 0:
+                break
+            total += size
+            if total > limit:
+                self._refuse_large(total, limit)
+                return None
+            chunk = self._read_exactly(size)
+            if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                self._error(400, "BadRequest", "Malformed chunked request body", close=True)
+                return None
+            chunks.append(chunk)
+        for _ in range(100):  # trailer fields, ignored, up to the blank line
+            if self.rfile.readline(8192) in (b"\r\n", b"\n", b""):
+                return b"".join(chunks)
+        self._error(400, "BadRequest", "Too many trailer fields", close=True)
+        return None
+
+    def _refuse_large(self, length: int, limit: int) -> None:
+        self._error(413, "RequestEntityTooLarge",
+                    f"The request body is {length} bytes; the limit is {limit}", close=True)
+        # Closing with unread bytes makes the kernel reset the connection, which can destroy
+        # the answer before the client reads it. Half-close and discard a bounded amount.
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.2)
+            deadline, drained = time.monotonic() + 1.0, 0
+            while time.monotonic() < deadline and drained < limit:
+                data = self.connection.recv(65536)
+                if not data:
+                    break
+                drained += len(data)
+        except OSError:
+            pass
+
     def _dispatch(self) -> None:
         sim = self.server.sim
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
+        if body is None:
+            return
         split = urlsplit(self.path)
         path = split.path
         try:
             if path.startswith("/_sim/"):
-                payload = json.loads(body) if body else {}
+                payload = wire.decode_json(body, "ValidationException")
                 self._send(200, wire.REST_JSON, json.dumps(sim.control(self.command, path,
                                                                        payload)).encode())
                 return
@@ -221,11 +470,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._presigned(path)
                 return
         except SimError as err:
-            self._send(err.status, wire.REST_JSON,
-                       json.dumps({"code": err.code, "message": err.message}).encode())
+            self._send(err.status, wire.REST_JSON, json.dumps(
+                {"__type": err.code, "code": err.code, "message": err.message}).encode(),
+                extra={"x-amzn-ErrorType": err.code})
             return
-        except (ValueError, TypeError) as err:
-            self._send(400, wire.REST_JSON, json.dumps({"message": str(err)}).encode())
+        except Exception as err:  # a bug in a control endpoint: an answer, not a dead thread
+            log.exception("simulator control failure in %s", path)
+            self._send(500, wire.REST_JSON, json.dumps(
+                {"__type": "InternalFailure", "message": f"simulator error: {err}"}).encode())
             return
         if path == "/federation/credentials" and self.command == "GET":
             self._sso(split.query)
@@ -272,6 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             sim.check_caller(operation, creds[0], "GameLift")
             params = wire.decode_cbor(body) if is_cbor else wire.decode_json(body)
+            wire.GAMELIFT_TYPES.check(protocol, operation, params)
             ctx = sim.context("GameLift", creds[0], creds[1])
             request_id = ctx.request_id
             world = sim.worlds(creds[1])[0]
@@ -302,7 +555,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._drop()
                 return
             sim.check_caller(operation, creds[0], "GameSparks")
-            params = wire.decode_json(body)
+            params = wire.decode_json(body, wire.REST_BAD_INPUT)
+            wire.GAMESPARKS_TYPES.check("rest-json", operation, params)
             ctx = sim.context("GameSparks", creds[0], creds[1])
             request_id = ctx.request_id
             world = sim.worlds(creds[1])[1]
@@ -399,6 +653,11 @@ class _Server(ThreadingHTTPServer):
         self.sim = sim
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The stdlib prints a traceback to stderr, which in the demo is the app's terminal; a
+        # client that resets its connection mid-answer is not worth more than a debug line.
+        log.debug("simulator: connection from %s failed", client_address, exc_info=True)
+
 
 class RunningSimulator:
     """A simulator serving on a background thread; `endpoint_url` is what boto3 is pointed at."""
@@ -413,6 +672,7 @@ class RunningSimulator:
                                         daemon=True)
 
     def start(self) -> RunningSimulator:
+        _warm_in_background()
         self._thread.start()
         return self
 
@@ -422,6 +682,7 @@ class RunningSimulator:
         self._server.server_close()
 
     def serve_forever(self) -> None:
+        _warm_in_background()
         self._server.serve_forever()
 
     def __enter__(self) -> RunningSimulator:
@@ -429,6 +690,12 @@ class RunningSimulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _warm_in_background() -> None:
+    # The input type checks need botocore's GameLift model (~0.1 s to import and load); loaded
+    # now, the first request does not wait for it (one that comes sooner waits on its lock).
+    threading.Thread(target=wire.warm, name="gameops-sim-models", daemon=True).start()
 
 
 def start_simulator(config: SimConfig | None = None) -> RunningSimulator:
