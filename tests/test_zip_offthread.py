@@ -393,3 +393,44 @@ async def test_a_fixed_path_clears_the_old_error(sim: RunningSimulator, home: Pa
         content.value = str(tmp_path / "goo")
         await pilot.pause(0.5)
         assert check_line(form) == "" and problem_line(form) == ""
+
+
+async def test_comparing_with_a_bomb_says_so_and_keeps_the_ui_responsive(
+        sim: RunningSimulator, home: Path, bombs: dict[str, Path], measured: list[str]) -> None:
+    """`c` diffs two zips that were never checked (an S3 object, or an archive entry written
+    by hand): each is checked, bounded, on the compare screen's worker before any diff."""
+    from tui.services.script_archive import ScriptArchive
+    from tui.ui.screens.script_compare import ScriptCompareScreen
+    from tui.ui.screens.script_history import ScriptHistoryScreen
+
+    script_id = next(s.script_id for s in sim.sim.gamelift.scripts.values()
+                     if s.name == "party-matchmaker")
+    archive = ScriptArchive()
+    honest = io.BytesIO()
+    with zipfile.ZipFile(honest, "w") as zf:
+        zf.writestr("index.js", "let x = 1;\n")
+    archive.add(honest.getvalue(), script_id=script_id, name="party-matchmaker",
+                version="2.3.1", target="demo:us-west-2")
+    archive.add(bombs["lying"].read_bytes(), script_id=script_id, name="party-matchmaker",
+                version="2.3.2", target="demo:us-west-2")
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        pane = await pane_of(app, pilot, ScriptsPane)
+        table = app.query_one("#scripts-table", DataTable)
+        await wait_for(pilot, lambda: script_id in table.rows)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(script_id))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScriptHistoryScreen))
+        probe = LagProbe()
+        probe.start()
+        await pilot.press("space", "down", "c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScriptCompareScreen))
+        files = app.screen.query_one("#script-compare-files", Static)
+        await wait_for(pilot, lambda: "zip bomb" in str(files.render()), timeout=15)
+        lag = probe.stop()
+        measured.append(f"compare with a bomb: max loop lag {lag * 1000:.1f} ms")
+        assert "cannot compare the zips" in str(files.render())
+        assert lag < MAX_LAG, f"UI froze {lag * 1000:.0f} ms while comparing"
+        assert pane.is_attached

@@ -23,8 +23,9 @@ from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse
-from tui.services.zipdiff import diff_zips
-from tui.ui.widgets.plain import Plain, cell
+from tui.services.zipcheck import check_zip_bytes
+from tui.services.zipdiff import ZipDiff, diff_zips
+from tui.ui.widgets.plain import Plain, cell, visible
 
 
 @dataclass
@@ -83,6 +84,12 @@ class ContentRead(Message):
     def __init__(self, index: int, data: bytes | None, note: str) -> None:
         super().__init__()
         self.index, self.data, self.note = index, data, note
+
+
+class DiffReady(Message):
+    def __init__(self, diff: ZipDiff | None, problem: str) -> None:
+        super().__init__()
+        self.diff, self.problem = diff, problem
 
 
 class ScriptCompareScreen(Screen[None]):
@@ -156,10 +163,30 @@ class ScriptCompareScreen(Screen[None]):
                          "file list and diff need both zips")
             diff_box.update("")
             return
+        files.update("comparing the zips…")
+        self.compare(left.data, right.data)
+
+    @work(thread=True, exclusive=True, group="script-compare-diff", exit_on_error=False,
+          description="compare zips")
+    def compare(self, left: bytes, right: bytes) -> None:
+        # Off the UI thread, and each zip checked (bounded) first: a zip read from S3 was
+        # never checked, and a bomb would otherwise be inflated whole on the screen's thread.
         try:
-            diff = diff_zips(left.data, right.data, old_label="A", new_label="B")
-        except Exception as err:  # a damaged zip: say so, keep the screen
-            files.update(f"⚠ cannot compare the zips: {err}")
+            check_zip_bytes(left, "zip A")
+            check_zip_bytes(right, "zip B")
+            diff = diff_zips(left, right, old_label="A", new_label="B")
+        except Exception as err:  # a damaged zip or a bomb: say so, keep the screen
+            self.post_message(DiffReady(None, f"⚠ cannot compare the zips: {err}"))
+            return
+        self.post_message(DiffReady(diff, ""))
+
+    def on_diff_ready(self, message: DiffReady) -> None:
+        files = self.query_one("#script-compare-files", Static)
+        diff_box = self.query_one("#script-compare-diff", Static)
+        diff = message.diff
+        if diff is None:
+            files.update(message.problem)
+            diff_box.update("")
             return
         table = Table(box=None, padding=(0, 1))
         table.add_column("File")
@@ -181,5 +208,5 @@ class ScriptCompareScreen(Screen[None]):
                          "green" if line.startswith("+") else
                          "red" if line.startswith("-") else
                          "cyan" if line.startswith("@@") else "")
-                text.append(line + "\n", style=style)
+                text.append(visible(line) + "\n", style=style)
         diff_box.update(text)
