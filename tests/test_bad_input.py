@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from apptest import settle
+from apptest import settle, wait_for
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -30,10 +30,10 @@ from tui.aws.records import GameSession
 from tui.aws.session import AwsContext, Target
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
+from tui.services.session_edit import EditError, plan_update, property_rows
 from tui.services.zipcheck import MAX_ZIP_BYTES, check_zip_file
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
-from tui.ui.screens.edit_session import parse_properties, validate_changes
 
 NASTY_TEXT = st.one_of(
     st.text(max_size=40),
@@ -134,9 +134,12 @@ def test_cli_refuses_a_demo_world_too_big_to_build() -> None:
 
 
 @pytest.fixture(scope="module")
-def edit_target(world: RunningSimulator) -> tuple[AwsContext, str]:
+def edit_target(world: RunningSimulator,
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[AwsContext, str]:
+    # A real file: the audit is written (and synced) before each change is sent.
+    audit = tmp_path_factory.mktemp("edit-audit") / "audit.jsonl"
     ctx = AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True),
-                     audit_path=Path(os.devnull))
+                     audit_path=audit)
     client = ctx.client("gamelift")
     fleet = client.list_fleets()["FleetIds"][0]
     sessions = client.describe_game_sessions(FleetId=fleet, StatusFilter="ACTIVE")
@@ -151,23 +154,22 @@ def fresh(ctx: AwsContext, session_id: str) -> GameSession:
 
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(max_text=NASTY_TEXT, name=NASTY_TEXT, props=NASTY_TEXT)
+@given(max_text=NASTY_TEXT, name=NASTY_TEXT, key=NASTY_TEXT, value=NASTY_TEXT)
 def test_edit_form_accepts_only_what_the_service_accepts(
-        edit_target: tuple[AwsContext, str], max_text: str, name: str, props: str) -> None:
+        edit_target: tuple[AwsContext, str], max_text: str, name: str, key: str,
+        value: str) -> None:
     from tui.services import gamelift
 
     ctx, session_id = edit_target
     session = fresh(ctx, session_id)
     try:
-        changes, _ = validate_changes(session, max_text, name, props)
-    except ValueError as err:
+        plan = plan_update(session, max_text, name, [*session.game_properties, (key, value)])
+    except EditError as err:
         assert str(err)  # refused with a message: nothing is sent
         return
-    if not changes:
+    if plan.empty:
         return
-    params = dict(changes)
-    if "GameProperties" in params:
-        params["GameProperties"] = [{"Key": k, "Value": v} for k, v in params["GameProperties"]]
+    changes = params = plan.params
     maximum = params.get("MaximumPlayerSessionCount")
     assume(maximum is None or maximum <= HUGE)  # see test_edit_form_bounds_max_players
     try:
@@ -181,25 +183,26 @@ def test_edit_form_bounds_max_players(edit_target: tuple[AwsContext, str]) -> No
     ctx, session_id = edit_target
     session = fresh(ctx, session_id)
     try:
-        changes, _ = validate_changes(session, str(10**12), session.name or "n", "")
-    except ValueError as err:
+        plan = plan_update(session, str(10**12), session.name or "n",
+                           list(session.game_properties))
+    except EditError as err:
         assert str(err)
         return
-    pytest.fail(f"edit form accepts max players {changes['MaximumPlayerSessionCount']}, "
+    pytest.fail(f"edit form accepts max players {plan.params['MaximumPlayerSessionCount']}, "
                  "beyond GameLift's 32-bit WholeNumber (the create form too): "
-                 "validate_changes / CreateSessionModal.save need an upper bound")
+                 "plan_update / plan_create need an upper bound")
 
 
-@given(text=st.text(max_size=300))
-def test_property_parser_gives_pairs_or_a_message(text: str) -> None:
+@given(rows=st.lists(st.tuples(st.text(max_size=40), st.text(max_size=120)), max_size=20))
+def test_property_rows_give_pairs_as_typed_or_a_message(rows: list[tuple[str, str]]) -> None:
     try:
-        pairs = parse_properties(text)
-    except ValueError as err:
+        pairs = property_rows(rows)
+    except EditError as err:
         assert str(err)
         return
+    assert pairs == [row for row in rows if row != ("", "")]  # nothing trimmed or split
     for key, value in pairs:
         assert key and len(key) <= 32 and len(value) <= 96
-        assert "," not in key + value
 
 
 # --- the create session form, through the pilot ----------------------------------------------
@@ -207,10 +210,11 @@ def test_property_parser_gives_pairs_or_a_message(text: str) -> None:
 
 CREATE_CASES = [
     {"max": "ten"}, {"max": "-1"}, {"max": ""}, {"max": "1.5"}, {"max": "١٢"},
-    {"max": str(10**12)}, {"location": "mars-1"}, {"location": ""}, {"props": "novalue"},
-    {"props": ",".join(f"k{i}=v" for i in range(17))}, {"props": "k" * 33 + "=v"},
-    {"name": "x" * 10_000}, {"name": "🎮 ünïcødé"}, {"props": "mode=" + "v" * 97},
-    {"props": "mode="},
+    {"max": str(10**12)}, {"location": "mars-1"}, {"location": ""},
+    {"props": [("", "novalue")]}, {"props": [(f"k{i}", "v") for i in range(17)]},
+    {"props": [("k" * 33, "v")]}, {"props": [("mode", "a"), ("mode", "b")]},
+    {"name": "x" * 10_000}, {"name": "🎮 ünïcødé"}, {"props": [("mode", "v" * 97)]},
+    {"props": [("mode", "")]}, {"props": [("map", "dust, mode=deathmatch"), ("n", " x ")]},
 ]
 
 
@@ -218,7 +222,9 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
     from textual.widgets import Input, Static
 
     from tui.ui.panes.sessions import SessionsPane
-    from tui.ui.screens.edit_session import CreateSessionModal
+    from tui.ui.screens.base import REPEAT_SECONDS
+    from tui.ui.screens.confirm import ConfirmModal
+    from tui.ui.screens.edit_session import CreateSessionModal, PropertyRows
 
     app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
                                        demo=True)), simulator=world)
@@ -235,7 +241,11 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
             modal = app.screen
             assert isinstance(modal, CreateSessionModal)
             for field, value in case.items():
-                modal.query_one(f"#{field}", Input).value = value
+                if field == "props":
+                    for key, text in value:  # type: ignore[misc]
+                        await modal.query_one(PropertyRows).add_row(key, text)
+                else:
+                    modal.query_one(f"#{field}", Input).value = value  # type: ignore[assignment]
             modal.query_one("#max", Input).focus()
             await pilot.press("enter")
             await pilot.pause()
@@ -246,7 +256,11 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
                 await pilot.pause()
                 assert len(mutations(world)) == before
                 continue
-            # Accepted by the form: the service must accept it too.
+            # Accepted by the form: confirmed, the service must accept it too.
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                           and app.screen.drawn, timeout=5)
+            await pilot.pause(REPEAT_SECONDS)
+            await pilot.press("y")
             await settle(app, pilot, rounds=1)
             notes = [str(n.message) for n in list(app._notifications)[results_before:]]
             if len(mutations(world)) == before:

@@ -112,7 +112,7 @@ async def review(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
     # tui/ui/screens/base.py).
     await pilot.pause(0.5)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.drawn)
     await pilot.pause(0.5)
 
 

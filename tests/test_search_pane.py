@@ -765,7 +765,7 @@ async def test_protection_unknown_to_search_shows_and_is_looked_up_before_termin
         pane.table.move_cursor(row=shown_ids(pane).index(target))
         before = len(mutations(world))
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
         modal = app.screen
         assert [s.protection_policy for s in modal.sessions] == ["FullProtection"]
         await pilot.press("escape")

@@ -247,8 +247,19 @@ async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: 
                    for n in app._notifications)
 
 
+async def _confirm_with_y(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
+    """Edit and create are sent only from their confirmation, once it is on screen."""
+    from tui.ui.screens.base import REPEAT_SECONDS
+    from tui.ui.screens.confirm import ConfirmModal
+
+    await _until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.drawn)
+    await pilot.pause(REPEAT_SECONDS)
+    await pilot.press("y")
+
+
 async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, home: Path) -> None:
-    from tui.ui.screens.edit_session import EditSessionModal
+    from tui.ui.screens.confirm import ConfirmModal
+    from tui.ui.screens.edit_session import EditSessionModal, PropertyRows
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -258,23 +269,35 @@ async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, ho
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, EditSessionModal)
-        props = modal.query_one("#props")
-        props.value = ", ".join(f"k{i}=v" for i in range(17))  # over the 16-property limit
+        rows = modal.query_one(PropertyRows)
+        for i in range(17):  # over the 16-property limit
+            await rows.add_row(f"k{i}", "v")
         await pilot.click("#save")
         await pilot.pause()
         assert app.screen is modal
         assert "at most 16" in str(modal.query_one("#problem").render())
         assert mutations(world) == []
+        await pilot.press("escape")
+        await _until(pilot, lambda: not isinstance(app.screen, EditSessionModal))
+        await pilot.press("e")
+        await _until(pilot, lambda: isinstance(app.screen, EditSessionModal))
+        modal = app.screen
+        rows = modal.query_one(PropertyRows)
         modal.query_one("#max").value = "99"
-        props.value = "mode=hotfix-test, region.tag=eu"
+        await rows.add_row("hotfix", "test")
+        await rows.add_row("region.tag", "eu")
         modal.query_one("#save").focus()
         await pilot.pause(0.5)
         await pilot.press("enter")
+        await pilot.pause()
+        assert mutations(world) == []  # a confirmation first
+        assert isinstance(app.screen, ConfirmModal)
+        await _confirm_with_y(app, pilot)
         await settle(app, pilot)
         truth = sim_sessions(world, app.query_one(SessionsPane).fleet_id or "")[target]
         assert truth["MaximumPlayerSessionCount"] == 99
         got = {p["Key"]: p["Value"] for p in truth["GameProperties"]}
-        assert got["mode"] == "hotfix-test" and got["region.tag"] == "eu"
+        assert got["hotfix"] == "test" and got["region.tag"] == "eu"
         assert len(mutations(world)) == 1
 
 
@@ -284,22 +307,23 @@ def test_edit_validation_messages() -> None:
     import pytest
 
     from tui.aws.records import GameSession
-    from tui.ui.screens.edit_session import validate_changes
+    from tui.services.session_edit import EditError, plan_update
 
     s = GameSession(game_session_id="arn:x/gs-1", fleet_id="fleet-1", status="ACTIVE",
                     name="n", creation_time=dt.datetime.now(dt.UTC),
                     current_player_session_count=5, maximum_player_session_count=10,
                     game_properties=(("mode", "ranked"),))
     for bad, words in (("-1", "negative"), ("ten", "whole number")):
-        with pytest.raises(ValueError, match=words):
-            validate_changes(s, bad, "n", "")
-    with pytest.raises(ValueError, match="key=value"):
-        validate_changes(s, "10", "n", "novalue")
-    changes, warnings = validate_changes(s, "3", "n", "a.b=1")
-    assert changes == {"MaximumPlayerSessionCount": 3, "GameProperties": [("a.b", "1")]}
-    assert any("connected" in w for w in warnings)
-    assert any("'.'" in w for w in warnings)
-    assert any("cannot delete" in w for w in warnings)
+        with pytest.raises(EditError, match=words):
+            plan_update(s, bad, "n", [])
+    with pytest.raises(EditError, match="no key"):
+        plan_update(s, "10", "n", [("", "novalue")])
+    plan = plan_update(s, "3", "n", [("a.b", "1")])
+    assert plan.params == {"MaximumPlayerSessionCount": 3,
+                           "GameProperties": [{"Key": "a.b", "Value": "1"}]}
+    assert any("connected" in w for w in plan.warnings)
+    assert any("'.'" in w for w in plan.warnings)
+    assert any("cannot delete" in w for w in plan.warnings)
 
 
 async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> None:
@@ -366,7 +390,7 @@ async def test_log_download_after_the_session_ended(world: RunningSimulator, hom
 
 
 async def test_create_session_with_one_token(world: RunningSimulator, home: Path) -> None:
-    from tui.ui.screens.edit_session import CreateSessionModal
+    from tui.ui.screens.edit_session import CreateSessionModal, PropertyRows
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -384,10 +408,11 @@ async def test_create_session_with_one_token(world: RunningSimulator, home: Path
         modal.query_one("#location").value = modal.locations[0]
         modal.query_one("#max").value = "12"
         modal.query_one("#name").value = "hotfix-check"
-        modal.query_one("#props").value = "mode=test"
+        await modal.query_one(PropertyRows).add_row("mode", "test")
         modal.query_one("#save").focus()
         await pilot.pause(0.5)
         await pilot.press("enter")
+        await _confirm_with_y(app, pilot)
         await settle(app, pilot)
         created = [m for m in mutations(world) if m["operation"] == "CreateGameSession"]
         assert len(created) == 1

@@ -164,6 +164,7 @@ class Soak:
         return chosen[0]
 
     async def session_action(self, action: str) -> None:
+        from tui.ui.screens.base import REPEAT_SECONDS
         from tui.ui.screens.confirm import ConfirmModal, TerminateModal
         from tui.ui.screens.edit_session import EditSessionModal
 
@@ -174,7 +175,8 @@ class Soak:
         since = len(self.app.shown)
         if action in ("protect", "lock"):
             await self.press("p" if action == "protect" else "l")
-            await self.until(lambda: isinstance(self.app.screen, ConfirmModal), 5,
+            await self.until(lambda: isinstance(self.app.screen, ConfirmModal)
+                             and self.app.screen.drawn, 5,
                              "confirm modal")
             await self.press("y")
         elif action == "update":
@@ -187,9 +189,15 @@ class Soak:
             box.focus()
             await self.pilot.pause()
             await self.press("enter")
+            # Sent only from the confirmation (old → new and the CLI), once it is drawn.
+            await self.until(lambda: isinstance(self.app.screen, ConfirmModal)
+                             and self.app.screen.drawn, 5, "edit confirmation")
+            await self.pilot.pause(REPEAT_SECONDS)
+            await self.press("y")
         elif action == "terminate":
             await self.press("t")
-            await self.until(lambda: isinstance(self.app.screen, TerminateModal), 5,
+            await self.until(lambda: isinstance(self.app.screen, TerminateModal)
+                             and self.app.screen.drawn, 5,
                              "terminate modal")
             await self.press("tab", "enter")  # Cancel has the focus; → Terminate (graceful)
         self.confirmed[action] += 1
@@ -220,7 +228,8 @@ class Soak:
         form.query_one("#script-content", Input).focus()
         await self.pilot.pause()
         await self.press("enter")
-        await self.until(lambda: isinstance(self.app.screen, ConfirmModal), 5, "confirmation")
+        await self.until(lambda: isinstance(self.app.screen, ConfirmModal)
+                             and self.app.screen.drawn, 5, "confirmation")
         since = len(self.app.shown)
         await self.press("y")
         self.confirmed["script update"] += 1
@@ -291,6 +300,7 @@ class Soak:
         since = len(self.app.shown)
         await self.press("enter")
         await self.until(lambda: isinstance(self.app.screen, StageDeployModal)
+                         and self.app.screen.drawn
                          or self.new_notes(since, ("AWS error (diff)",)), 30, "diff")
         if not isinstance(self.app.screen, StageDeployModal):
             self.skipped["rollback"] += 1

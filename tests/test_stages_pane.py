@@ -18,6 +18,7 @@ from textual.widgets import Static
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.stages import DEPLOYMENT, DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
+from tui.ui.screens.base import REPEAT_SECONDS
 from tui.ui.screens.stage_deploy import StageDeployModal
 from tui.ui.screens.stage_pick import StagePickModal
 
@@ -114,8 +115,9 @@ async def pick_and_open_diff(app: GameOpsApp, pilot: Any, key: str) -> StageDepl
     await pilot.press(key)
     await wait_for(pilot, lambda: isinstance(app.screen, StagePickModal))
     await pilot.press("enter")  # the first (newest) choice
-    await wait_for(pilot, lambda: isinstance(app.screen, StageDeployModal))
-    await pilot.pause()
+    await wait_for(pilot, lambda: isinstance(app.screen, StageDeployModal) and app.screen.drawn)
+    # A y within REPEAT_SECONDS of the picker's Enter would be taken for a double press.
+    await pilot.pause(REPEAT_SECONDS)
     assert isinstance(app.screen, StageDeployModal)
     return app.screen
 
@@ -242,7 +244,7 @@ async def test_players_lookup_and_disconnect(world: RunningSimulator, home: Path
         screen = app.screen
         await wait_for(pilot, lambda: len(screen.connections) == 2)
         screen.query_one("#player-disconnect").press()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.drawn)
         assert "disconnect-player --game-name kart-league --stage-name prod --player-id " \
                "player-1001" in app.screen.cli
         await pilot.press("y")

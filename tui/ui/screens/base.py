@@ -10,9 +10,10 @@ Three ways a key used to act twice or act blind (issue 15, items 3 and 5):
 
 So :class:`OnceModal` dismisses once (later calls do nothing), drops every key that reaches it
 after it answered, and drops an Enter or ``y`` that repeats the last answer of any modal within
-:data:`REPEAT_SECONDS`. :class:`OnceConfirm` also drops every key (but Escape) that was stamped
-before its first frame was painted: Textual stamps each event when the terminal's bytes are read,
-so "typed before it was drawn" is a comparison of two clock readings, not a guess.
+:data:`REPEAT_SECONDS` (with no other key in between). :class:`OnceConfirm` also drops every
+key (but Escape) that was stamped before its first frame was painted: Textual stamps each event
+when the terminal's bytes are read, so "typed before it was drawn" is a comparison of two clock
+readings, not a guess.
 
 Keys that are no longer aimed at any modal (the screen below has the focus again) are dropped by
 the app, which asks :func:`swallows_repeat` before it routes a key.
@@ -52,9 +53,15 @@ def note_answer(app: App[object]) -> None:
 
 
 def swallows_repeat(app: App[object], event: events.Key) -> bool:
-    """True for an Enter or ``y`` stamped within :data:`REPEAT_SECONDS` of a modal's answer."""
+    """True for an Enter or ``y`` stamped within :data:`REPEAT_SECONDS` of a modal's answer,
+    with no other key between: any other key shows the user has moved on, and ends it."""
     until = _repeat_until.get(app)
-    return until is not None and event.key in REPEAT_KEYS and event.time < until
+    if until is None:
+        return False
+    if event.key not in REPEAT_KEYS:
+        del _repeat_until[app]
+        return False
+    return event.time < until
 
 
 class OnceModal(ModalScreen[ResultType]):
