@@ -248,3 +248,47 @@ def test_audit_log_redacts_credential_values_whatever_field_holds_them(
     assert "[redacted]" in text
     for line in text.splitlines():
         json.loads(line)
+
+
+# A session token as a signature-mismatch report or a validation error quotes it.
+TOKEN = "FQoGZXIvYXdzEJr//////////wEaDGameOpsSessionTokenX9k2"
+HOSTILE_PLAYER = f"x-amz-security-token:{TOKEN}"
+
+
+async def test_an_error_quoting_a_session_token_is_shown_scrubbed(
+        world: RunningSimulator, home: Path) -> None:
+    """The service's validation error quotes the value it refused; here that is a header line
+    with a session token (pasted as a player id). The toast and the status line show it cut."""
+    from apptest import pane_of, wait_for
+
+    from tui.ui.panes.stages import StagesPane
+    from tui.ui.screens.player_connections import PlayerScreen
+
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        pane = await pane_of(app, pilot, StagesPane)
+        await wait_for(pilot, lambda: not pane.pending)
+        app.push_screen(PlayerScreen("kart-league", "prod"))
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayerScreen))
+        await pilot.press(*HOSTILE_PLAYER, "enter")
+        await wait_for(pilot, lambda: any("ValidationException" in n for n in notes(app)))
+        shown = [n for n in notes(app) if "ValidationException" in n]
+        assert all(TOKEN not in n and "x-amz-security-token:[redacted]" in n for n in shown)
+        assert TOKEN not in str(app.screen.query_one("#player-status", Static).render())
+        assert_no_secret_shown(app)  # (the input box still shows what the user typed)
+
+
+def test_the_audit_log_scrubs_tokens_out_of_error_messages(
+        world: RunningSimulator, home: Path) -> None:
+    from tui.services import gamesparks
+
+    ctx = AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True))
+    with pytest.raises(ClientError) as refused:
+        gamesparks.disconnect_player(ctx, "kart-league", "prod", HOSTILE_PLAYER)
+    assert TOKEN in str(refused.value)  # the service did quote it
+    assert TOKEN not in explain(refused.value)
+    [line] = [json.loads(text) for text in locations.audit_log().read_text().splitlines()]
+    assert line["operation"] == "DisconnectPlayer" and line["outcome"] == "error"
+    assert TOKEN not in line["error"]["message"]
+    assert "x-amz-security-token:[redacted]" in line["error"]["message"]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from botocore import exceptions as bx
 
+from tui.aws.audit import AuditUnavailable
 from tui.aws.guard import ReadOnlyViolation
+from tui.aws.retries import request_in_doubt
 from tui.aws.session import ConfigurationProblem
+from tui.trust import scrub_secrets
+
+__all__ = ["AuditUnavailable", "OutcomeUnknown", "ResourceGone", "explain", "is_throttled",
+           "request_in_doubt"]
 
 _ACCESS_DENIED = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedException", "Unauthorized",
@@ -28,15 +33,25 @@ _BAD_CREDENTIALS = frozenset({
 })
 _NOT_FOUND = frozenset({"NotFoundException", "ResourceNotFoundException", "NotFound"})
 
-# Key ids (AKIA…, ASIA…, the demo's AKID…) and SigV4 credential scopes can turn up in service
-# messages, for example in signature mismatch reports; they are cut before anything is shown.
-_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AKID|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{8,}\b")
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^,\s]+")
 _MAX_MESSAGE = 300
 
 
 class ResourceGone(LookupError):
     """A resource the user was looking at is not there any more (the API returned nothing)."""
+
+
+class OutcomeUnknown(Exception):
+    """A change may or may not have been applied: its answer was lost (``request_in_doubt``)
+    and reading the state back could not tell. ``check`` says what the user should look at
+    before trying again."""
+
+    def __init__(self, action: str, cause: BaseException, check: str,
+                 read_error: BaseException | None = None) -> None:
+        self.action = action
+        self.cause = cause
+        self.check = check
+        self.read_error = read_error
+        super().__init__(f"outcome unknown: {action}; check {check}")
 
 
 def is_throttled(exc: BaseException) -> bool:
@@ -48,13 +63,20 @@ def is_throttled(exc: BaseException) -> bool:
 
 def explain(exc: BaseException, *, profile: str | None = None) -> str:
     """One line, no traceback, no credential values: what went wrong and what to do."""
-    return _scrub(_explain(exc, profile))
+    return scrub_secrets(_explain(exc, profile))
 
 
 def _explain(exc: BaseException, profile: str | None) -> str:
     login = f"aws sso login --profile {profile}" if profile else "aws sso login"
-    if isinstance(exc, ReadOnlyViolation | ConfigurationProblem):
+    if isinstance(exc, ReadOnlyViolation | ConfigurationProblem | AuditUnavailable):
         return _one_line(str(exc))
+    if isinstance(exc, OutcomeUnknown):
+        how = _explain(exc.cause, profile)
+        if exc.read_error is not None:
+            how += f"; reading back failed too ({_explain(exc.read_error, profile)})"
+        # Not _one_line'd as a whole: the check is what matters and must not be cut off.
+        return (f"outcome unknown: {_one_line(exc.action)} may or may not have been applied "
+                f"(the answer was lost: {how}) — check {exc.check} before trying again")
     if isinstance(exc, bx.ClientError):
         return _client_error(exc, login)
     if isinstance(exc, bx.ParamValidationError):
@@ -62,8 +84,9 @@ def _explain(exc: BaseException, profile: str | None) -> str:
         return "invalid input: " + "; ".join(p.strip() for p in report.splitlines() if p.strip())
     if isinstance(exc, bx.ReadTimeoutError):
         return f"network: no answer from {_endpoint(exc)} in time (read timeout)"
-    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError
-                  | bx.ConnectionClosedError):
+    if isinstance(exc, bx.ConnectionClosedError):
+        return f"network: the connection to {_endpoint(exc)} closed before an answer came"
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
         return f"network: cannot reach {_endpoint(exc)}"
     if isinstance(exc, bx.HTTPClientError):
         return f"network: {_one_line(str(exc))}"
@@ -115,10 +138,6 @@ def _endpoint(exc: BaseException) -> str:
 def _one_line(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"
-
-
-def _scrub(text: str) -> str:
-    return _CREDENTIAL_SCOPE.sub("Credential=[redacted]", _KEY_ID.sub("[redacted]", text))
 
 
 @functools.cache

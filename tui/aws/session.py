@@ -2,8 +2,8 @@
 
 botocore directly, not boto3: boto3 adds nothing for clients (they are botocore clients) and its
 import, s3transfer with it, took a sixth of the start-up time. Every client made here carries
-the read-only guard and the audit hooks, so that safety does not depend on each screen
-remembering it.
+the read-only guard, the audit hooks and the lost-answer retry rule (``tui.aws.retries``), so
+that safety does not depend on each screen remembering it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tui import __version__
 from tui.aws.audit import AuditLog
 from tui.aws.fast_parse import FastResponseParserFactory
 from tui.aws.guard import ReadOnlyGuard
+from tui.aws.retries import LostAnswerGuard
 
 GAMESPARKS_DATA = Path(__file__).parent / "data"
 
@@ -151,6 +152,8 @@ class AwsContext:
         self.audit = AuditLog(audit_path, profile=self.profile_name, region=self.region,
                               endpoint=target.endpoint_url, secret_values=self._secret_values)
         self.guard = ReadOnlyGuard(enabled=target.read_only, on_refused=self.audit.record_refused)
+        # A mutation without an idempotency token is not retried once it may have arrived.
+        self.lost_answers = LostAnswerGuard()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         # Set when AWS said the credentials are expired or invalid: the next client() builds a
@@ -280,6 +283,7 @@ class AwsContext:
                     f"botocore does not know the {service} service: {err}") from None
             self.guard.register(client.meta.events)
             self.audit.register(client.meta.events)
+            self.lost_answers.register(client.meta.events, client.exceptions)
             client.meta.events.register("after-call.*.*", self._after_call,
                                         unique_id="gameops-tui.credentials-check")
             client.meta.events.register("before-parse.*.*", self._before_parse,

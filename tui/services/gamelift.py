@@ -27,6 +27,8 @@ from tui.aws.records import (
     PlayerSession,
     Script,
 )
+from tui.services import outcome
+from tui.services.outcome import Outcome
 
 # DescribeFleetAttributes/Capacity/Utilization take a list of fleet ids. botocore's model sets
 # no maximum (only min 1); batches of 50 keep requests modest, and the simulator refuses more.
@@ -34,6 +36,8 @@ FLEET_ID_BATCH = 50
 
 Properties = Mapping[str, str] | Iterable[tuple[str, str]]
 TerminationMode = Literal["TRIGGER_ON_PROCESS_TERMINATE", "FORCE_TERMINATE"]
+# A terminate found in one of these is done, whoever asked for it.
+ENDING = ("TERMINATING", "TERMINATED")
 _UPDATABLE = frozenset({"MaximumPlayerSessionCount", "Name", "PlayerSessionCreationPolicy",
                         "ProtectionPolicy", "GameProperties"})
 
@@ -326,45 +330,129 @@ def iter_player_sessions(ctx: ClientSource, session_id: str, status: str | None 
         yield PlayerSession.from_api(item)
 
 
-def update_game_session(ctx: ClientSource, session_id: str, **changes: Any) -> GameSession:
-    """UpdateGameSession with AWS parameter names: MaximumPlayerSessionCount, Name,
-    PlayerSessionCreationPolicy, ProtectionPolicy, GameProperties (a dict, pairs or the API's
-    list; properties are added or changed, never deleted)."""
-    unknown = set(changes) - _UPDATABLE
-    if unknown:
-        raise TypeError(f"UpdateGameSession cannot change {', '.join(sorted(unknown))}")
+def _update_params(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown_keys = set(changes) - _UPDATABLE
+    if unknown_keys:
+        raise TypeError(f"UpdateGameSession cannot change {', '.join(sorted(unknown_keys))}")
     params = {k: v for k, v in changes.items() if v is not None}
     props = params.get("GameProperties")
     if props is not None and not (isinstance(props, list) and all(isinstance(p, Mapping)
                                                                   for p in props)):
         params["GameProperties"] = properties_param(props)
-    response = _gamelift(ctx).update_game_session(GameSessionId=session_id, **params)
-    # The response has no ProtectionPolicy; when this call set it, it is known.
-    return GameSession.from_api(response["GameSession"], params.get("ProtectionPolicy"))
+    return params
+
+
+def _sent_fields_match(session: GameSession, params: Mapping[str, Any]) -> dict[str, bool]:
+    """Field (or ``GameProperties.KEY``) → whether the session read back has the value sent."""
+    current: dict[str, Any] = {
+        "MaximumPlayerSessionCount": session.maximum_player_session_count,
+        "Name": session.name,
+        "PlayerSessionCreationPolicy": session.player_session_creation_policy,
+        "ProtectionPolicy": session.protection_policy,
+    }
+    found: dict[str, bool] = {}
+    for key, value in params.items():
+        if key == "GameProperties":
+            have = dict(session.game_properties)
+            for prop in value:
+                found[f"GameProperties.{prop['Key']}"] = have.get(prop["Key"]) == prop["Value"]
+        else:
+            found[key] = current.get(key) == value
+    return found
+
+
+def update_game_session_outcome(ctx: ClientSource, session_id: str,
+                                **changes: Any) -> Outcome[GameSession]:
+    """UpdateGameSession; when its answer is lost, the session is read back and the fields
+    sent compared (the API takes no idempotency token, so the call is not repeated)."""
+    params = _update_params(changes)
+    action = f"UpdateGameSession of {session_id}"
+
+    def call() -> GameSession:
+        response = _gamelift(ctx).update_game_session(GameSessionId=session_id, **params)
+        # The response has no ProtectionPolicy; when this call set it, it is known.
+        return GameSession.from_api(response["GameSession"], params.get("ProtectionPolicy"))
+
+    def read_back(err: BaseException) -> Outcome[GameSession]:
+        session = describe_game_session(ctx, session_id)
+        found = _sent_fields_match(session, params)
+        if all(found.values()):
+            return outcome.applied(action, session, "the session has the values sent", err)
+        if not any(found.values()):
+            return outcome.not_applied(action, err, "the session still has its old values")
+        # One UpdateGameSession changes all its fields or none: someone else changed some.
+        wrong = ", ".join(k for k, ok in found.items() if not ok)
+        return outcome.unknown(action, err, f"the session: {wrong} differ from what was sent "
+                               "(changed by someone else?)")
+
+    return outcome.reconcile(action, call, read_back,
+                             check=_describe_cli(session_id) + " and compare the fields")
+
+
+def update_game_session(ctx: ClientSource, session_id: str, **changes: Any) -> GameSession:
+    """UpdateGameSession with AWS parameter names: MaximumPlayerSessionCount, Name,
+    PlayerSessionCreationPolicy, ProtectionPolicy, GameProperties (a dict, pairs or the API's
+    list; properties are added or changed, never deleted). A lost answer is reconciled (see
+    ``tui.services.outcome``)."""
+    return update_game_session_outcome(ctx, session_id, **changes).unwrap()
+
+
+def _describe_cli(session_id: str) -> str:
+    return f"`aws gamelift describe-game-session-details --game-session-id {session_id}`"
+
+
+def _status_refused(err: BaseException) -> bool:
+    return (isinstance(err, ClientError)
+            and err.response.get("Error", {}).get("Code") == "InvalidGameSessionStatusException")
+
+
+def terminate_game_session_outcome(ctx: ClientSource, session_id: str,
+                                   mode: TerminationMode = "TRIGGER_ON_PROCESS_TERMINATE",
+                                   ) -> Outcome[GameSession]:
+    """TerminateGameSession. When the answer is lost, or the service says the session cannot be
+    terminated, the session is read back: TERMINATING or TERMINATED means it is done."""
+    action = f"TerminateGameSession of {session_id}"
+
+    def call() -> GameSession:
+        response = _gamelift(ctx).terminate_game_session(GameSessionId=session_id,
+                                                         TerminationMode=mode)
+        return GameSession.from_api(response["GameSession"])
+
+    def read_back(err: BaseException) -> Outcome[GameSession]:
+        session = describe_game_session(ctx, session_id)
+        if session.status in ENDING:
+            return outcome.applied(action, session, f"the session is {session.status}", err)
+        return outcome.not_applied(action, err, f"the session is still {session.status}")
+
+    return outcome.reconcile(action, call, read_back, also=_status_refused,
+                             check=_describe_cli(session_id)
+                             + " (TERMINATING or TERMINATED: it was done)")
 
 
 def terminate_game_session(ctx: ClientSource, session_id: str,
                            mode: TerminationMode = "TRIGGER_ON_PROCESS_TERMINATE") -> GameSession:
-    response = _gamelift(ctx).terminate_game_session(GameSessionId=session_id,
-                                                     TerminationMode=mode)
-    return GameSession.from_api(response["GameSession"])
+    """TerminateGameSession; a session found TERMINATING or TERMINATED counts as done."""
+    return terminate_game_session_outcome(ctx, session_id, mode).unwrap()
 
 
 def new_idempotency_token() -> str:
     return str(uuid.uuid4())  # 36 characters, within the 48 allowed
 
 
-def create_game_session(ctx: ClientSource, fleet_id: str | None,
-                        maximum_player_session_count: int, *, name: str | None = None,
-                        game_properties: Properties | None = None,
-                        location: str | None = None, alias_id: str | None = None,
-                        idempotency_token: str | None = None, creator_id: str | None = None,
-                        game_session_data: str | None = None) -> GameSession:
+def create_game_session_outcome(ctx: ClientSource, fleet_id: str | None,
+                                maximum_player_session_count: int, *, name: str | None = None,
+                                game_properties: Properties | None = None,
+                                location: str | None = None, alias_id: str | None = None,
+                                idempotency_token: str | None = None,
+                                creator_id: str | None = None,
+                                game_session_data: str | None = None) -> Outcome[GameSession]:
     """CreateGameSession, always with an idempotency token (a new one unless given), so that a
-    retry cannot start a second session."""
+    retry cannot start a second session: botocore repeats a lost answer itself. When every try
+    is lost, the session the token names is looked up."""
+    token = idempotency_token or new_idempotency_token()
     params: dict[str, Any] = {
         "MaximumPlayerSessionCount": maximum_player_session_count,
-        "IdempotencyToken": idempotency_token or new_idempotency_token(),
+        "IdempotencyToken": token,
     }
     for key, value in (("FleetId", fleet_id), ("AliasId", alias_id), ("Name", name),
                        ("Location", location), ("CreatorId", creator_id),
@@ -373,8 +461,34 @@ def create_game_session(ctx: ClientSource, fleet_id: str | None,
             params[key] = value
     if game_properties:
         params["GameProperties"] = properties_param(game_properties)
-    response = _gamelift(ctx).create_game_session(**params)
-    return GameSession.from_api(response["GameSession"])
+    action = f"CreateGameSession on {fleet_id or alias_id} (IdempotencyToken {token})"
+    where = f"--fleet-id {fleet_id}" if fleet_id else f"--alias-id {alias_id}"
+    check = (f"`aws gamelift describe-game-sessions {where}` for a session whose id ends in "
+             f"/{token}")
+
+    def call() -> GameSession:
+        return GameSession.from_api(_gamelift(ctx).create_game_session(**params)["GameSession"])
+
+    def read_back(err: BaseException) -> Outcome[GameSession]:
+        if not fleet_id:
+            return outcome.unknown(action, err, check)
+        # The service puts the token into the new session's id (its ARN names the location).
+        region = location or _gamelift(ctx).meta.region_name
+        try:
+            session = describe_game_session(
+                ctx, f"arn:aws:gamelift:{region}::gamesession/{fleet_id}/{token}")
+        except (ResourceGone, ClientError):
+            return outcome.unknown(action, err, check)
+        return outcome.applied(action, session, f"session {session.game_session_id} exists", err)
+
+    return outcome.reconcile(action, call, read_back, check=check)
+
+
+def create_game_session(ctx: ClientSource, fleet_id: str | None,
+                        maximum_player_session_count: int, **kwargs: Any) -> GameSession:
+    """CreateGameSession (see ``create_game_session_outcome`` for the keyword arguments)."""
+    return create_game_session_outcome(ctx, fleet_id, maximum_player_session_count,
+                                       **kwargs).unwrap()
 
 
 def get_game_session_log_url(ctx: ClientSource, session_id: str) -> str:
@@ -394,11 +508,36 @@ def describe_script(ctx: ClientSource, script_id: str) -> Script:
     return Script.from_api(_gamelift(ctx).describe_script(ScriptId=script_id)["Script"])
 
 
-def update_script(ctx: ClientSource, script_id: str, *, zip_file: bytes | None = None,
-                  storage_location: Mapping[str, str] | None = None, name: str | None = None,
-                  version: str | None = None) -> Script:
-    """UpdateScript with new content (a zip ≤ 5 MB, or an S3 Bucket/Key[/ObjectVersion] with
-    RoleArn) and/or new metadata."""
+def _script_fields_match(script: Script, before: Script | None, params: Mapping[str, Any],
+                         ) -> dict[str, bool | None]:
+    """Field → whether the script read back has what was sent; None: cannot tell."""
+    found: dict[str, bool | None] = {}
+    if "Name" in params:
+        found["Name"] = script.name == params["Name"]
+    if "Version" in params:
+        found["Version"] = script.version == params["Version"]
+    if "StorageLocation" in params:
+        have = script.storage_location or {}
+        found["StorageLocation"] = all(have.get(k) == v for k, v in
+                                       params["StorageLocation"].items() if k != "RoleArn")
+    if "ZipFile" in params:
+        size = len(params["ZipFile"])
+        # Only the size shows: a zip of the size the script already had proves nothing.
+        if script.size_on_disk != size:
+            found["ZipFile"] = False
+        elif before is not None and before.size_on_disk != size:
+            found["ZipFile"] = True
+        else:
+            found["ZipFile"] = None
+    return found
+
+
+def update_script_outcome(ctx: ClientSource, script_id: str, *, zip_file: bytes | None = None,
+                          storage_location: Mapping[str, str] | None = None,
+                          name: str | None = None, version: str | None = None,
+                          ) -> Outcome[Script]:
+    """UpdateScript; when its answer is lost, DescribeScript shows whether the script has what
+    was sent (no idempotency token: the call is not repeated)."""
     params: dict[str, Any] = {"ScriptId": script_id}
     if zip_file is not None:
         params["ZipFile"] = zip_file
@@ -408,7 +547,44 @@ def update_script(ctx: ClientSource, script_id: str, *, zip_file: bytes | None =
         params["Name"] = name
     if version is not None:
         params["Version"] = version
-    return Script.from_api(_gamelift(ctx).update_script(**params)["Script"])
+    action = f"UpdateScript of {script_id}"
+    before: Script | None = None
+    if zip_file is not None and outcome.may_send(ctx):
+        # New content is told apart by its size only, so the size before is needed too.
+        try:
+            before = describe_script(ctx, script_id)
+        except Exception:  # the update itself will say what is wrong; reading back copes
+            before = None
+
+    def call() -> Script:
+        return Script.from_api(_gamelift(ctx).update_script(**params)["Script"])
+
+    def read_back(err: BaseException) -> Outcome[Script]:
+        script = describe_script(ctx, script_id)
+        found = _script_fields_match(script, before, params)
+        known = [ok for ok in found.values() if ok is not None]
+        # One UpdateScript changes everything it was given or nothing.
+        if known and all(known):
+            return outcome.applied(action, script, f"the script has the {', '.join(found)} sent",
+                                   err)
+        if known and not any(known):
+            return outcome.not_applied(action, err, "the script is as it was")
+        return outcome.unknown(action, err, f"`aws gamelift describe-script --script-id "
+                               f"{script_id}`: its {', '.join(found)} cannot show whether the "
+                               "new content was stored")
+
+    return outcome.reconcile(action, call, read_back,
+                             check=f"`aws gamelift describe-script --script-id {script_id}`")
+
+
+def update_script(ctx: ClientSource, script_id: str, *, zip_file: bytes | None = None,
+                  storage_location: Mapping[str, str] | None = None, name: str | None = None,
+                  version: str | None = None) -> Script:
+    """UpdateScript with new content (a zip ≤ 5 MB, or an S3 Bucket/Key[/ObjectVersion] with
+    RoleArn) and/or new metadata. A lost answer is reconciled (see ``update_script_outcome``)."""
+    return update_script_outcome(ctx, script_id, zip_file=zip_file,
+                                 storage_location=storage_location, name=name,
+                                 version=version).unwrap()
 
 
 def list_aliases(ctx: ClientSource) -> list[Alias]:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tui.aws.records import Game, Snapshot, Stage, StageDeployment
+from tui.services import outcome
 from tui.services.downloads import DownloadError, Progress, download
+from tui.services.outcome import Outcome
 
 
 class ClientSource(Protocol):
@@ -67,14 +69,34 @@ def get_stage_deployment(ctx: ClientSource, game: str, stage: str,
     return StageDeployment.from_api(item, game, stage)
 
 
+def start_stage_deployment_outcome(ctx: ClientSource, game: str, stage: str, snapshot_id: str,
+                                   client_token: str | None = None) -> Outcome[StageDeployment]:
+    """StartStageDeployment with a ClientToken, so botocore may repeat a lost answer itself (the
+    service runs the token once). When every try is lost, the outcome is unknown: confirming
+    the same deployment again with the same token is the safe way to find out."""
+    token = client_token or new_client_token()
+    action = f"StartStageDeployment of {snapshot_id} to {game}/{stage} (ClientToken {token})"
+    check = ("the stage's deployment history, or confirm the same deployment again: it carries "
+             "the same ClientToken, so it cannot start twice")
+
+    def call() -> StageDeployment:
+        item = _gamesparks(ctx).start_stage_deployment(
+            GameName=game, StageName=stage, SnapshotId=snapshot_id,
+            ClientToken=token)["StageDeployment"]
+        return StageDeployment.from_api(item, game, stage)
+
+    def read_back(err: BaseException) -> Outcome[StageDeployment]:
+        # A deployment record does not show its token: the history cannot tell ours apart.
+        return outcome.unknown(action, err, check)
+
+    return outcome.reconcile(action, call, read_back, check=check)
+
+
 def start_stage_deployment(ctx: ClientSource, game: str, stage: str, snapshot_id: str,
                            client_token: str | None = None) -> StageDeployment:
     """Deploy a snapshot to a stage (a rollback is a deployment of an earlier snapshot). Pass
     the same ``client_token`` when retrying so that the service runs it once."""
-    item = _gamesparks(ctx).start_stage_deployment(
-        GameName=game, StageName=stage, SnapshotId=snapshot_id,
-        ClientToken=client_token or new_client_token())["StageDeployment"]
-    return StageDeployment.from_api(item, game, stage)
+    return start_stage_deployment_outcome(ctx, game, stage, snapshot_id, client_token).unwrap()
 
 
 def list_snapshots(ctx: ClientSource, game: str) -> list[Snapshot]:
@@ -141,11 +163,49 @@ def cli_start_stage_deployment(game: str, stage: str, snapshot_id: str, client_t
 # --- snapshots: create, export --------------------------------------------------------------
 
 
-def create_snapshot(ctx: ClientSource, game: str, description: str) -> Snapshot:
+def _snapshot_ids(ctx: ClientSource, game: str) -> set[str] | None:
+    if not outcome.may_send(ctx):
+        return None
+    try:
+        return {snapshot.id for snapshot in list_snapshots(ctx, game)}
+    except Exception:  # the create will say what is wrong; reading back then copes without
+        return None
+
+
+def create_snapshot_outcome(ctx: ClientSource, game: str, description: str) -> Outcome[Snapshot]:
+    """CreateSnapshot. It takes no idempotency token, so a lost answer is not repeated (that
+    made a second snapshot): the snapshots are listed before and read back after, and a new one
+    with this description is the one this call made."""
     params: dict[str, Any] = {"GameName": game}
     if description:
         params["Description"] = description
-    return Snapshot.from_api(_gamesparks(ctx).create_snapshot(**params)["Snapshot"], game)
+    action = f"CreateSnapshot of {game}"
+    check = (f"`aws gamesparks list-snapshots --game-name {shlex.quote(game)}` for a new snapshot "
+             "with this description before creating another")
+    before = _snapshot_ids(ctx, game)
+
+    def call() -> Snapshot:
+        return Snapshot.from_api(_gamesparks(ctx).create_snapshot(**params)["Snapshot"], game)
+
+    def read_back(err: BaseException) -> Outcome[Snapshot]:
+        same = [s for s in list_snapshots(ctx, game) if (s.description or "") == description]
+        if before is None:
+            if not same:
+                return outcome.not_applied(action, err, "no snapshot has this description")
+            return outcome.unknown(action, err, check)
+        new = [s for s in same if s.id not in before]
+        if len(new) == 1:
+            return outcome.applied(action, new[0], f"snapshot {new[0].id} was created", err)
+        if not new:
+            return outcome.not_applied(action, err, "no new snapshot")
+        return outcome.unknown(action, err, f"{check} ({len(new)} new ones have it: someone "
+                               "else made snapshots too)")
+
+    return outcome.reconcile(action, call, read_back, check=check)
+
+
+def create_snapshot(ctx: ClientSource, game: str, description: str) -> Snapshot:
+    return create_snapshot_outcome(ctx, game, description).unwrap()
 
 
 def cli_create_snapshot(game: str, description: str) -> str:
@@ -199,13 +259,45 @@ def get_player_connection_status(ctx: ClientSource, game: str, stage: str,
     return result
 
 
+def disconnect_player_outcome(ctx: ClientSource, game: str, stage: str, player_id: str,
+                              ) -> Outcome[tuple[list[str], list[str]]]:
+    """DisconnectPlayer: (DisconnectSuccesses, DisconnectFailures). It takes no idempotency
+    token and a repeat would report "0 closed", so a lost answer is not repeated: the player's
+    connections, looked up before, are looked up again, and those gone were closed."""
+    action = f"DisconnectPlayer of {player_id} from {game}/{stage}"
+    check = (f"`aws gamesparks get-player-connection-status --game-name {shlex.quote(game)} "
+             f"--stage-name {shlex.quote(stage)} --player-id {shlex.quote(player_id)}`")
+    before: list[str] | None = None
+    try:
+        if outcome.may_send(ctx):
+            before = [c.id for c in get_player_connection_status(ctx, game, stage, player_id)]
+    except Exception:  # the disconnect will say what is wrong; reading back copes without
+        before = None
+
+    def call() -> tuple[list[str], list[str]]:
+        response = _gamesparks(ctx).disconnect_player(GameName=game, StageName=stage,
+                                                      PlayerId=player_id)
+        return (list(response.get("DisconnectSuccesses") or []),
+                list(response.get("DisconnectFailures") or []))
+
+    def read_back(err: BaseException) -> Outcome[tuple[list[str], list[str]]]:
+        now = {c.id for c in get_player_connection_status(ctx, game, stage, player_id)}
+        if before is None:
+            return outcome.unknown(action, err, check)
+        closed = [c for c in before if c not in now]
+        still = [c for c in before if c in now]
+        if closed or not before:
+            return outcome.applied(action, (closed, still),
+                                   f"{len(closed)} of {len(before)} connection(s) are gone", err)
+        return outcome.not_applied(action, err, f"its {len(still)} connection(s) are still open")
+
+    return outcome.reconcile(action, call, read_back, check=check)
+
+
 def disconnect_player(ctx: ClientSource, game: str, stage: str,
                       player_id: str) -> tuple[list[str], list[str]]:
     """(DisconnectSuccesses, DisconnectFailures): connection ids closed and not closed."""
-    response = _gamesparks(ctx).disconnect_player(GameName=game, StageName=stage,
-                                                  PlayerId=player_id)
-    return (list(response.get("DisconnectSuccesses") or []),
-            list(response.get("DisconnectFailures") or []))
+    return disconnect_player_outcome(ctx, game, stage, player_id).unwrap()
 
 
 def cli_disconnect_player(game: str, stage: str, player_id: str) -> str:

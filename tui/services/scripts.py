@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.aws.records import Fleet, Script
-from tui.services import gamelift
+from tui.services import gamelift, outcome
+from tui.services.outcome import Outcome
 
 NODE_VERSIONS = ("10.x", "24.x")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -164,13 +165,32 @@ def read_s3_zip(ctx: gamelift.ClientSource, location: Mapping[str, str],
 def update_script(ctx: gamelift.ClientSource, script_id: str, *, zip_file: bytes | None = None,
                   storage: Mapping[str, str] | None = None, name: str | None = None,
                   version: str | None = None) -> Script:
-    return gamelift.update_script(ctx, script_id, zip_file=zip_file, storage_location=storage,
-                                  name=name, version=version)
+    return update_script_outcome(ctx, script_id, zip_file=zip_file, storage=storage, name=name,
+                                 version=version).unwrap()
 
 
-def create_script(ctx: gamelift.ClientSource, *, name: str, version: str, node_js_version: str,
-                  zip_file: bytes | None = None,
-                  storage: Mapping[str, str] | None = None) -> Script:
+def update_script_outcome(ctx: gamelift.ClientSource, script_id: str, *,
+                          zip_file: bytes | None = None, storage: Mapping[str, str] | None = None,
+                          name: str | None = None, version: str | None = None) -> Outcome[Script]:
+    return gamelift.update_script_outcome(ctx, script_id, zip_file=zip_file,
+                                          storage_location=storage, name=name, version=version)
+
+
+def _script_ids(ctx: gamelift.ClientSource) -> set[str] | None:
+    if not outcome.may_send(ctx):
+        return None
+    try:
+        return {script.script_id for script in gamelift.list_scripts(ctx)}
+    except Exception:  # the create will say what is wrong; reading back then copes without
+        return None
+
+
+def create_script_outcome(ctx: gamelift.ClientSource, *, name: str, version: str,
+                          node_js_version: str, zip_file: bytes | None = None,
+                          storage: Mapping[str, str] | None = None) -> Outcome[Script]:
+    """CreateScript. It takes no idempotency token, so a lost answer is not repeated (that made
+    a second script): the scripts are listed before and read back after, and a new one of this
+    name and version is the one this call made."""
     if (zip_file is None) == (storage is None):
         raise ValueError("CreateScript needs a zip file or an S3 location (one of them)")
     if node_js_version not in NODE_VERSIONS:
@@ -180,8 +200,37 @@ def create_script(ctx: gamelift.ClientSource, *, name: str, version: str, node_j
         params["ZipFile"] = zip_file
     else:
         params["StorageLocation"] = dict(storage or {})
-    response = ctx.client("gamelift").create_script(**params)
-    return Script.from_api(response["Script"])
+    action = f"CreateScript {name} {version}"
+    check = ("`aws gamelift list-scripts` for a new script of this name and version before "
+             "creating another")
+    before = _script_ids(ctx)
+
+    def call() -> Script:
+        return Script.from_api(ctx.client("gamelift").create_script(**params)["Script"])
+
+    def read_back(err: BaseException) -> Outcome[Script]:
+        same = [s for s in gamelift.list_scripts(ctx) if s.name == name and s.version == version]
+        new = [s for s in same if before is not None and s.script_id not in before]
+        if before is None:
+            if not same:
+                return outcome.not_applied(action, err, "no script has this name and version")
+            return outcome.unknown(action, err, check)
+        if len(new) == 1:
+            return outcome.applied(action, new[0], f"script {new[0].script_id} was created", err)
+        if not new:
+            return outcome.not_applied(action, err, "no new script")
+        return outcome.unknown(action, err, f"{check} ({len(new)} new ones: someone else "
+                               "created scripts too)")
+
+    return outcome.reconcile(action, call, read_back, check=check)
+
+
+def create_script(ctx: gamelift.ClientSource, *, name: str, version: str, node_js_version: str,
+                  zip_file: bytes | None = None,
+                  storage: Mapping[str, str] | None = None) -> Script:
+    return create_script_outcome(ctx, name=name, version=version,
+                                 node_js_version=node_js_version, zip_file=zip_file,
+                                 storage=storage).unwrap()
 
 
 def _storage_cli(storage: Mapping[str, str]) -> str:

@@ -482,24 +482,34 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
                 except Exception as err:
                     notes.append(f"previous content not archived ({self.app.aws.explain(err)})")
             data = change.zip.data if change.zip is not None else None
+            # A lost answer is read back, never sent again (that made a second version).
             if script is None:
-                result = script_service.create_script(
+                outcome = script_service.create_script_outcome(
                     aws, name=change.name, version=change.version,
                     node_js_version=change.node_js_version, zip_file=data,
                     storage=change.storage)
                 verb = "Created"
             else:
-                result = script_service.update_script(
+                outcome = script_service.update_script_outcome(
                     aws, script.script_id, zip_file=data, storage=change.storage,
                     name=change.name, version=change.version)
                 verb = "Rolled back" if change.source == "rollback" else "Updated"
-        except ReadOnlyViolation as err:
-            self.post_message(ScriptChangeDone(f"Refused: {err}; nothing was sent", True, None))
-            return
         except Exception as err:
             text = self.app.aws.explain(err)
             self.post_message(ScriptChangeDone(f"Failed, nothing changed: {text}", True, None))
             return
+        if isinstance(outcome.error, ReadOnlyViolation):
+            self.post_message(ScriptChangeDone(f"Refused: {outcome.error}; nothing was sent",
+                                               True, None))
+            return
+        if outcome.state != "applied" or outcome.value is None:
+            text = outcome.describe(aws.explain)
+            head = "Outcome unknown" if outcome.state == "unknown" else "Failed, nothing changed"
+            self.post_message(ScriptChangeDone(f"{head}: {text}", True, None))
+            return
+        result = outcome.value
+        if outcome.answer_lost:
+            notes.append(outcome.detail)
         if data is not None:
             try:
                 self.archive.add(data, script_id=result.script_id, name=result.name,

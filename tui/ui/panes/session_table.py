@@ -135,6 +135,12 @@ def session_cells(session: GameSession, now: dt.datetime,
 def _error_code(err: Exception) -> str:
     from botocore.exceptions import ClientError
 
+    from tui.aws.errors import OutcomeUnknown
+
+    if isinstance(err, OutcomeUnknown):
+        # Not a failure: the answer was lost and reading back could not tell (the summary's
+        # first error says what to check).
+        return "outcome unknown"
     if isinstance(err, ClientError):
         return str(err.response.get("Error", {}).get("Code", "error"))
     return type(err).__name__
@@ -465,7 +471,8 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     def _call_paced(self, call: Callable[[], object], index: int) -> object:
         """One call of a bulk action. botocore already retries throttling; when it still gives
         up, wait a little longer and try again so a bulk action finishes instead of failing
-        half-way."""
+        half-way. Only throttling: the service refused the call, so repeating it cannot apply
+        it twice (a lost answer is read back by the services layer, never repeated)."""
         delay = 1.0
         for _attempt in range(4):
             try:

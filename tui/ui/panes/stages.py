@@ -1037,19 +1037,32 @@ class StagesPane(ReadOnlyKeys, Pane):
     def _create_snapshot(self, game: str, description: str) -> None:
         from tui.aws.guard import ReadOnlyViolation
 
+        aws = self.app.aws  # type: ignore[attr-defined]
         try:
-            snapshot = gamesparks.create_snapshot(self.app.aws, game,  # type: ignore[attr-defined]
-                                                  description)
-        except ReadOnlyViolation as err:
-            self.post_message(ActionResult("Snapshot refused", f"refused: {err}", "warning"))
+            # A lost answer is read back, never sent again (that made a second snapshot).
+            result = gamesparks.create_snapshot_outcome(aws, game, description)
+        except Exception as err:  # a failure before the call (bad input)
+            self.post_message(ActionResult("Snapshot not created", aws.explain(err), "error"))
             return
-        except Exception as err:
-            text = self.app.aws.explain(err)
-            self.post_message(ActionResult("Snapshot not created", text, "error"))
+        if isinstance(result.error, ReadOnlyViolation):
+            self.post_message(ActionResult("Snapshot refused", f"refused: {result.error}",
+                                           "warning"))
             return
-        self.post_message(ActionResult("Snapshot created", f"{game}: {snapshot.id} "
-                                       f"({snapshot.description or 'no description'})",
-                                       reload_game=game))
+        if result.state == "unknown":
+            self.post_message(ActionResult("Snapshot outcome unknown",
+                                           result.describe(aws.explain), "warning",
+                                           reload_game=game))
+            return
+        if result.state == "not applied":
+            self.post_message(ActionResult("Snapshot not created",
+                                           result.describe(aws.explain), "error"))
+            return
+        snapshot = result.value
+        assert snapshot is not None
+        text = f"{game}: {snapshot.id} ({snapshot.description or 'no description'})"
+        if result.answer_lost:
+            text += f" — {result.detail}"
+        self.post_message(ActionResult("Snapshot created", text, reload_game=game))
 
     # --- players -----------------------------------------------------------------------------
 
