@@ -60,6 +60,26 @@ def test_tail_reads_only_what_was_appended(tmp_path: Path) -> None:
     assert restarted and [r.outcome for r in records] == ["refused"]
 
 
+def test_a_sending_line_completed_in_place_is_read_again(tmp_path: Path) -> None:
+    # The audit log writes "sending" before the request and completes that same line (same
+    # length, padded) when the call ends; the view must not keep showing "sending".
+    path = tmp_path / "audit.jsonl"
+    sending = line(outcome="sending").rstrip(b"\n")
+    padded = sending + b" " * 200 + b"\n"
+    path.write_bytes(line() + padded)
+    tail = AuditTail(path)
+    records, _ = tail.read()
+    assert [r.outcome for r in records] == ["ok", "sending"]
+    assert tail.completed() == []  # nothing changed yet
+    done = line(outcome="error", error={"code": "X", "message": "m"}).rstrip(b"\n")
+    with open(path, "r+b") as handle:
+        handle.seek(len(line()))
+        handle.write(done + b" " * (len(padded) - 1 - len(done)) + b"\n")
+    finished = tail.completed()
+    assert [(r.key, r.outcome) for r in finished] == [(records[1].key, "error")]
+    assert tail.completed() == [] and tail.read() == ([], False)
+
+
 def test_a_long_log_is_read_from_its_end(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     path.write_bytes(b"".join(line(operation=f"Op{i}") for i in range(200)))

@@ -32,7 +32,7 @@ from tui.ui.widgets.plain import Plain, SafeInput, cell, safe_text, visible
 MAX_BYTES = 4 * 1024 * 1024
 MAX_ROWS = 2000
 OUTCOMES = {"ok": ("✓ ok", "green"), "error": ("✗ error", "bold red"),
-            "refused": ("⊘ refused", "bold yellow")}
+            "refused": ("⊘ refused", "bold yellow"), "sending": ("⟳ sending", "yellow")}
 # `f` cycles through these: (label, outcomes shown)
 OUTCOME_FILTERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("all outcomes", frozenset()),
@@ -181,9 +181,28 @@ class AuditTail:
         self.offset = 0
         self.identity: tuple[int, int] | None = None
         self.truncated = False  # the first read skipped the start of a long file
+        # Lines still "sending": the audit log completes them in place (same length) when the
+        # call ends, so they are read again until they say how it went.
+        self.pending: dict[int, int] = {}  # offset → length
 
     def reset(self) -> None:
         self.offset, self.identity, self.truncated = 0, None, False
+        self.pending = {}
+
+    def completed(self) -> list[Activity]:
+        """Records that were "sending" when last read and have an outcome now."""
+        if not self.pending:
+            return []
+        done: list[Activity] = []
+        with open(self.path, "rb") as handle:
+            for position, length in list(self.pending.items()):
+                handle.seek(position)
+                record = Activity.parse(str(position), handle.read(length))
+                if record is None or record.outcome != "sending":
+                    del self.pending[position]
+                    if record is not None:
+                        done.append(record)
+        return done
 
     def read(self) -> tuple[list[Activity], bool]:
         """(new records in file order, whether earlier records must be dropped)."""
@@ -221,6 +240,8 @@ class AuditTail:
             record = Activity.parse(str(position), line) if line.strip() else None
             if record is not None:
                 records.append(record)
+                if record.outcome == "sending":
+                    self.pending[position] = len(line)
             position += len(line)
         self.offset = position
         return records, restarted or first
@@ -293,6 +314,7 @@ class ActivityScreen(Screen[None]):
 
     def read_log(self) -> None:
         try:
+            done = self.tail.completed()
             new, restarted = self.tail.read()
         except OSError as err:
             self.show_status(f"⚠ cannot read {self.path}: {err.strerror or err}")
@@ -301,7 +323,10 @@ class ActivityScreen(Screen[None]):
             self.records, self.other_profiles = [], 0
         mine = [r for r in new if self.profile is None or r.profile == self.profile]
         self.other_profiles += len(new) - len(mine)
-        if mine or restarted:
+        if done and not restarted:
+            finished = {r.key: r for r in done}
+            self.records = [finished.get(r.key, r) for r in self.records]
+        if mine or restarted or done:
             self.records = (self.records + mine)[-MAX_ROWS:]
             self.rebuild(newest=bool(mine) and not restarted)
         elif not self.table.row_count:
