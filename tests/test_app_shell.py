@@ -342,3 +342,27 @@ async def test_a_late_focus_from_the_pane_just_left_does_not_switch_back(
         await pilot.press("1")
         assert app.active_pane_id() == "sessions"
         await wait_for(pilot, lambda: isinstance(app.focused, FleetTable), timeout=5)
+
+
+async def test_palette_shows_a_hostile_saved_search_name_literally(sim: RunningSimulator,
+                                                                   home: Path) -> None:
+    # Textual's palette parses titles and help as markup; a saved search is a file's text.
+    from textual.command import CommandList, CommandPalette
+
+    from tui.services.filter_builder import SearchSpec
+    from tui.services.saved_searches import SearchStore
+
+    SearchStore().save("[/]lobby [@click=app.quit]x[/]",
+                       SearchSpec(fleet_id="fleet-1", filter_expression="name = '[/]'"))
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"saved search")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        found = app.screen.query_one(CommandList)
+        prompts = [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+        assert any("[/]lobby [@click=app.quit]x[/]" in p and "name = '[/]'" in p
+                   for p in prompts), prompts
+        await pilot.press("escape")
+        assert app.is_running

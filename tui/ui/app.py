@@ -33,6 +33,7 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.context_bar import ContextBar
 from tui.ui.widgets.footer import KeyFooter
 from tui.ui.widgets.pane_tabs import PaneTabs
+from tui.ui.widgets.plain import markup_literal
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -604,6 +605,13 @@ class GameOpsApp(App[int]):
     # --- palette ---------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # The palette parses titles and help as markup (its fuzzy matcher too), and they hold
+        # saved-search names and filters (a file) and keys from the config: all are literals.
+        for command in self._system_commands(screen):
+            yield SystemCommand(markup_literal(command.title), markup_literal(command.help),
+                                command.callback, command.discover)
+
+    def _system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title == "Keys":  # ours below lists the live keymap
                 continue
