@@ -43,6 +43,7 @@ from tui.ui.panes.scripts import GROUP_PREFIX, ScriptsPane
 from tui.ui.panes.search import SearchPane
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.panes.stages import DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
+from tui.ui.screens.base import REPEAT_SECONDS
 from tui.ui.widgets.session_grid import SessionGrid
 
 FAULTS = {"throttle_rate": 0.20, "error_rate": 0.05, "drop_rate": 0.02,
@@ -164,7 +165,6 @@ class Soak:
         return chosen[0]
 
     async def session_action(self, action: str) -> None:
-        from tui.ui.screens.base import REPEAT_SECONDS
         from tui.ui.screens.confirm import ConfirmModal, TerminateModal
         from tui.ui.screens.edit_session import EditSessionModal
 
@@ -230,6 +230,7 @@ class Soak:
         await self.press("enter")
         await self.until(lambda: isinstance(self.app.screen, ConfirmModal)
                              and self.app.screen.drawn, 5, "confirmation")
+        await self.pilot.pause(REPEAT_SECONDS)  # else the y repeats the form's Enter
         since = len(self.app.shown)
         await self.press("y")
         self.confirmed["script update"] += 1
@@ -305,6 +306,7 @@ class Soak:
         if not isinstance(self.app.screen, StageDeployModal):
             self.skipped["rollback"] += 1
             return
+        await self.pilot.pause(REPEAT_SECONDS)  # else the y repeats the picker's Enter
         since = len(self.app.shown)
         await self.press("y")
         self.confirmed["rollback"] += 1
