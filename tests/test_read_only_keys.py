@@ -157,6 +157,24 @@ async def test_scripts_and_stages_keys_are_disabled_and_explain(world: RunningSi
             assert shown.get(key) is True, (key, shown)
         assert shown.get("x") is False
         await press_each(app, pilot, STAGE_KEYS)
+
+        # Players (p) is a look-up; its Disconnect button stays shown but disabled, and says why.
+        from textual.widgets import Button
+
+        from tui.ui.screens.player_connections import PlayerScreen
+
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlayerScreen))
+        screen = app.screen
+        await pilot.press(*"player-1001", "enter")
+        await wait_for(pilot, lambda: len(screen.connections) == 2)
+        button = screen.query_one("#player-disconnect", Button)
+        assert button.disabled and "read-only" in str(button.label)
+        assert HINT in drawn(screen)
+        screen.action_disconnect()  # as a click on it would, were it enabled
+        await pilot.pause()
+        assert app.screen is screen and any(HINT in n for n in notes(app))
+        await pilot.press("escape")
     assert mutations(world) == before
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
+from tui.ui.read_only import HINT, is_read_only
 from tui.ui.screens.base import OnceModal
 from tui.ui.widgets.plain import Plain, SafeInput, cells
 
@@ -103,13 +104,23 @@ class PlayerScreen(OnceModal[None]):
         if self.outcome:
             text, self.outcome = f"{self.outcome} · now {text}", ""
         self.query_one("#player-status", Static).update(text)
-        self.query_one("#player-disconnect", Button).disabled = not count
+        button = self.query_one("#player-disconnect", Button)
+        if is_read_only(self):  # listed, but it says why instead of opening the confirmation
+            button.label = "Disconnect… (read-only)"
+            button.disabled = True
+            if count:
+                self.query_one("#player-status", Static).update(f"{text} · {HINT} to disconnect")
+        else:
+            button.disabled = not count
 
     @on(Button.Pressed, "#player-disconnect")
     def action_disconnect(self) -> None:
         from tui.ui.screens.confirm import ConfirmModal
 
         if not self.player:
+            return
+        if is_read_only(self):
+            self.notify(f"{HINT} to disconnect a player", title="read-only", severity="warning")
             return
         player = self.player
         lines = "\n".join(f"  {c.id}  since {_when(c.created)}" for c in self.connections)
