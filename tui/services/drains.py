@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, HTTPClientError
 
-from tui.aws.errors import ResourceGone, is_throttled
+from tui.aws.errors import OutcomeUnknown, ResourceGone, is_throttled
 from tui.aws.guard import ReadOnlyViolation
 from tui.services import gamelift
 from tui.services.atomic import write_atomic
@@ -205,8 +205,10 @@ def _error_code(err: BaseException) -> str:
 
 def _transient(err: BaseException) -> bool:
     """Worth looking again next round: throttled, or the network (the session is still
-    locked on the service; a lost connection says nothing about it)."""
-    return is_throttled(err) or isinstance(err, HTTPClientError)
+    locked on the service; a lost connection says nothing about it). A terminate whose answer
+    was lost and could not be read back is looked at again too: the next look finds it ending
+    (counted as done) or still there (terminated then)."""
+    return is_throttled(err) or isinstance(err, HTTPClientError | OutcomeUnknown)
 
 
 class DrainWorkflow:
