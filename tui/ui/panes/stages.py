@@ -873,7 +873,7 @@ class StagesPane(ReadOnlyKeys, Pane):
         plan = message.plan
         self.starting.discard((plan.game, plan.stage))
         text = message.text
-        if message.keep_token:
+        if message.keep_token and "ClientToken" not in text:  # an OutcomeUnknown says it
             text += (" — the outcome is unknown: confirm the same deployment again to retry it "
                      "with the same ClientToken (it cannot start twice)")
         else:
