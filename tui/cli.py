@@ -169,6 +169,8 @@ def run_simulator(args: argparse.Namespace) -> int:
     print(f"gameops-tui simulator listening on {server.endpoint_url}", flush=True)
     print(f"  aws gamelift list-fleets --endpoint-url {server.endpoint_url} --region {args.region}",
           flush=True)
+    print("  (clients need some AWS keys set, any will do: AWS_ACCESS_KEY_ID=x "
+          "AWS_SECRET_ACCESS_KEY=x)", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
