@@ -873,9 +873,10 @@ class StagesPane(ReadOnlyKeys, Pane):
         plan = message.plan
         self.starting.discard((plan.game, plan.stage))
         text = message.text
-        if message.keep_token and "ClientToken" not in text:  # an OutcomeUnknown says it
-            text += (" — the outcome is unknown: confirm the same deployment again to retry it "
-                     "with the same ClientToken (it cannot start twice)")
+        if message.keep_token:
+            if "ClientToken" not in text:  # an OutcomeUnknown's wording already says it
+                text += (" — the outcome is unknown: confirm the same deployment again to "
+                         "retry it with the same ClientToken (it cannot start twice)")
         else:
             self.intents.pop((plan.game, plan.stage, plan.snapshot_id), None)
         refused = text.startswith("refused:")
