@@ -270,19 +270,32 @@ async def export_dialog(app: Any, pilot: Any) -> None:
 async def activity(app: Any, pilot: Any) -> None:
     """Three actions first — a lock that works, a protect the role may not do, a lock refused
     in read-only mode — then `L`."""
+    from tui.aws.guard import ReadOnlyViolation
+    from tui.services import gamelift
     from tui.ui.screens.activity import ActivityScreen
+    from tui.ui.screens.base import REPEAT_SECONDS, OnceConfirm
+
+    async def confirm(key: str) -> None:
+        # A confirmation hears only keys typed after it was drawn (and not a repeat).
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, OnceConfirm) and app.screen.drawn)
+        await pilot.pause(REPEAT_SECONDS)
+        await pilot.press("y")
+        await settle(app, pilot)
 
     await cursor_on_session(app, pilot)
-    await pilot.press("l", "y")  # lock to new players: ok
-    await settle(app, pilot)
+    await confirm("l")  # lock to new players: ok
     simulator = app.simulator.sim
     simulator.denied = {"UpdateGameSession"}
-    await pilot.press("p", "y")  # protect: AccessDenied
-    await settle(app, pilot)
+    await confirm("p")  # protect: AccessDenied
     simulator.denied = set()
+    # Read-only: the key no longer opens the flow, so the refusal comes from the guard itself.
     app.aws.read_only = True
-    await pilot.press("l", "y")  # unlock: refused, nothing sent
-    await settle(app, pilot)
+    try:
+        gamelift.update_game_session(app.aws, session_with_players(app),
+                                     PlayerSessionCreationPolicy="ACCEPT_ALL")
+    except ReadOnlyViolation:
+        pass
     app.aws.read_only = False
     await pilot.press("L")
     await wait_for(pilot, lambda: isinstance(app.screen, ActivityScreen)
