@@ -225,7 +225,7 @@ def test_one_action_applied_once_and_reported_as_it_was(
 def test_token_calls_whose_every_answer_is_lost_are_read_back_or_unknown(
         ctx: AwsContext, proxy: LossyProxy, world: RunningSimulator,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # read when the client is built
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore reads it when it is built
     quick = AwsContext(ctx.target)
     before = len(mutations(world))
     proxy.fail("CreateGameSession", "lose", times=None)
