@@ -25,7 +25,7 @@ from tui.services.scripts import FleetUse, ScriptWorld
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
 from tui.ui.read_only import HINT as READ_ONLY_HINT
-from tui.ui.read_only import ReadOnlyKeys, is_read_only
+from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
 from tui.ui.widgets.plain import Plain, SafeInput, cells, visible
 
 COLUMNS = (("version", "Script / Version", 20), ("fleets", "Fleets", 8), ("size", "Size", 9),
@@ -159,7 +159,8 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
         self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
 
     def _is_active_pane(self) -> bool:
-        return getattr(self.app, "active_pane_id", lambda: "scripts")() == "scripts"
+        app = game_app(self)
+        return app is None or app.active_pane_id() == "scripts"
 
     # --- the table -------------------------------------------------------------------------
 
@@ -406,7 +407,8 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
         from tui.ui.screens.script_forms import ScriptChange, change_cli, update_body
 
         fleets = self.fleets_of(script.script_id)
-        region = getattr(self.app.aws, "region", None)  # type: ignore[attr-defined]
+        app = game_app(self)
+        region = app.aws.region if app is not None else None
 
         def filled(change: ScriptChange | None) -> None:
             if change is None:
@@ -439,7 +441,8 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
         )
 
         base = self.current_script()
-        region = getattr(self.app.aws, "region", None)  # type: ignore[attr-defined]
+        app = game_app(self)
+        region = app.aws.region if app is not None else None
         form = ScriptFormModal(name=base.name if base else "",
                                node_js_version=(base.node_js_version if base and
                                                 base.node_js_version else "24.x"))

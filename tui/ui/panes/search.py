@@ -25,6 +25,7 @@ from tui.services import search_expr as se
 from tui.services.batching import coalesce
 from tui.services.saved_searches import SearchStore, StoreError
 from tui.ui.panes.session_table import SessionTablePane
+from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, SafeInput, cell
 
 SORT_LINE = "sort"
@@ -411,11 +412,12 @@ class SearchPane(SessionTablePane):
     def _search(self, spec: fb.SearchSpec, generation: int) -> None:
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
+        app = game_app(self)
         pages = gamelift.search_game_sessions(
             aws, spec.fleet_id or None, alias_id=spec.alias_id or None,
             location=spec.location or None, filter_expression=spec.filter_expression or None,
             sort_expression=spec.sort_expression or None, cancelled=lambda: worker.is_cancelled,
-            pace=getattr(self.app, "pacer", None))
+            pace=app.pacer if app is not None else None)
         for page in coalesce(pages):
             self.post_message(SearchPage(generation, page, done=False))
         self.post_message(SearchPage(generation, [], done=not worker.is_cancelled))

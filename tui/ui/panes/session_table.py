@@ -222,9 +222,9 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         """Put new and changed sessions into the table. ``seen``: every id on the page, when
         ``sessions`` holds only the changed ones."""
         started = time.perf_counter()
-        note_data = getattr(self.app, "note_data", None)
-        if note_data is not None:
-            note_data()
+        app = game_app(self)
+        if app is not None:
+            app.note_data()
         if seen is not None:
             self._seen.update(seen)
         table = self.table

@@ -23,6 +23,7 @@ from tui.services import gamelift
 from tui.services.batching import coalesce
 from tui.services.gamelift import FleetRow
 from tui.ui.panes.session_table import SessionTablePane
+from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, cell, cells
 
 if TYPE_CHECKING:
@@ -149,8 +150,8 @@ class SessionsPane(SessionTablePane):
         # timer tick and sent again.
         self.last_refresh = time.monotonic()
         # The app asks for the overview while it starts; the first load takes it.
-        take = getattr(self.app, "take_prefetched_fleets", None)
-        early = take(self.app.aws) if take is not None else None  # type: ignore[attr-defined]
+        app = game_app(self)
+        early = app.take_prefetched_fleets(app.aws) if app is not None else None
         if early is not None and early.done() and early.exception() is None:
             # Already here: the first frame shows the fleets, with no loading frame before.
             self.on_fleets_loaded(FleetsLoaded(early.result()))
@@ -193,8 +194,8 @@ class SessionsPane(SessionTablePane):
             self.call_after_refresh(self._select_first_fleet, message.rows[0].fleet.fleet_id)
 
     def _select_first_fleet(self, fleet_id: str) -> None:
-        staying = getattr(self.app, "staying", None)
-        if staying is not None and not staying():
+        app = game_app(self)
+        if app is not None and not app.staying():
             return  # the app is on its way out: the tables may already be gone
         if self.fleet_id is None:  # unless a fleet was chosen in the meantime
             self.select_fleet(fleet_id)
@@ -273,10 +274,11 @@ class SessionsPane(SessionTablePane):
                        known: dict[str, GameSession]) -> None:
         worker = get_current_worker()
         aws = self.app.aws  # type: ignore[attr-defined]
+        app = game_app(self)
         pages = gamelift.iter_fleets_session_pages(aws, scopes,
                                                    max_workers=self.paging_concurrency,
                                                    cancelled=lambda: worker.is_cancelled,
-                                                   pace=getattr(self.app, "pacer", None))
+                                                   pace=app.pacer if app is not None else None)
         for page in coalesce(pages):
             if worker.is_cancelled:
                 return
@@ -355,7 +357,8 @@ class SessionsPane(SessionTablePane):
         self._schedule_refresh()
 
     def _is_active_pane(self) -> bool:
-        return getattr(self.app, "active_pane_id", lambda: "sessions")() == "sessions"
+        app = game_app(self)
+        return app is None or app.active_pane_id() == "sessions"
 
     def refresh_data(self) -> None:
         self.last_refresh = time.monotonic()

@@ -33,7 +33,7 @@ from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.services import gamesparks
 from tui.services.snapshot_diff import human_size
 from tui.ui.panes.base import Pane
-from tui.ui.read_only import ReadOnlyKeys
+from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
 from tui.ui.widgets.plain import Plain, cell, safe_text, visible
 
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
@@ -332,8 +332,9 @@ class StagesPane(ReadOnlyKeys, Pane):
     def _periodic_refresh(self) -> None:
         # Like the other panes: only while shown, with no modal open and nothing loading, and
         # never sooner than the interval; re-armed after each tick so reads never pile up.
+        app = game_app(self)
         shown = (self.app.screen is self.screen
-                 and getattr(self.app, "active_pane_id", lambda: "stages")() == "stages")
+                 and (app is None or app.active_pane_id() == "stages"))
         due = time.monotonic() - self.last_refresh >= self.refresh_seconds
         if shown and due and self.first_load_begun and not self.pending:
             self.refresh_data()
@@ -813,7 +814,7 @@ class StagesPane(ReadOnlyKeys, Pane):
         token = self.intents.get(intent) or gamesparks.new_client_token()
         cli = gamesparks.cli_start_stage_deployment(plan.game, plan.stage, plan.snapshot_id,
                                                     token)
-        read_only = bool(getattr(self.app.aws, "read_only", False))  # type: ignore[attr-defined]
+        read_only = is_read_only(self)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, SafeInput, cell, safe_text, visible
 
 # Only the end of a long log is read: the newest records are what this view is for.
@@ -468,6 +469,6 @@ class ActivityScreen(Screen[None]):
     def action_leave(self, pane: str) -> None:
         """1-4 leave the view for a pane (the app's own keys would switch it unseen)."""
         self.dismiss(None)
-        show = getattr(self.app, "action_show_pane", None)
-        if show is not None:
-            self.app.call_later(show, pane)
+        app = game_app(self)
+        if app is not None:
+            app.call_later(app.action_show_pane, pane)

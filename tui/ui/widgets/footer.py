@@ -10,6 +10,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from tui.ui.read_only import game_app
+
 
 class KeyFooter(Footer):
     """Textual's Footer recomposes (new key widgets, CSS, a layout of the screen) on every
@@ -50,7 +52,9 @@ class KeyFooter(Footer):
             self._recompose_pending = False
             return
         now = time.monotonic()
-        if (now - getattr(self.app, "last_data_at", 0.0) < self.SETTLE
+        app = game_app(self)
+        last_data_at = app.last_data_at if app is not None else 0.0
+        if (now - last_data_at < self.SETTLE
                 and now - self._asked_at < self.MAX_DEFER):
             self.set_timer(self.SETTLE, lambda: self._bindings_settled(screen))
             return
