@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from botocore import exceptions as bx
@@ -12,11 +14,11 @@ from botocore import exceptions as bx
 from tui.aws.audit import AuditUnavailable
 from tui.aws.guard import ReadOnlyViolation
 from tui.aws.retries import request_in_doubt
-from tui.aws.session import ConfigurationProblem
 from tui.trust import scrub_secrets
 
-__all__ = ["AuditUnavailable", "OutcomeUnknown", "ResourceGone", "explain", "is_throttled",
-           "request_in_doubt"]
+__all__ = ["BAD_CREDENTIALS", "AuditUnavailable", "ConfigurationProblem", "Failure",
+           "FailureKind", "OutcomeUnknown", "ResourceGone", "classify", "explain",
+           "is_throttled", "request_in_doubt"]
 
 _ACCESS_DENIED = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedException", "Unauthorized",
@@ -26,14 +28,31 @@ _THROTTLED = frozenset({
     "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
     "ThrottledException", "RequestThrottled", "RequestThrottledException", "SlowDown",
 })
-_BAD_CREDENTIALS = frozenset({
+# "These credentials are no good" (not "this role may not do that"): the one list. The AWS
+# context reloads its credentials after one of these; the message says how to refresh them.
+BAD_CREDENTIALS = frozenset({
     "ExpiredToken", "ExpiredTokenException", "UnrecognizedClient",
     "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
     "SignatureDoesNotMatch", "RequestExpired", "InvalidAccessKeyId", "AuthFailure",
 })
 _NOT_FOUND = frozenset({"NotFoundException", "ResourceNotFoundException", "NotFound"})
+_CONFLICT = frozenset({
+    "ConflictException", "InvalidGameSessionStatusException", "InvalidFleetStatusException",
+    "IdempotentParameterMismatch", "IdempotentParameterMismatchException",
+    "GameSessionFullException", "FleetCapacityExceededException",
+    "TerminalRoutingStrategyException",
+})
+_INVALID = frozenset({
+    "InvalidRequestException", "ValidationException", "InvalidParameterException",
+    "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter",
+    "SerializationException", "TaggingFailedException", "LimitExceededException",
+})
 
 _MAX_MESSAGE = 300
+
+
+class ConfigurationProblem(Exception):
+    """The AWS configuration cannot work; the message says what to change."""
 
 
 class ResourceGone(LookupError):
@@ -52,6 +71,74 @@ class OutcomeUnknown(Exception):
         self.check = check
         self.read_error = read_error
         super().__init__(f"outcome unknown: {action}; check {check}")
+
+
+FailureKind = Literal["credentials", "access", "throttled", "not_found", "conflict", "read_only",
+                      "network", "invalid", "audit", "unknown_outcome", "other"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one AWS call, classified once, for the status line and the toast.
+
+    ``retry_safe``: sending the same request again cannot do something twice (a read, or a
+    change that certainly did not reach the service). ``severity`` is the toast's."""
+
+    kind: FailureKind
+    text: str
+    retry_safe: bool
+    code: str = ""
+
+    @property
+    def severity(self) -> Literal["warning", "error"]:
+        return "warning" if self.kind in ("throttled", "read_only", "network") else "error"
+
+    @property
+    def refused(self) -> bool:
+        """Refused here before it was sent (read-only, audit log unusable): the service holds
+        nothing new and trying again will be refused again."""
+        return self.kind in ("read_only", "audit")
+
+
+def classify(exc: BaseException, *, profile: str | None = None) -> Failure:
+    """The one classification of an exception from the AWS layer (see ``explain`` for the
+    text)."""
+    text = explain(exc, profile=profile)
+    code = _code(exc)
+    kind: FailureKind
+    if isinstance(exc, ReadOnlyViolation):
+        kind = "read_only"
+    elif isinstance(exc, AuditUnavailable):
+        kind = "audit"
+    elif isinstance(exc, OutcomeUnknown):
+        kind = "unknown_outcome"
+    elif isinstance(exc, ResourceGone) or code in _NOT_FOUND:
+        kind = "not_found"
+    elif isinstance(exc, ConfigurationProblem) or code in BAD_CREDENTIALS or isinstance(
+            exc, bx.NoCredentialsError | bx.UnauthorizedSSOTokenError | bx.SSOTokenLoadError
+            | bx.TokenRetrievalError | bx.ProfileNotFound):
+        kind = "credentials"
+    elif code in _ACCESS_DENIED:
+        kind = "access"
+    elif code in _THROTTLED:
+        kind = "throttled"
+    elif code in _CONFLICT:
+        kind = "conflict"
+    elif code in _INVALID or isinstance(exc, bx.ParamValidationError):
+        kind = "invalid"
+    elif isinstance(exc, bx.HTTPClientError | bx.EndpointConnectionError):
+        kind = "network"
+    else:
+        kind = "other"
+    # An answer the service sent means it decided; only a lost answer leaves a change in doubt.
+    retry_safe = kind != "unknown_outcome" and not request_in_doubt(exc)
+    return Failure(kind=kind, text=text, retry_safe=retry_safe, code=code)
+
+
+def _code(exc: BaseException) -> str:
+    if isinstance(exc, bx.ClientError) and isinstance(exc.response, dict):
+        return str(exc.response.get("Error", {}).get("Code") or "")
+    return ""
 
 
 def is_throttled(exc: BaseException) -> bool:
@@ -118,7 +205,7 @@ def _client_error(exc: bx.ClientError, login: str) -> str:
         return f"{head} — your role lacks {_service_of(operation, code)}:{operation}"
     if code in _THROTTLED:
         return f"{head} — AWS is throttling requests; retrying with backoff"
-    if code in _BAD_CREDENTIALS:
+    if code in BAD_CREDENTIALS:
         return f"{head} — credentials expired or invalid: refresh them ({login}) and press r"
     if code in _NOT_FOUND:
         return f"{head} — it no longer exists (it may have ended)"

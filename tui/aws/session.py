@@ -23,6 +23,7 @@ from botocore.utils import parse_timestamp, validate_region_name
 
 from tui import __version__
 from tui.aws.audit import AuditLog
+from tui.aws.errors import BAD_CREDENTIALS, ConfigurationProblem, Failure, classify, explain
 from tui.aws.fast_parse import FastResponseParserFactory
 from tui.aws.guard import ReadOnlyGuard
 from tui.aws.retries import LostAnswerGuard
@@ -34,19 +35,11 @@ DEMO_SECRET_ACCESS_KEY = "demo-secret"
 DEMO_REGION = "us-west-2"
 
 ServiceName = Literal["gamelift", "gamesparks", "sts"]
-# Error codes meaning "these credentials are no good" (not "this role may not do that").
-REJECTED_CREDENTIAL_CODES = frozenset({
-    "ExpiredToken", "ExpiredTokenException", "UnrecognizedClient",
-    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidAccessKeyId",
-    "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
-})
 # Profiles the demo offers in its profile picker: all talk to the simulator; the second shows
 # what a production banner looks like.
 DEMO_PROFILES = ("demo", "demo-prod")
 
-
-class ConfigurationProblem(Exception):
-    """The AWS configuration cannot work; the message says what to change."""
+__all__ = ["AwsContext", "ConfigurationProblem", "Target"]
 
 
 @dataclass(frozen=True)
@@ -217,8 +210,6 @@ class AwsContext:
         except bx.ProfileNotFound:
             raise
         except bx.BotoCoreError as err:
-            from tui.aws.errors import explain
-
             raise ConfigurationProblem(
                 f"Cannot load AWS credentials for profile {self.profile_name}: "
                 f"{explain(err, profile=self.profile_name)}") from None
@@ -301,7 +292,7 @@ class AwsContext:
 
     def _after_call(self, parsed: Any = None, **kwargs: Any) -> None:
         error = parsed.get("Error") if isinstance(parsed, dict) else None
-        if isinstance(error, dict) and error.get("Code") in REJECTED_CREDENTIAL_CODES:
+        if isinstance(error, dict) and error.get("Code") in BAD_CREDENTIALS:
             self._credentials_rejected = True
 
     def _reload_credentials(self) -> None:
@@ -322,9 +313,11 @@ class AwsContext:
     def explain(self, err: BaseException) -> str:
         """`tui.aws.errors.explain` for this target: fixes name its profile, so an expired SSO
         login reads `aws sso login --profile NAME` (the demo has no profile to log into)."""
-        from tui.aws.errors import explain
-
         return explain(err, profile=None if self.target.demo else self.profile_name)
+
+    def classify(self, err: BaseException) -> Failure:
+        """`tui.aws.errors.classify` for this target (its fixes name the profile)."""
+        return classify(err, profile=None if self.target.demo else self.profile_name)
 
     def caller_identity(self) -> dict[str, str]:
         """STS GetCallerIdentity: ``Account``, ``Arn`` and ``UserId`` of the credentials in use.

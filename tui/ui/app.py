@@ -152,13 +152,8 @@ class GameOpsApp(App[int]):
         return pane
 
     def apply_settings(self, pane: Pane) -> None:
-        """Config values that panes keep as attributes (set before the pane mounts)."""
-        if hasattr(pane, "refresh_seconds"):
-            pane.refresh_seconds = self.settings.refresh_seconds  # type: ignore[attr-defined]
-            if hasattr(pane, "interval"):  # the current (backed-off) interval starts there
-                pane.interval = self.settings.refresh_seconds  # type: ignore[attr-defined]
-        if hasattr(pane, "paging_concurrency"):
-            pane.paging_concurrency = self.settings.paging_concurrency  # type: ignore[attr-defined]
+        """Config values reach a pane through the pane contract (before it mounts)."""
+        pane.apply_settings(self.settings)
 
     # --- start-up --------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from typing import Any
 from textual.app import SystemCommand
 from textual.binding import Binding
 
+from tui.ui.panes.base import NothingToExport
+
 BINDINGS: list[Binding] = [
     Binding("E", "extra('export')", "Export rows", show=False, id="app.export"),
     Binding("L", "extra('activity')", "Activity log", show=False, id="app.activity"),
@@ -65,8 +67,6 @@ def activity(app: Any) -> None:
 # --- export ----------------------------------------------------------------------------------
 
 
-class NothingToExport(Exception):
-    """What the user should do to have rows to export."""
 
 
 def export(app: Any) -> None:
@@ -135,17 +135,9 @@ def table_rows(app: Any) -> Any:
         raise NothingToExport("Export works on the pane tables and the activity view: close "
                               "this screen first (escape).")
     pane = app.current_pane()
-    pane_id = app.active_pane_id()
-    focused = app.focused
-    if pane_id == "sessions" and focused is not None and focused.id == "fleet-table":
-        return _fleet_rows(pane)
-    if pane_id in ("sessions", "search"):
-        return _session_rows(pane, pane_id)
-    if pane_id == "scripts":
-        return _script_rows(pane)
-    if pane_id == "stages":
-        return _stage_rows(pane)
-    raise NothingToExport(f"The {pane_id} pane has no table to export.")
+    if pane is None:
+        raise NothingToExport("No pane is shown: nothing to export.")
+    return pane.export_table()
 
 
 def _need(pane: Any, *names: str) -> None:

@@ -8,6 +8,11 @@ anything is sent, a confirmation with the equivalent AWS CLI command, and the sc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.services.export import ExportTable
+
 import time
 from typing import Any
 
@@ -107,6 +112,11 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
         self.set_timer(REFRESH_SECONDS, self._periodic_refresh)
 
     # --- loading ---------------------------------------------------------------------------
+
+    def export_table(self) -> ExportTable:
+        from tui.ui.commands import _script_rows
+
+        return _script_rows(self)  # type: ignore[no-any-return]
 
     def refresh_data(self) -> None:
         self.busy = True

@@ -5,6 +5,11 @@ session action, and keep searches by name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.services.export import ExportTable
+
 import datetime as dt
 import threading
 import time
@@ -470,6 +475,11 @@ class SearchPane(SessionTablePane):
         if self.running and self.started is not None:
             return [f"searching {time.monotonic() - self.started:.0f}s (esc stops)"]
         return []
+
+    def export_table(self) -> ExportTable:
+        from tui.ui.commands import _session_rows
+
+        return _session_rows(self, "search")  # type: ignore[no-any-return]
 
     def refresh_data(self) -> None:
         # A search is a one-shot query, never polled: `r` runs it again on purpose.

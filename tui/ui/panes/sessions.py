@@ -29,6 +29,9 @@ from tui.ui.widgets.plain import Plain, cell, cells
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from tui.config import Settings
+    from tui.services.export import ExportTable
+
 REFRESH_SECONDS = 15.0
 # After a throttled refresh the interval doubles, up to this; a good refresh resets it.
 MAX_REFRESH_SECONDS = 240.0
@@ -359,6 +362,19 @@ class SessionsPane(SessionTablePane):
     def _is_active_pane(self) -> bool:
         app = game_app(self)
         return app is None or app.active_pane_id() == "sessions"
+
+    def apply_settings(self, settings: Settings) -> None:
+        super().apply_settings(settings)
+        self.interval = settings.refresh_seconds  # the current (backed-off) interval starts there
+        self.paging_concurrency = settings.paging_concurrency
+
+    def export_table(self) -> ExportTable:
+        from tui.ui.commands import _fleet_rows, _session_rows
+
+        focused = self.app.focused
+        if focused is not None and focused.id == "fleet-table":
+            return _fleet_rows(self)  # type: ignore[no-any-return]
+        return _session_rows(self, "sessions")  # type: ignore[no-any-return]
 
     def refresh_data(self) -> None:
         self.last_refresh = time.monotonic()

@@ -9,6 +9,11 @@ backoff until it ends, its progress shown in the tree and the status line.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.services.export import ExportTable
+
 import datetime as dt
 import json
 import time
@@ -688,6 +693,11 @@ class StagesPane(ReadOnlyKeys, Pane):
         self.query_one("#stages-status", Static).update(" · ".join(parts), layout=False)
 
     # --- refresh -----------------------------------------------------------------------------
+
+    def export_table(self) -> ExportTable:
+        from tui.ui.commands import _stage_rows
+
+        return _stage_rows(self)  # type: ignore[no-any-return]
 
     def refresh_data(self) -> None:
         """Reload what is shown: games, and every list the user has expanded."""
