@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -62,10 +63,18 @@ FIRST_PANE = "sessions"
 AUTO_THEME, AUTO_THEME_16 = "textual-dark", "ansi-dark"
 WARM_UP_FALLBACK = 2.0  # seconds before hidden panes load even if the shown one has not
 KeyRow = tuple[str, str, str, bool]  # keys, action, binding id, disabled (read-only)
+_HERE = Path(__file__).parent
+
+
+def _css_files(folder: str) -> list[str]:
+    """Every .tcss of a folder beside this module, relative to it (Textual resolves CSS_PATH
+    against the app's module). Panes are widgets, and Textual reads CSS_PATH only for apps
+    and screens, so the app loads theirs."""
+    return [f"{folder}/{path.name}" for path in sorted((_HERE / folder).glob("*.tcss"))]
 
 
 class GameOpsApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", *_css_files("panes"), *_css_files("widgets")]
     TITLE = f"gameops-tui {__version__}"
     BINDINGS = [
         Binding("1", "show_pane('sessions')", "Sessions", show=False, id="app.sessions"),
