@@ -19,18 +19,15 @@ from tui.services.search_expr import (
     Or,
     Sort,
     comparators_for,
-    evaluate,
     format_filter,
     format_sort,
     normalize,
     parse_filter,
     parse_sort,
-    search_sessions,
-    sort_key,
-    sort_sessions,
     tokenize,
     validate,
 )
+from tui.sim.search_eval import evaluate, search_sessions, sort_key, sort_sessions
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -40,7 +40,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from tui.services import search_expr
+from tui.sim import search_eval
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 REGION = "us-west-2"
@@ -394,7 +394,7 @@ def test_search_filters_sorts_and_pages_like_the_grammar(client: Any,
     sort_text = "creationTimeMillis DESC"
     truth = [s for s in _ground_truth(world, fleet["FleetId"]) if s["Status"] == "ACTIVE"]
     expected = [s["GameSessionId"]
-                for s in search_expr.search_sessions(truth, filter_text, sort_text)]
+                for s in search_eval.search_sessions(truth, filter_text, sort_text)]
     assert len(expected) > 20
     pages = _pages(client, "search_game_sessions", FleetId=fleet["FleetId"],
                    FilterExpression=filter_text, SortExpression=sort_text,

@@ -1,7 +1,9 @@
 """GameLift SearchGameSessions FilterExpression / SortExpression grammar.
 
-One module serves both the UI's filter builder and the AWS simulator's SearchGameSessions, so
-whatever the builder writes is judged by exactly the rules the simulator applies.
+One grammar serves both the UI's filter builder and the AWS simulator's SearchGameSessions, so
+whatever the builder writes is judged by exactly the rules the simulator applies. This module is
+only the language (parse, print, validate) and imports nothing of the project's; the evaluator,
+which only the simulator needs, is ``tui.sim.search_eval``.
 
 Grammar (as documented for SearchGameSessions)::
 
@@ -38,20 +40,21 @@ valid AST ``parse_filter(format_filter(ast)) == normalize(ast)``.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 __all__ = [
     "COMPARATORS",
+    "EQUALITY",
     "MAX_LENGTH",
     "OPERANDS",
+    "OPERAND_HINT",
     "OPERAND_TYPES",
+    "PROPERTIES",
     "And",
     "Condition",
     "ExprError",
@@ -61,20 +64,17 @@ __all__ = [
     "Or",
     "Sort",
     "Token",
+    "Value",
     "comparators_for",
-    "evaluate",
     "format_filter",
     "format_sort",
     "format_value",
     "normalize",
     "parse_filter",
     "parse_sort",
-    "search_sessions",
-    "session_value",
-    "sort_key",
-    "sort_sessions",
     "tokenize",
     "validate",
+    "value_kind",
 ]
 
 MAX_LENGTH = 1024
@@ -98,7 +98,7 @@ EQUALITY: tuple[str, ...] = ("=", "<>")
 SORT_ORDERS: tuple[str, ...] = ("ASC", "DESC")
 
 # Shown in "unknown operand" messages; properties need their key spelled out to be usable.
-_OPERAND_HINT = ", ".join(
+OPERAND_HINT = ", ".join(
     f"{PROPERTIES}.<key>" if name == PROPERTIES else name for name in OPERANDS
 )
 
@@ -129,7 +129,7 @@ _KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 def _check_operand(operand: object, key: object) -> None:
     if not isinstance(operand, str) or operand not in OPERAND_TYPES:
-        raise ExprError(f"unknown operand {operand!r} (expected one of: {_OPERAND_HINT})")
+        raise ExprError(f"unknown operand {operand!r} (expected one of: {OPERAND_HINT})")
     if operand == PROPERTIES:
         if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
             raise ExprError(
@@ -139,7 +139,8 @@ def _check_operand(operand: object, key: object) -> None:
         raise ExprError(f"only {PROPERTIES} takes a key; {operand} was given {key!r}")
 
 
-def _value_kind(value: object) -> str:
+def value_kind(value: object) -> str:
+    """The grammar's type of a literal: "string", "number" or "boolean" (else the Python name)."""
     # bool first: it is an int subclass but a separate type in the grammar.
     if isinstance(value, bool):
         return "boolean"
@@ -166,7 +167,7 @@ class Condition:
                 f"unknown comparator {self.comparator!r} (expected one of: "
                 f"{', '.join(COMPARATORS)})"
             )
-        kind = _value_kind(self.value)
+        kind = value_kind(self.value)
         if kind not in ("boolean", "number", "string"):
             raise ExprError(f"a value must be a number, true/false or a string, not {kind}")
         if isinstance(self.value, float) and not math.isfinite(self.value):
@@ -454,7 +455,7 @@ def _resolve_operand(token: Token) -> tuple[str, str | None]:
     hint = (
         f"did you mean '{near}{dot}{key}'? operand names are case-sensitive"
         if near
-        else f"expected one of: {_OPERAND_HINT}"
+        else f"expected one of: {OPERAND_HINT}"
     )
     raise ExprError(
         f"unknown operand '{text}' at column {_col(token.position)} ({hint})", token.position
@@ -615,8 +616,8 @@ def normalize(node: Node) -> Node:
         parts: list[Node] = []
         for child in node.children:
             norm = normalize(child)
-            if type(norm) is cls:
-                parts.extend(norm.children)  # type: ignore[union-attr]
+            if isinstance(norm, And | Or) and type(norm) is cls:
+                parts.extend(norm.children)
             else:
                 parts.append(norm)
         return parts[0] if len(parts) == 1 else cls(tuple(parts))
@@ -700,7 +701,7 @@ def _dotted_key_issue(operand: str, key: str | None) -> Issue | None:
 
 def _type_issue(cond: Condition) -> Issue | None:
     expected = OPERAND_TYPES[cond.operand]
-    got = _value_kind(cond.value)
+    got = value_kind(cond.value)
     if got == expected:
         return None
     name = _operand_text(cond.operand, cond.key)
@@ -738,152 +739,3 @@ def validate(node: Node | Sort) -> list[Issue]:
     if len(format_filter(node)) > MAX_LENGTH:
         issues.append(Issue("error", f"expression is longer than {MAX_LENGTH} characters"))
     return issues
-
-
-# --------------------------------------------------------------------------- evaluation
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "<>": operator.ne,
-    "<": operator.lt,
-    ">": operator.gt,
-    "<=": operator.le,
-    ">=": operator.ge,
-}
-
-
-def _number(value: object) -> int | float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    # NaN would make comparisons and sorting inconsistent; treat it as absent.
-    return value if isinstance(value, int) or math.isfinite(value) else None
-
-
-def _millis(value: object) -> int | None:
-    if isinstance(value, dt.datetime):
-        # Naive datetimes are taken as UTC, which is what the simulator stores.
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        return (aware - _EPOCH) // dt.timedelta(milliseconds=1)
-    seconds = _number(value)
-    return None if seconds is None else round(seconds * 1000)
-
-
-def session_value(session: Mapping[str, Any], operand: str, key: str | None = None) -> Value | None:
-    """The value ``operand`` sees in a boto3-shaped GameSession dict; ``None`` means null.
-
-    hasAvailablePlayerSessions is true only when Current < Maximum and the policy is
-    ACCEPT_ALL; a missing policy counts as not accepting (it is null only when a count is
-    missing).
-    """
-    if operand == "gameSessionName":
-        name = session.get("Name")
-        return name if isinstance(name, str) else None
-    if operand == "gameSessionId":
-        ident = session.get("GameSessionId")
-        return ident if isinstance(ident, str) else None
-    if operand == PROPERTIES:
-        props = session.get("GameProperties")
-        if not isinstance(props, list | tuple):
-            return None
-        for prop in props:
-            if isinstance(prop, Mapping) and prop.get("Key") == key:
-                found = prop.get("Value")
-                return found if isinstance(found, str) else None
-        return None
-    if operand == "maximumSessions":
-        return _number(session.get("MaximumPlayerSessionCount"))
-    if operand == "playerSessionCount":
-        return _number(session.get("CurrentPlayerSessionCount"))
-    if operand == "creationTimeMillis":
-        return _millis(session.get("CreationTime"))
-    if operand == "hasAvailablePlayerSessions":
-        current = _number(session.get("CurrentPlayerSessionCount"))
-        maximum = _number(session.get("MaximumPlayerSessionCount"))
-        if current is None or maximum is None:
-            return None
-        return current < maximum and session.get("PlayerSessionCreationPolicy") == "ACCEPT_ALL"
-    raise ExprError(f"unknown operand {operand!r} (expected one of: {_OPERAND_HINT})")
-
-
-def _evaluate_condition(cond: Condition, session: Mapping[str, Any]) -> bool:
-    actual = session_value(session, cond.operand, cond.key)
-    if actual is None:
-        # Null (e.g. a missing property) matches nothing, not even `<>`, as in SQL.
-        return False
-    expected = OPERAND_TYPES[cond.operand]
-    value, comp = cond.value, cond.comparator
-    if expected == "string":
-        if comp not in EQUALITY:
-            return False
-        # Property values are searched as strings, so a number literal is matched as text.
-        text = value if isinstance(value, str) else format_value(value)
-        return (actual == text) == (comp == "=")
-    if _value_kind(value) != expected:
-        # A value of another type is never equal, hence always unequal and never ordered.
-        return comp == "<>"
-    if expected == "boolean" and comp not in EQUALITY:
-        return False
-    return _COMPARE[comp](actual, value)
-
-
-def evaluate(node: Node, session: Mapping[str, Any]) -> bool:
-    """Whether ``session`` (a boto3-shaped GameSession dict) matches ``node``.
-
-    Two-valued: a null comparison is false, so ``NOT`` of it is true.
-    """
-    if isinstance(node, Condition):
-        return _evaluate_condition(node, session)
-    if isinstance(node, Not):
-        return not evaluate(node.child, session)
-    if isinstance(node, And):
-        return all(evaluate(child, session) for child in node.children)
-    if isinstance(node, Or):
-        return any(evaluate(child, session) for child in node.children)
-    raise TypeError(f"not a filter node: {type(node).__name__}")
-
-
-class _Descending:
-    """Inverts ordering so one ascending sort can put nulls last for DESC too."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Value) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Descending) and self.value == other.value
-
-    def __lt__(self, other: _Descending) -> bool:
-        return other.value < self.value  # type: ignore[operator]
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def sort_key(session: Mapping[str, Any], sort: Sort) -> tuple[Any, ...]:
-    """Ascending key for ``sorted`` honouring ``sort.order``, with nulls after every value."""
-    value = session_value(session, sort.operand, sort.key)
-    if value is None:
-        return (1,)
-    return (0, value if sort.order == "ASC" else _Descending(value))
-
-
-def sort_sessions(sessions: Iterable[Mapping[str, Any]], sort: Sort) -> list[Mapping[str, Any]]:
-    """Stable sort of ``sessions`` by ``sort``; sessions with a null sort value go last."""
-    return sorted(sessions, key=lambda session: sort_key(session, sort))
-
-
-def search_sessions(
-    sessions: Iterable[Mapping[str, Any]],
-    filter_expression: str | None = None,
-    sort_expression: str | None = None,
-) -> list[Mapping[str, Any]]:
-    """Filter then sort, as SearchGameSessions does; ``None`` means the clause was omitted.
-
-    Both expressions are parsed before any session is looked at, so bad input raises
-    ExprError whatever the sessions are.
-    """
-    node = None if filter_expression is None else parse_filter(filter_expression)
-    sort = None if sort_expression is None else parse_sort(sort_expression)
-    matched = [s for s in sessions if node is None or evaluate(node, s)]
-    return matched if sort is None else sort_sessions(matched, sort)

@@ -662,7 +662,9 @@ class GameLiftSim:
 
     def _run_search(self, fleet: SimFleet, location: str | None, filter_text: str | None,
                     sort_text: str | None) -> list[str]:
-        from tui.services import search_expr  # the grammar the filter builder also uses
+        # The grammar the filter builder also uses; its evaluator is the simulator's own.
+        from tui.services import search_expr
+        from tui.sim import search_eval
 
         try:
             node = search_expr.parse_filter(filter_text) if filter_text else None
@@ -672,10 +674,10 @@ class GameLiftSim:
         views = [(s.search_view(), s.arn) for s in fleet.sessions
                  if s.status == "ACTIVE" and (not location or s.location == location)]
         if node is not None:
-            views = [(v, arn) for v, arn in views if search_expr.evaluate(node, v)]
+            views = [(v, arn) for v, arn in views if search_eval.evaluate(node, v)]
         if sort is not None:
             order = {id(v): arn for v, arn in views}
-            return [order[id(v)] for v in search_expr.sort_sessions([v for v, _ in views], sort)]
+            return [order[id(v)] for v in search_eval.sort_sessions([v for v, _ in views], sort)]
         return [arn for _, arn in views]
 
     def op_CreateGameSession(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
