@@ -459,7 +459,7 @@ def test_scripts_pane_snapshot(world: RunningSimulator, home: Path, snap_compare
         await settle(app, pilot)
         await pilot.press("down")
         pane = await pane_of(app, pilot, ScriptsPane)
-        pane.updated_at = None  # "updated Ns ago" depends on the wall clock
+        pane.model.updated_at = None  # "updated Ns ago" depends on the wall clock
         pane.show_status()
         await pilot.pause()
 
@@ -530,3 +530,29 @@ async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimula
         box = pane.query_one("#scripts-filter", Input)
         assert box.value == "lobby-run"
         assert app.focused is box
+
+
+async def test_the_pane_polls_at_the_configured_refresh_seconds(world: RunningSimulator,
+                                                                home: Path) -> None:
+    import dataclasses
+
+    from tui.aws.session import AwsContext, Target
+    from tui.config import Settings
+
+    target = Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True)
+    app = GameOpsApp(AwsContext(target), simulator=world,
+                     settings=Settings(refresh_seconds=3600.0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(app, pilot)
+        assert pane.refresh_seconds == 3600.0  # the config's value, not a constant of the pane
+        table = app.query_one("#scripts-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        script_id = sim_script(world, "lobby-chat", "0.9.0")
+        # Changed behind the pane's back: only its own poll can bring this in.
+        world.sim.gamelift.scripts[script_id].version = "0.9.7"
+        # New settings take effect at once, not after the old hour-long wait has run out.
+        app.settings = dataclasses.replace(app.settings, refresh_seconds=0.3)
+        app.apply_settings(pane)
+        assert pane.refresh_seconds == 0.3
+        await wait_for(pilot, lambda: str(table.get_cell(script_id, "version")).strip()
+                       == "0.9.7")
