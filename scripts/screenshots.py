@@ -158,7 +158,7 @@ async def open_stage(app: Any, pilot: Any, game: str = "space-raiders",
 
     await pilot.press("4")
     pane = app.query_one(StagesPane)
-    tree = pane.tree
+    tree = pane.stage_tree
     for ref in (Ref(GAME, game), Ref(STAGE, game, stage), Ref(DEPLOYMENTS, game, stage)):
         await wait_for(pilot, lambda ref=ref: pane._find(ref.key) is not None)
         tree.move_cursor(pane._find(ref.key))
@@ -221,7 +221,7 @@ async def stages(app: Any, pilot: Any) -> None:
 
     pane = await open_stage(app, pilot)
     failed = pane._find(Ref(DEPLOYMENTS, "space-raiders", "prod").key).children[0]
-    pane.tree.move_cursor(failed)
+    pane.stage_tree.move_cursor(failed)
     await settle(app, pilot)
 
 

@@ -202,10 +202,10 @@ async def test_stage_deployments_export_in_history_order(home: Path) -> None:
             await pilot.press("4")
             pane = await pane_of(app, pilot, StagesPane)
             await wait_for(pilot, lambda: pane._find(Ref(GAME, "space-raiders").key))
-            pane.tree.move_cursor(pane._find(Ref(GAME, "space-raiders").key))
+            pane.stage_tree.move_cursor(pane._find(Ref(GAME, "space-raiders").key))
             await pilot.press("space")
             await wait_for(pilot, lambda: pane._find(Ref(STAGE, "space-raiders", "prod").key))
-            pane.tree.move_cursor(pane._find(Ref(STAGE, "space-raiders", "prod").key))
+            pane.stage_tree.move_cursor(pane._find(Ref(STAGE, "space-raiders", "prod").key))
             # Before the history is loaded there is nothing to export: say what to do.
             await pilot.press("E")
             await pilot.pause()
@@ -213,7 +213,7 @@ async def test_stage_deployments_export_in_history_order(home: Path) -> None:
             assert any("Expand Deployments" in str(n.message) for n in app._notifications)
             await pilot.press("space")
             await pilot.pause()
-            pane.tree.move_cursor(pane._find(Ref(DEPLOYMENTS, "space-raiders", "prod").key))
+            pane.stage_tree.move_cursor(pane._find(Ref(DEPLOYMENTS, "space-raiders", "prod").key))
             await pilot.press("space")
             await wait_for(pilot, lambda: ("space-raiders", "prod") in pane.deployments
                            and not pane.pending)

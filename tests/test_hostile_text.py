@@ -654,7 +654,7 @@ async def stage_views(app: Any, pilot: Any, checks: Checks, planted: Planted,
                 "the Stages pane")
     pane = app.query_one(StagesPane)
     pane.poll_initial, pane.poll_max = 0.05, 0.1  # follow the deployment without waiting
-    tree = pane.tree
+    tree = pane.stage_tree
     tree.focus()
 
     async def cursor_to(ref: Any, what: str) -> Any:

@@ -146,11 +146,11 @@ async def test_scripts_and_stages_keys_are_disabled_and_explain(world: RunningSi
         stages = await pane_of(app, pilot, StagesPane)
         game = "kart-league"
         await wait_for(pilot, lambda: stages._find(Ref(GAME, game).key) is not None)
-        stages.tree.focus()
-        stages.tree.move_cursor(stages._find(Ref(GAME, game).key))
+        stages.stage_tree.focus()
+        stages.stage_tree.move_cursor(stages._find(Ref(GAME, game).key))
         await pilot.press("space")
         await wait_for(pilot, lambda: stages._find(Ref(STAGE, game, "prod").key) is not None)
-        stages.tree.move_cursor(stages._find(Ref(STAGE, game, "prod").key))
+        stages.stage_tree.move_cursor(stages._find(Ref(STAGE, game, "prod").key))
         await settle(app, pilot)
         shown = footer_keys(app)
         for key in STAGE_KEYS:

@@ -243,22 +243,22 @@ class Soak:
             try:
                 await self.until(lambda: pane._find(Ref(GAME, game).key), 20, "game node")
                 game_node = pane._find(Ref(GAME, game).key)
-                pane.tree.move_cursor(game_node)
+                pane.stage_tree.move_cursor(game_node)
                 if not game_node.is_expanded:
                     await self.press("space")
                 await self.until(lambda: pane._find(Ref(STAGE, game, stage).key), 20,
                                  "stage node")
                 stage_node = pane._find(Ref(STAGE, game, stage).key)
-                pane.tree.move_cursor(stage_node)
+                pane.stage_tree.move_cursor(stage_node)
                 if not stage_node.is_expanded:
                     await self.press("space")
                 await self.pilot.pause()
                 branch = pane._find(Ref(DEPLOYMENTS, game, stage).key)
-                pane.tree.move_cursor(branch)
+                pane.stage_tree.move_cursor(branch)
                 if not branch.is_expanded:
                     await self.press("space")
                 await self.until(lambda: (game, stage) in pane.deployments, 20, "history")
-                pane.tree.move_cursor(pane._find(Ref(STAGE, game, stage).key))
+                pane.stage_tree.move_cursor(pane._find(Ref(STAGE, game, stage).key))
                 await self.pilot.pause()
                 return pane
             except AssertionError:
@@ -271,7 +271,7 @@ class Soak:
                 await self.press("r")
                 game_node = pane._find(Ref(GAME, game).key)
                 if game_node is not None and pane._find(Ref(STAGE, game, stage).key) is None:
-                    pane.tree.move_cursor(game_node)
+                    pane.stage_tree.move_cursor(game_node)
                     await self.pilot.pause()
                     if game_node.is_expanded:
                         await self.press("space")

@@ -49,7 +49,7 @@ async def open_stage(app: GameOpsApp, pilot: Any, game: str, stage: str) -> Stag
     await pilot.press("4")
     pane = await pane_of(app, pilot, StagesPane)
     await wait_for(pilot, lambda: pane._find(Ref(GAME, game).key) is not None)
-    tree = pane.tree
+    tree = pane.stage_tree
     tree.move_cursor(node_of(pane, Ref(GAME, game)))
     await pilot.press("space")  # Tree: space toggles a node
     try:
@@ -97,16 +97,17 @@ async def test_tree_shows_history_with_failure_and_serving_mark(world: RunningSi
         assert len(serving_rows) == 1
         assert serving_rows[0] == rows[shown.index(truth["serving"])]
         # The failed deployment's detail shows its DeploymentResult.
-        pane.tree.move_cursor(node_of(pane, Ref(DEPLOYMENT, "space-raiders", "prod", shown[0])))
+        failed = node_of(pane, Ref(DEPLOYMENT, "space-raiders", "prod", shown[0]))
+        pane.stage_tree.move_cursor(failed)
         await wait_for(pilot, lambda: not pane.pending)
         await pilot.pause()
         detail = detail_text(pane)
         assert "UNSPECIFIED_FAILURE" in detail and "failed to start" in detail
         # Refresh keeps expansion and cursor.
-        cursor = pane.tree.cursor_node
+        cursor = pane.stage_tree.cursor_node
         await pilot.press("r")
         await wait_for(pilot, lambda: not pane.pending)
-        assert pane.tree.cursor_node is cursor
+        assert pane.stage_tree.cursor_node is cursor
         assert node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).is_expanded
         assert "STALE" not in str(app.query_one("#stages-status", Static).render())
 
@@ -212,12 +213,12 @@ async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "kart-league", "prod")
         branch = node_of(pane, Ref("snapshots", "kart-league", "prod"))
-        pane.tree.move_cursor(branch)
+        pane.stage_tree.move_cursor(branch)
         await pilot.press("space")
         await wait_for(pilot, lambda: branch.children and branch.children[0].data.kind ==
                        "snapshot")
         first = branch.children[0]
-        pane.tree.move_cursor(first)
+        pane.stage_tree.move_cursor(first)
         await pilot.press("x")
         snapshot_id = first.data.ident
         target = home / "data" / "downloads" / f"kart-league-{snapshot_id.replace(':', '-')}.json"
@@ -292,7 +293,7 @@ def test_stages_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         bar.update(bar.render_bar())
         pane = await open_stage(app, pilot, "space-raiders", "prod")
         failed = node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).children[0]
-        pane.tree.move_cursor(failed)
+        pane.stage_tree.move_cursor(failed)
         await wait_for(pilot, lambda: not pane.pending)
         pane.updated_at = time.monotonic()
         pane.show_status()
@@ -331,7 +332,7 @@ async def test_the_shown_tree_refreshes_by_itself(world: RunningSimulator, home:
         pane = await open_stage(app, pilot, "kart-league", "dev")
         pane.refresh_seconds = 1.0
         before = len(pane.deployments[("kart-league", "dev")])
-        cursor = pane.tree.cursor_node
+        cursor = pane.stage_tree.cursor_node
         gamesparks = app.aws.client("gamesparks")
         snapshot = gamesparks.list_snapshots(GameName="kart-league")["Snapshots"][0]["Id"]
         started = gamesparks.start_stage_deployment(
@@ -341,5 +342,5 @@ async def test_the_shown_tree_refreshes_by_itself(world: RunningSimulator, home:
             d.deployment_id == started for d in pane.deployments[("kart-league", "dev")]),
             timeout=15)
         assert len(pane.deployments[("kart-league", "dev")]) == before + 1
-        assert pane.tree.cursor_node is cursor
+        assert pane.stage_tree.cursor_node is cursor
         assert node_of(pane, Ref(DEPLOYMENTS, "kart-league", "dev")).is_expanded

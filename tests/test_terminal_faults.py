@@ -118,7 +118,7 @@ async def test_sigterm_ends_the_app_and_stops_a_deployment_poll(world: RunningSi
 
             pane._follow(StageDeployment.from_api(started, "kart-league", "staging"))
             await pilot.pause(0.3)
-            watchers = [w for w in app.workers if w.group == "stages-watch"]
+            watchers = [w for w in app.workers if w.group.startswith("stages-watch")]
             assert watchers and watchers[0].is_running
             os.kill(os.getpid(), signal.SIGTERM)
             deadline = time.monotonic() + 10

@@ -37,6 +37,7 @@ def watch_deployment(ctx: ClientSource, game: str, stage: str, deployment_id: st
                      on_update: Update, *, backoff: Backoff | None = None,
                      cancelled: Callable[[], bool] = lambda: False,
                      sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic,
                      max_errors: int = 5) -> StageDeployment:
     """Poll until the deployment is COMPLETED or FAILED and return it; ``on_update`` is called
     with every answer whose state differs from the one before. Network errors are retried
@@ -64,14 +65,15 @@ def watch_deployment(ctx: ClientSource, game: str, stage: str, deployment_id: st
                 on_update(deployment)
             if deployment.finished:
                 return deployment
-        _sleep(next(delays), sleep, cancelled)
+        _sleep(next(delays), sleep, cancelled, clock)
 
 
-def _sleep(seconds: float, sleep: Callable[[float], None], cancelled: Callable[[], bool]) -> None:
+def _sleep(seconds: float, sleep: Callable[[float], None], cancelled: Callable[[], bool],
+           clock: Callable[[], float]) -> None:
     # In slices, so that a cancel (the app quitting) does not wait for a long backoff.
-    end = time.monotonic() + seconds
+    end = clock() + seconds
     while not cancelled():
-        left = end - time.monotonic()
+        left = end - clock()
         if left <= 0:
             return
         sleep(min(left, 0.1))

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Button
 
+from tui.models.stages import DeployPlan
 from tui.services.snapshot_diff import ADDED, CHANGED, REMOVED, SnapshotDiff
-from tui.ui.screens.base import OnceConfirm
+from tui.ui.screens.base import Confirm, css
 from tui.ui.widgets.plain import Plain, visible
 
 STYLES = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
-
-
-@dataclass(frozen=True)
-class DeployPlan:
-    """One intended deployment, with everything the confirmation shows."""
-
-    kind: str  # "rollback" | "deploy"
-    game: str
-    stage: str
-    snapshot_id: str
-    snapshot_description: str
-    current_snapshot_id: str | None
-    current_description: str
-    diff: SnapshotDiff
 
 
 def diff_text(diff: SnapshotDiff, max_changes: int = 12) -> Text:
@@ -44,48 +29,37 @@ def diff_text(diff: SnapshotDiff, max_changes: int = 12) -> Text:
     return text
 
 
-class StageDeployModal(OnceConfirm[bool]):
-    DEFAULT_CSS = """
-    StageDeployModal { align: center middle; }
-    StageDeployModal > Vertical {
-        width: 96%; max-width: 120; height: auto; max-height: 100%;
-        border: thick $error; background: $surface; padding: 0 1;
-    }
-    StageDeployModal .title { text-style: bold; }
-    StageDeployModal #stage-deploy-diff { height: auto; max-height: 10; border: round $primary; }
-    StageDeployModal .cli { color: $text-muted; }
-    StageDeployModal Horizontal { height: auto; }
-    StageDeployModal Button { margin-right: 2; }
-    """
+class StageDeployModal(Confirm[bool]):
+    CSS_PATH = css("confirm")
     BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "confirm", "Deploy")]
+    FOCUS = "#stage-deploy-cancel"
 
     def __init__(self, plan: DeployPlan, cli: str, read_only: bool = False) -> None:
         super().__init__()
         self.plan, self.cli, self.read_only = plan, cli, read_only
         self._answered = False
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> str:
+        verb = "Roll back" if self.plan.kind == "rollback" else "Deploy to"
+        return f"{verb} stage {self.plan.stage} of {self.plan.game}?"
+
+    def compose_body(self) -> ComposeResult:
         plan = self.plan
-        verb = "Roll back" if plan.kind == "rollback" else "Deploy to"
         current = (visible(f"{plan.current_snapshot_id} ({plan.current_description})")
                    if plan.current_snapshot_id else "nothing (no completed deployment)")
-        with Vertical():
-            yield Plain(f"{verb} stage {plan.stage} of {plan.game}?", classes="title")
-            yield Plain(f"now serving: {current}\nwill deploy: "
-                        + visible(f"{plan.snapshot_id} ({plan.snapshot_description})")
-                        + f"\n{plan.diff.summary()} "
-                         "(current → target)", id="stage-deploy-summary")
-            with VerticalScroll(id="stage-deploy-diff"):
-                yield Plain(diff_text(plan.diff), id="stage-deploy-diff-text")
-            note = ("READ-ONLY mode: the deployment will be refused." if self.read_only else
-                    "One deployment at a time per stage; players stay connected.")
-            yield Plain(f"{note}\nas AWS CLI: {self.cli}", classes="cli")
-            with Horizontal():
-                yield Button("Cancel", id="stage-deploy-cancel")
-                yield Button("Deploy (y)", id="stage-deploy-confirm", variant="error")
+        yield Plain(f"now serving: {current}\nwill deploy: "
+                    + visible(f"{plan.snapshot_id} ({plan.snapshot_description})")
+                    + f"\n{plan.diff.summary()} "
+                    "(current → target)", id="stage-deploy-summary")
+        with VerticalScroll(id="stage-deploy-diff"):
+            yield Plain(diff_text(plan.diff), id="stage-deploy-diff-text")
+        note = ("READ-ONLY mode: the deployment will be refused." if self.read_only else
+                "One deployment at a time per stage; players stay connected.")
+        yield Plain(f"{note}\nas AWS CLI: {self.cli}", classes="cli")
 
-    def on_mount(self) -> None:
-        self.query_one("#stage-deploy-cancel", Button).focus()
+    def buttons(self) -> list[Button]:
+        return [Button("Cancel", id="stage-deploy-cancel"),
+                Button("Deploy (y)", id="stage-deploy-confirm", variant="error")]
 
     @on(Button.Pressed, "#stage-deploy-cancel")
     def action_cancel(self) -> None:
