@@ -141,25 +141,61 @@ async def _started(app: Any, pilot: Any) -> None:
         await pilot.pause()
 
 
-async def press_latency(app: Any, grid: Any, key: str) -> float:
-    """Seconds from a key event reaching the app to the grid drawing the moved cursor line."""
+class CursorShown:
+    """Where the grid's cursor was in the last frame handed to the terminal, and when: a hook
+    of the app's Responsiveness, called as each frame goes out."""
+
+    def __init__(self, app: Any, grid: Any) -> None:
+        self.grid = grid
+        self.row, self.at = -1, 0.0
+        app.responsiveness.on_frame(app, self.frame_shown)
+
+    def frame_shown(self) -> None:
+        self.row, self.at = self.grid.cursor_row, time.perf_counter()
+
+
+class RowWrites:
+    """Rows added or rewritten in a grid: what a refresh did to the table. Counted by wrapping
+    the grid's own methods on this one instance."""
+
+    def __init__(self, grid: Any) -> None:
+        self.count = 0
+        for name in ("add_row", "update_row", "update_cell"):
+            setattr(grid, name, self._counted(getattr(grid, name)))
+
+    def _counted(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+async def press_latency(app: Any, shown: CursorShown, key: str) -> float:
+    """Seconds from a key event reaching the app to a frame showing the moved cursor line."""
     from textual import events
 
+    from tui.ui.textual_private import driver
+
+    grid = shown.grid
     before = grid.cursor_row
     expected = before + (1 if key == "down" else -1)
     if not 0 <= expected < grid.row_count:
         return float("nan")
     event = events.Key(key, None)
     event.set_sender(app)
+    the_driver = driver(app)
+    assert the_driver is not None, "the app is not running"
     start = time.perf_counter()
-    app._driver.send_message(event)
-    while not (grid.cursor_painted[0] == expected and grid.cursor_painted[1] > start):
+    # As a terminal's key arrives: through the driver, which the app's input pacing watches.
+    the_driver.send_message(event)
+    while not (shown.row == expected and shown.at > start):
         if time.perf_counter() - start > 5:
             return float("inf")  # not answered: counts as the worst case, never dropped
-        # The paint is time-stamped where the line is drawn, so polling for it need not be
-        # tight: a poll every half millisecond loaded the very thread being measured.
+        # The frame is time-stamped as it goes out, so polling for it need not be tight: a
+        # poll every half millisecond loaded the very thread being measured.
         await asyncio.sleep(0.002)
-    return grid.cursor_painted[1] - start
+    return shown.at - start
 
 
 async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[float],
@@ -174,6 +210,8 @@ async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(SessionsPane)
         await _started(app, pilot)
+        shown = CursorShown(app, pane.table)
+        writes = RowWrites(pane.table)
         target = fleet_ids[0] if len(fleet_ids) == 1 else ALL_FLEETS
         pane.clear_sessions()
         pane.fleet_id = None
@@ -182,7 +220,7 @@ async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[
         pane.select_fleet(target)
         while pane.loading_sessions:
             if measure_keys:
-                latency = await press_latency(app, pane.table, "down")
+                latency = await press_latency(app, shown, "down")
                 if latency == latency:  # not NaN
                     latencies.append(latency)
             await asyncio.sleep(0.02)
@@ -190,12 +228,13 @@ async def app_full_load(endpoint: str, fleet_ids: list[str], *, latencies: list[
         count = len(pane.sessions)
         if refresh_result is not None:
             await _refresh_case(app, pilot, pane, endpoint, refresh_changes, refresh_result,
-                                latencies)
+                                latencies, shown, writes)
     return elapsed, count
 
 
 async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: float,
-                        result: dict[str, Any], latencies: list[float]) -> None:
+                        result: dict[str, Any], latencies: list[float], shown: CursorShown,
+                        row_writes: RowWrites) -> None:
     import httpx
 
     table = pane.table
@@ -207,12 +246,12 @@ async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: f
         httpx.post(f"{endpoint}/_sim/gamelift/players",
                    json={"GameSessionId": key, "current": 0}, timeout=10)
     before = dict(pane.sessions)
-    writes = table.row_writes
+    writes = row_writes.count
     applied = pane.apply_seconds
     start = time.perf_counter()
     pane.load_sessions()
     while pane.loading_sessions:
-        latency = await press_latency(app, table, "up" if len(latencies) % 2 else "down")
+        latency = await press_latency(app, shown, "up" if len(latencies) % 2 else "down")
         if latency == latency:
             latencies.append(latency)
         await asyncio.sleep(0.02)
@@ -222,7 +261,7 @@ async def _refresh_case(app: Any, pilot: Any, pane: Any, endpoint: str, share: f
     # (sessions finishing activation or termination), compared record by record.
     result["changed"] = (sum(1 for k, v in pane.sessions.items() if before.get(k) != v)
                          + len(before.keys() - pane.sessions.keys()))
-    result["touched"] = table.row_writes - writes
+    result["touched"] = row_writes.count - writes
     # The key presses moved the cursor by at most one row; it must still be near its session.
     result["cursor_kept"] = abs(table.get_row_index(cursor) - table.cursor_row) <= 1
     # A full reload of the same table, for comparison: clear and load again.
@@ -444,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each timed case; the fastest counts (default 3)")
     args = parser.parse_args(argv)
+    from tui.ui.responsiveness import choose_frame_rate
+
+    choose_frame_rate()  # the app's, as the CLI sets it: nothing has imported Textual yet
     rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results,
                args.repeat)
     print(f"gameops-tui benchmark · {os.cpu_count()} cores · Python {sys.version.split()[0]}")

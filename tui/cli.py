@@ -6,10 +6,13 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from tui import __version__
+
+if TYPE_CHECKING:
+    from tui.config import Settings
 
 DEMO_REGION = "us-west-2"
 
@@ -65,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _number(kind: type, low: float | None, high: float | None, label: str):  # noqa: ANN202
-    def parse(text: str) -> float | int:
+def _number(kind: Callable[[str], float], low: float | None, high: float | None,
+            label: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
@@ -99,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_app(args, settings)
 
 
-def load_settings(args: argparse.Namespace):  # noqa: ANN201 - keeps tui.config out of --help
+def load_settings(args: argparse.Namespace) -> Settings:
     import dataclasses
     from pathlib import Path
 
@@ -217,7 +221,9 @@ def resolve_target(args: argparse.Namespace, settings: Any,
 
 def run_app(args: argparse.Namespace, settings: Any) -> int:
     from tui.ui.gc_schedule import pause_during_startup
+    from tui.ui.responsiveness import choose_frame_rate
 
+    choose_frame_rate()  # before anything imports Textual, which reads it once
     pause_during_startup()  # until the app has mounted (GcSchedule.start)
     from tui.aws.session import AwsContext, ConfigurationProblem
 

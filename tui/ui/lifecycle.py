@@ -25,13 +25,18 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tui.ui.textual_private import event_loop
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def install_signal_handlers(app: Any, signals: Iterable[signal.Signals] = SIGNALS
+def install_signal_handlers(app: App[Any], signals: Iterable[signal.Signals] = SIGNALS
                             ) -> Callable[[], None]:
     """Make ``signals`` end ``app`` cleanly; returns a function that puts the previous
     handlers back. Must be called from the main thread (Python delivers signals there)."""
@@ -42,7 +47,7 @@ def install_signal_handlers(app: Any, signals: Iterable[signal.Signals] = SIGNAL
 
     def handle(signum: int, frame: object) -> None:
         received.append(signum)
-        loop = getattr(app, "_loop", None)
+        loop = event_loop(app)
         if len(received) > 1 or loop is None or loop.is_closed():
             # Second signal, or the app is not running (yet or any more): the default action.
             signal.signal(signum, signal.SIG_DFL)
@@ -64,7 +69,7 @@ def install_signal_handlers(app: Any, signals: Iterable[signal.Signals] = SIGNAL
     return restore
 
 
-def _exit(app: Any, signum: int) -> None:
+def _exit(app: App[Any], signum: int) -> None:
     name = signal.Signals(signum).name
     with contextlib.suppress(Exception):  # a log line is nice to have, never a reason to stay
         app.log.info(f"{name} received: exiting")

@@ -8,9 +8,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from tui.ui.read_only import game_app
+from tui.ui.textual_private import FooterKey, reactive_bindings
 
 
 class KeyFooter(Footer):
@@ -31,7 +31,7 @@ class KeyFooter(Footer):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            bound = getattr(widget, "_reactive_connect", None) or {}
+            bound = reactive_bindings(widget)
             if isinstance(widget, FooterKey) and "compact" in bound:
                 # Each key would otherwise restyle itself twice as it mounts: once for the
                 # reactive's default (compact) and once more for the footer's value bound to
@@ -40,14 +40,14 @@ class KeyFooter(Footer):
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[Any]) -> None:
         if self._recompose_pending:
             return
         self._recompose_pending = True
         self._asked_at = time.monotonic()
         self.set_timer(self.SETTLE, lambda: self._bindings_settled(screen))
 
-    def _bindings_settled(self, screen: Screen) -> None:
+    def _bindings_settled(self, screen: Screen[Any]) -> None:
         if not self.is_attached:
             self._recompose_pending = False
             return
@@ -65,7 +65,7 @@ class KeyFooter(Footer):
         self._shown = shown
         super().bindings_changed(screen)
 
-    def _keys_shown(self, screen: Screen) -> tuple[Any, ...]:
+    def _keys_shown(self, screen: Screen[Any]) -> tuple[Any, ...]:
         """What `Footer.compose` draws from the active bindings."""
         return tuple(
             (binding.key, self.app.get_key_display(binding), binding.description,

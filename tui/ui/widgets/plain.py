@@ -52,7 +52,8 @@ def markup_literal(value: object) -> str:
 def cell(value: object, style: str = "") -> Text:
     """One table cell, tree label or option prompt of untrusted text, on one line."""
     if isinstance(value, Text):
-        return value if is_clean(value.plain) else safe_text(value.plain, style or value.style)
+        return value if is_clean(value.plain) else safe_text(value.plain,
+                                                             style or str(value.style))
     return safe_text("-" if value is None else value, style)
 
 

@@ -10,7 +10,6 @@ panes and their tests read the same.
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.trust import visible
+from tui.ui.textual_private import scroll_update
 
 FLUSH_HZ = 10
 TEXT_CACHE_ROWS = 4000  # line texts kept (a few screens' worth many times over)
@@ -94,7 +94,8 @@ class SessionGrid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, zebra_stripes: bool = True) -> None:  # noqa: A002
         super().__init__(id=id)
         self.columns: list[Column] = []
-        self._shown: tuple[int, list[tuple[int, Column]]] | None = None
+        # (width, scrollbar shown) or None before mounting, and the columns chosen for it.
+        self._shown: tuple[tuple[int, bool] | None, list[tuple[int, Column]]] | None = None
         self._column_index: dict[str, int] = {}
         self._cells: dict[RowKey, list[str]] = {}
         self._order: list[RowKey] = []
@@ -107,8 +108,6 @@ class SessionGrid(ScrollView, can_focus=True):
         # A row's line text, kept while its cells and the shown columns stay: scrolling by one
         # line redraws every line on screen, and all but one show the same rows as before.
         self._texts: dict[RowKey, str] = {}
-        self.cursor_painted: tuple[int, float] = (-1, 0.0)
-        self.row_writes = 0  # rows added or rewritten: lets a benchmark see what a refresh did
 
     # --- DataTable-like interface ----------------------------------------------------------
 
@@ -166,20 +165,17 @@ class SessionGrid(ScrollView, can_focus=True):
         if self._positions is not None:
             self._positions[row_key] = len(self._order)
         self._order.append(row_key)
-        self.row_writes += 1
         self._changed(len(self._order) - 1)
         return row_key
 
     def update_cell(self, row_key: str, column_key: str, value: str) -> None:
         self._cells[RowKey(row_key)][self._column_index[column_key]] = value
         self._texts.pop(RowKey(row_key), None)
-        self.row_writes += 1
         self._refresh_row(row_key)
 
     def update_row(self, row_key: str, cells: tuple[str, ...] | list[str]) -> None:
         self._cells[RowKey(row_key)] = list(cells)
         self._texts.pop(RowKey(row_key), None)
-        self.row_writes += 1
         self._refresh_row(row_key)
 
     def get_cell(self, row_key: str, column_key: str) -> str:
@@ -305,7 +301,7 @@ class SessionGrid(ScrollView, can_focus=True):
             # Setting virtual_size would lay out the whole screen again (a reactive with
             # layout=True), ten times a second while pages stream in.
             self.set_reactive(SessionGrid.virtual_size, size)
-            self._scroll_update(size)
+            scroll_update(self, size)
             return
         self.virtual_size = size
 
@@ -370,15 +366,14 @@ class SessionGrid(ScrollView, can_focus=True):
             key = self._key_at(index)
             if key is None:
                 return Strip.blank(width, base)
-            text = self._texts.get(key)
-            if text is None:
+            cached = self._texts.get(key)
+            if cached is None:
                 if len(self._texts) > TEXT_CACHE_ROWS:
                     self._texts.clear()
-                text = self._texts[key] = self._line_text(self._cells[key])
+                cached = self._texts[key] = self._line_text(self._cells[key])
+            text = cached
             if index == self.cursor_row:
                 style = cursor
-                # When the cursor's line was last drawn: the benchmark's "screen updated".
-                self.cursor_painted = (index, time.perf_counter())
             elif self.zebra_stripes and index % 2:
                 style = even
             else:
