@@ -3,9 +3,8 @@ even before it has focus."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import events
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -23,18 +22,20 @@ class QuickFilter:
 
     FILTER_ID = "quick-filter"
     _filter_opening = False
-    _bindings: Any
-    call_after_refresh: Any
-    query_one: Any
+
+    def _filter_pane(self) -> Widget:
+        # Mixed into a Widget only; declaring Widget's names here would hide their types.
+        assert isinstance(self, Widget)
+        return self
 
     def quick_filter_box(self) -> Input:
-        return self.query_one(f"#{self.FILTER_ID}", Input)
+        return self._filter_pane().query_one(f"#{self.FILTER_ID}", Input)
 
     def action_quick_filter(self) -> None:
         box = self.quick_filter_box()
         box.add_class("shown")
         self._filter_opening = True
-        self.call_after_refresh(box.focus)
+        self._filter_pane().call_after_refresh(box.focus)
 
     def close_quick_filter(self) -> bool:
         """Escape: clear and hide the box. False when it was not shown."""
@@ -56,8 +57,8 @@ class QuickFilter:
         # Set here, as the key passes the pane, not when its binding runs: the app checks
         # bindings only once the key has bubbled up to it, after the keys behind it in the
         # burst have already passed through here.
-        if any(binding.action == "quick_filter"
-               for binding in self._bindings.key_to_bindings.get(event.key, ())):
+        bindings = self._filter_pane()._bindings.key_to_bindings
+        if any(binding.action == "quick_filter" for binding in bindings.get(event.key, ())):
             self._filter_opening = True
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -1,30 +1,50 @@
 """What the Sessions and Search panes share: a table of game sessions and the actions on it.
 
 The table is kept in place: pages merge by GameSessionId, so a reload changes only the rows that
-changed and the cursor, marks, sort and filter survive. Every action runs in a thread worker
-through the aws layer (read-only guard, audit log) and reports one line of per-session outcomes.
+changed and the cursor, marks, sort and filter survive. What is loaded, the filter and sort
+rules, and every action (paced bulk calls, the protection look-up, drain-then-terminate) are
+in ``tui.models.sessions`` / ``tui.models.session_actions``; this widget draws them and runs
+their calls through ``run_call``, so every call goes through the aws layer (read-only guard,
+audit log) and comes back as one line of per-session outcomes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import time
-from collections import Counter
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
-from tui.aws.errors import is_throttled
+from tui.aws.errors import Failure
 from tui.aws.records import GameSession
+from tui.models.session_actions import (
+    PROTECTION_LOOKUPS,
+    ActionResult,
+    BulkAction,
+    DrainBoard,
+    DrainNews,
+    DrainRun,
+    DrainsFound,
+    SessionCall,
+    look_up_protection,
+    needs_protection_lookup,
+)
+from tui.models.sessions import (
+    ALL_STATUSES,
+    ENDED,
+    SORTS,
+    LoadedSessions,
+    export_sessions,
+    matches,
+    ordered,
+)
 from tui.services import gamelift
-from tui.services.drains import Drain, DrainStore, DrainStoreError, DrainTarget, DrainWorkflow
+from tui.services.drains import DrainTarget
 from tui.trust import visible
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
@@ -32,21 +52,16 @@ from tui.ui.read_only import HINT as READ_ONLY_HINT
 from tui.ui.read_only import ReadOnlyKeys, game_app
 from tui.ui.widgets.plain import Plain, SafeInput
 from tui.ui.widgets.session_grid import SessionGrid
+from tui.ui.work import Job
 
+if TYPE_CHECKING:
+    from tui.aws.session import AwsContext
+    from tui.services.export import ExportTable
 
-def _epoch(value: dt.datetime | None) -> float:
-    return value.timestamp() if value else 0.0
+# Kept importable from here: the names other modules and scripts have used.
+__all__ = ["ALL_STATUSES", "ENDED", "PROTECTION_LOOKUPS", "SORTS", "SessionTablePane",
+           "session_cells"]
 
-
-# (label, key, descending): `s` cycles through these; index 0 is the service's own order.
-SORTS: tuple[tuple[str, Callable[[GameSession], Any], bool], ...] = (
-    ("service order", lambda s: 0, False),
-    ("players", lambda s: s.current_player_session_count, True),
-    ("age (oldest first)", lambda s: _epoch(s.creation_time), False),
-    ("status", lambda s: s.status, False),
-    ("name", lambda s: s.name.casefold(), False),
-)
-ALL_STATUSES = frozenset({"ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR"})
 REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
            "INTERRUPTED": "interrupted"}
 SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Status", 24),
@@ -55,45 +70,6 @@ SESSION_COLUMNS = (("id", "Session", 12), ("name", "Name", 14), ("status", "Stat
 # Which columns give way first when the terminal is narrow (1: always shown).
 COLUMN_PRIORITY = {"id": 1, "status": 1, "players": 1, "name": 2, "policy": 3, "prot": 3,
                    "age": 4, "location": 5, "address": 6}
-ENDED = ("ERROR", "TERMINATING", "TERMINATED")
-# Before a terminate, sessions whose ProtectionPolicy is unknown (Search results) are described
-# one by one so the dialog can say which are protected; beyond this many it says "unknown"
-# instead (DescribeGameSessionDetails is limited to 30 a second for the whole account).
-PROTECTION_LOOKUPS = 20
-
-
-class ActionDone(Message):
-    def __init__(self, summary: str, failed: bool) -> None:
-        super().__init__()
-        self.summary = summary
-        self.failed = failed
-
-
-class ProtectionKnown(Message):
-    """The terminate targets, with ProtectionPolicy looked up where it was unknown."""
-
-    def __init__(self, targets: list[GameSession]) -> None:
-        super().__init__()
-        self.targets = targets
-
-
-class DrainsResumed(Message):
-    """Drains an earlier run left for this target, found at start (``refused``: read-only)."""
-
-    def __init__(self, drains: list[Drain], target: DrainTarget, *, refused: bool) -> None:
-        super().__init__()
-        self.drains = drains
-        self.target = target
-        self.refused = refused
-
-
-class DrainProgress(Message):
-    def __init__(self, run: int, waiting: int, players: int, *, reload: bool = False) -> None:
-        super().__init__()
-        self.run = run  # which drain of the pane (several may run side by side)
-        self.waiting = waiting
-        self.players = players
-        self.reload = reload
 
 
 def _age(created: dt.datetime | None, now: dt.datetime) -> str:
@@ -132,28 +108,9 @@ def session_cells(session: GameSession, now: dt.datetime,
     )
 
 
-def _error_code(err: Exception) -> str:
-    from botocore.exceptions import ClientError
-
-    from tui.aws.errors import OutcomeUnknown
-
-    if isinstance(err, OutcomeUnknown):
-        # Not a failure: the answer was lost and reading back could not tell (the summary's
-        # first error says what to check).
-        return "outcome unknown"
-    if isinstance(err, ClientError):
-        return str(err.response.get("Error", {}).get("Code", "error"))
-    return type(err).__name__
-
-
-def _summary(outcomes: Counter[str], first_error: str) -> str:
-    text = ", ".join(f"{n} {what}" for what, n in outcomes.items()) or "nothing to do"
-    return text + (f" — {first_error}" if first_error else "")
-
-
 class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     """A pane with a session table. Subclasses yield ``compose_table()`` in their layout and
-    feed rows with ``begin_load`` / ``merge_page`` / ``finish_load``."""
+    feed rows with ``begin_load`` / ``merge_page`` / ``finish_load`` (``load_failed``)."""
 
     TABLE_ID: ClassVar[str] = "session-table"
     STATUS_ID: ClassVar[str] = "session-status"
@@ -176,20 +133,50 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
 
     def __init__(self, *, id: str) -> None:  # noqa: A002
         super().__init__(id=id)
-        self.sessions: dict[str, GameSession] = {}
+        self.loaded = LoadedSessions()
         self.fleet_compute: dict[str, str] = {}
-        self._seen: set[str] = set()
-        self.updated_at: float | None = None
-        self.error: str | None = None
-        self.loading_sessions = False
         self.filter_text = ""
         self.marked: set[str] = set()
         self.statuses: set[str] = set(ALL_STATUSES)
         self.sort_index = 0
-        self._drains: dict[int, tuple[int, int]] = {}  # drain run → (waiting, players left)
-        self._drain_run_ids = itertools.count(1)
+        self.drains = DrainBoard()
         self.last_action_ids: list[str] = []
         self.apply_seconds = 0.0  # time spent putting pages into the table (benchmarks read it)
+
+    # What is loaded lives in the model; these names are what subclasses and tests read.
+
+    @property
+    def sessions(self) -> dict[str, GameSession]:
+        return self.loaded.sessions
+
+    @property
+    def loading_sessions(self) -> bool:
+        return self.loaded.loading
+
+    @loading_sessions.setter
+    def loading_sessions(self, value: bool) -> None:
+        self.loaded.loading = value
+
+    @property
+    def updated_at(self) -> float | None:
+        return self.loaded.updated_at
+
+    @updated_at.setter
+    def updated_at(self, value: float | None) -> None:
+        self.loaded.updated_at = value
+
+    @property
+    def error(self) -> str | None:
+        return self.loaded.error
+
+    @error.setter
+    def error(self, value: str | None) -> None:
+        self.loaded.error = value
+
+    def aws_context(self) -> AwsContext | None:
+        """The AWS context to capture before a call (None outside the GameOps app)."""
+        app = game_app(self)
+        return app.aws if app is not None else None
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -212,9 +199,7 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     # --- loading ---------------------------------------------------------------------------
 
     def begin_load(self) -> None:
-        self._seen = set()
-        self.loading_sessions = True
-        self.error = None
+        self.loaded.begin()
         self.show_status()
 
     def merge_page(self, sessions: list[GameSession], *,
@@ -225,17 +210,12 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         app = game_app(self)
         if app is not None:
             app.note_data()
-        if seen is not None:
-            self._seen.update(seen)
         table = self.table
         now = dt.datetime.now(dt.UTC)
         hidden: list[str] = []
         with self.app.batch_update():
-            for session in sessions:
+            for session, old in self.loaded.merge(sessions, seen):
                 key = session.game_session_id
-                self._seen.add(key)
-                old = self.sessions.get(key)
-                self.sessions[key] = session
                 shown = key in table.rows
                 if not self.matches(session):
                     if shown:
@@ -250,25 +230,31 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     def finish_load(self) -> None:
         """Every page has arrived: rows not seen this time are gone."""
         started = time.perf_counter()
-        gone = [k for k in self.sessions if k not in self._seen]
-        for key in gone:
-            del self.sessions[key]
-            self.marked.discard(key)
+        gone = self.loaded.finish()
+        self.marked.difference_update(gone)
         self.table.remove_rows(gone)
         if self.sort_index:
             self.apply_filter()  # new rows were appended; put them in sort order
         self.apply_seconds += time.perf_counter() - started
-        self.loading_sessions = False
-        self.updated_at = time.monotonic()
         self.show_status()
 
     def load_failed(self, text: str) -> None:
-        self.loading_sessions = False
-        self.error = text
+        self.loaded.failed(text)
+        self.show_status()
+
+    def show_failure(self, what: str, failure: Failure) -> None:
+        """A load that failed: the rows stay, marked stale on the status line, and a toast."""
+        self.load_failed(failure.text)
+        super().show_failure(what, failure)
+
+    def action_failed(self, failure: Failure) -> None:
+        """An action's call broke off (per-session failures are in its summary instead): a
+        toast; the rows shown are no less fresh for it."""
+        Pane.show_failure(self, "AWS error", failure)
         self.show_status()
 
     def clear_sessions(self) -> None:
-        self.sessions.clear()
+        self.loaded.clear()
         self.marked.clear()
         self.table.clear()
 
@@ -303,6 +289,21 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             parts.append(f"⚠ STALE: {self.error}")
         # One fixed line (.status-line): new text never changes the layout, so skip it.
         self.query_one(f"#{self.STATUS_ID}", Static).update(" · ".join(parts), layout=False)
+
+    # --- export ----------------------------------------------------------------------------
+
+    def export_table(self) -> ExportTable:
+        return self.session_export(self.id or "")
+
+    def session_export(self, pane_id: str, *, expression: str = "",
+                       fleet_id: str = "") -> ExportTable:
+        """Exactly the rows shown, in their order (filter and sort applied), titled with what
+        the table shows (``expression``: a search's filter; ``fleet_id``: the fleet's)."""
+        sessions = self.sessions
+        return export_sessions([sessions[key] for key in self.table.ordered_keys
+                                if key in sessions], pane_id=pane_id, head=self.status_head(),
+                               filter_text=self.filter_text, statuses=self.statuses,
+                               expression=expression, fleet_id=fleet_id)
 
     # --- detail ----------------------------------------------------------------------------
 
@@ -352,33 +353,21 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         targets = self.targets()
         if not targets:
             return
-        unknown = sum(1 for s in targets if s.protection_policy is None)
-        if 0 < unknown <= PROTECTION_LOOKUPS:
-            self._look_up_protection(targets)
+        aws = self.aws_context()
+        if aws is not None and needs_protection_lookup(targets):
+            self.run_call("protection", lambda job: look_up_protection(aws, targets),
+                          done=self._protection_known, failed=self.action_failed,
+                          description="DescribeGameSessionDetails (protection before terminate)")
             return
         self.open_terminate(targets)
 
-    @work(thread=True, exclusive=True, group="protection", exit_on_error=False,
-          description="DescribeGameSessionDetails (protection before terminate)")
-    def _look_up_protection(self, targets: list[GameSession]) -> None:
-        aws = self.app.aws  # type: ignore[attr-defined]
-        known: list[GameSession] = []
-        for session in targets:
-            if session.protection_policy is None:
-                try:
-                    session = gamelift.describe_game_session(aws, session.game_session_id)
-                except Exception:  # noqa: BLE001 - stays unknown, and the dialog says so
-                    pass
-            known.append(session)
-        self.post_message(ProtectionKnown(known))
-
-    def on_protection_known(self, message: ProtectionKnown) -> None:
-        found = [s for s in message.targets if s.protection_policy is not None
+    def _protection_known(self, targets: list[GameSession]) -> None:
+        found = [s for s in targets if s.protection_policy is not None
                  and s.game_session_id in self.sessions]
         if found:
             self.merge_page(found)  # the row shows what was learnt
         if self.app.screen is self.screen:  # the user did not move on meanwhile
-            self.open_terminate(message.targets)
+            self.open_terminate(targets)
 
     def open_terminate(self, targets: list[GameSession]) -> None:
         from tui.ui.screens.confirm import TerminateChoice, TerminateModal
@@ -389,14 +378,17 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             ids = [s.game_session_id for s in targets if s.status not in ENDED]
             if choice.drain:
                 self.drain_and_terminate(ids, choice.mode)
-            else:
-                self.run_action("terminated", ids, lambda aws, sid: gamelift.terminate_game_session(
-                    aws, sid, choice.mode))
+                return
+            mode: gamelift.TerminationMode = (
+                "FORCE_TERMINATE" if choice.mode == "FORCE_TERMINATE"
+                else "TRIGGER_ON_PROCESS_TERMINATE")
+            self.run_bulk("terminated", ids,
+                          lambda aws, sid: gamelift.terminate_game_session(aws, sid, mode))
 
         self.app.push_screen(TerminateModal(targets, self.compute_of(targets)), chosen)
 
     def _toggle(self, label: str, field: str, on_value: str, off_value: str,
-                current: Callable[[GameSession], str | None], cli_flag: str) -> None:
+                current: Callable[[GameSession], str | None]) -> None:
         from tui.services.session_edit import cli_update
         from tui.ui.screens.confirm import ConfirmModal, toggle_text
 
@@ -413,21 +405,20 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.run_action(f"set to {value}", [s.game_session_id for s in targets],
-                                lambda aws, sid: gamelift.update_game_session(
-                                    aws, sid, **{field: value}))
+                self.run_bulk(f"set to {value}", [s.game_session_id for s in targets],
+                              lambda aws, sid: gamelift.update_game_session(
+                                  aws, sid, **{field: value}))
 
         self.app.push_screen(ConfirmModal(f"{label}: {len(targets)} session(s)", body, cli),
                              confirmed)
 
     def action_toggle_protection(self) -> None:
         self._toggle("Protection", "ProtectionPolicy", "FullProtection", "NoProtection",
-                     lambda s: s.protection_policy, "--protection-policy")
+                     lambda s: s.protection_policy)
 
     def action_toggle_lock(self) -> None:
         self._toggle("New players", "PlayerSessionCreationPolicy", "DENY_ALL", "ACCEPT_ALL",
-                     lambda s: s.player_session_creation_policy,
-                     "--player-session-creation-policy")
+                     lambda s: s.player_session_creation_policy)
 
     def action_edit(self) -> None:
         from tui.services.session_edit import SessionUpdate
@@ -441,127 +432,87 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             # The form answers only after its confirmation (old → new and the CLI) said yes,
             # and its plan holds only what differs from the session.
             if plan is not None and not plan.empty:
-                self.run_action("updated", [plan.game_session_id],
-                                lambda aws, sid: gamelift.update_game_session(aws, sid,
-                                                                              **plan.params))
+                self.run_bulk("updated", [plan.game_session_id],
+                              lambda aws, sid: gamelift.update_game_session(aws, sid,
+                                                                            **plan.params))
 
         self.app.push_screen(EditSessionModal(session), edited)
 
-    @work(thread=True, group="actions", exit_on_error=False, description="session action")
-    def run_action(self, verb: str, ids: list[str],
-                   call: Callable[[Any, str], object]) -> None:
-        from tui.aws.guard import ReadOnlyViolation
-
+    def run_bulk(self, verb: str, ids: list[str], call: SessionCall) -> None:
+        """``call(aws, id)`` for each id, paced through throttling, beside any other action
+        (a change's answer is never dropped); the summary is one toast. Named so as not to
+        shadow Textual's ``run_action``."""
+        aws = self.aws_context()
+        if aws is None:
+            return
         self.last_action_ids = list(ids)
-        aws = self.app.aws  # type: ignore[attr-defined]
-        outcomes: Counter[str] = Counter()
-        first_error = ""
-        for index, sid in enumerate(ids):
-            try:
-                self._call_paced(lambda sid=sid: call(aws, sid), index)
-                outcomes[verb] += 1
-            except ReadOnlyViolation as err:
-                outcomes["refused (read-only)"] += 1
-                first_error = first_error or str(err)
-            except Exception as err:  # network loss etc.: report it per session, keep going
-                outcomes[_error_code(err)] += 1
-                first_error = first_error or self.app.aws.explain(err)
-        self.post_message(ActionDone(_summary(outcomes, first_error), failed=bool(first_error)))
 
-    def _call_paced(self, call: Callable[[], object], index: int) -> object:
-        """One call of a bulk action. botocore already retries throttling; when it still gives
-        up, wait a little longer and try again so a bulk action finishes instead of failing
-        half-way. Only throttling: the service refused the call, so repeating it cannot apply
-        it twice (a lost answer is read back by the services layer, never repeated)."""
-        delay = 1.0
-        for _attempt in range(4):
-            try:
-                return call()
-            except Exception as err:
-                if not is_throttled(err) or get_current_worker().is_cancelled:
-                    raise
-                time.sleep(delay)
-                delay *= 2
-        return call()
+        def bulk(job: Job) -> ActionResult:
+            action = BulkAction(verb, call, aws.classify, cancelled=lambda: job.cancelled)
+            return action.run(aws, ids)
 
-    @work(thread=True, group="drain", exit_on_error=False, description="drain, then terminate")
+        self.run_call("actions", bulk, done=self.action_done, failed=self.action_failed,
+                      exclusive=False, description="session action")
+
     def drain_and_terminate(self, ids: list[str], mode: str, *, resume: bool = False) -> None:
         """Lock the sessions to new players, then terminate each one when its last player has
-        left (``resume``: follow the drains an earlier run left for this target instead). The
-        workflow and the state file that outlives the app are in tui.services.drains; this
-        draws its progress."""
-        self.last_action_ids = list(ids)
-        worker = get_current_worker()
-        aws = self.app.aws  # type: ignore[attr-defined]
+        left (``resume``: follow the drains an earlier run left for this target instead)."""
         app = game_app(self)
-        store = app.drain_store if app is not None else DrainStore()
-        target = DrainTarget.of(aws)
-        run = next(self._drain_run_ids)
-        flow = DrainWorkflow(aws, store, target, poll_seconds=self.drain_poll_seconds,
-                             explain=aws.explain, cancelled=lambda: worker.is_cancelled)
-        if resume:
-            try:
-                pending = store.pending(target)
-            except DrainStoreError as err:
-                self.post_message(ActionDone(f"drains of an earlier run not resumed: {err}",
-                                             failed=True))
-                return
-            if not pending:
-                return
-            self.post_message(DrainsResumed(pending, target, refused=aws.read_only))
-            if aws.read_only:  # the guard would refuse each terminate: leave them for later
-                return
-            self.last_action_ids = [d.game_session_id for d in pending]
-            flow.resume(pending)
-        else:
-            try:
-                flow.start(ids, mode)
-            except DrainStoreError as err:  # not remembered → not locked: nothing was sent
-                self.post_message(ActionDone(f"drain not started, nothing sent: {err}",
-                                             failed=True))
-                return
-        # Show the locks now; the drain's own polling is not a reason to reload the table.
-        self.post_message(DrainProgress(run, len(flow.report.waiting), -1, reload=True))
-        report = flow.run(lambda r: self.post_message(DrainProgress(run, len(r.waiting),
-                                                                    r.players)))
-        self.post_message(DrainProgress(run, 0, 0))
-        if self.app.is_running:
-            self.post_message(ActionDone(report.summary(), failed=bool(report.first_error)))
+        if app is None:
+            return
+        aws, store = app.aws, app.drain_store
+        poll_seconds = self.drain_poll_seconds
+        run = self.drains.new_run()
+        if not resume:
+            self.last_action_ids = list(ids)
+
+        def drain(job: Job) -> ActionResult | None:
+            flow = DrainRun(store, DrainTarget.of(aws), aws.explain, job.progress,
+                            poll_seconds=poll_seconds, cancelled=lambda: job.cancelled)
+            return flow.run(aws, ids, mode, resume=resume, read_only=aws.read_only)
+
+        def news(item: DrainNews) -> None:
+            self._drain_news(run, item)
+
+        self.run_call("drain", drain, done=self._drain_done, progress=news,
+                      failed=self.action_failed, exclusive=False,
+                      description="drain, then terminate")
 
     @property
     def draining(self) -> tuple[int, int] | None:
         """(sessions waiting, players left; -1 before the first look) over every drain."""
-        runs = [r for r in self._drains.values() if r[0]]
-        if not runs:
-            return None
-        players = -1 if any(p < 0 for _, p in runs) else sum(p for _, p in runs)
-        return sum(w for w, _ in runs), players
+        return self.drains.draining
 
-    def on_drains_resumed(self, message: DrainsResumed) -> None:
-        ids = ", ".join(visible(d.game_session_id.rsplit("/", 1)[-1]) for d in message.drains[:5])
-        more = f" and {len(message.drains) - 5} more" if len(message.drains) > 5 else ""
-        count = len(message.drains)
-        if message.refused:
+    def _drain_news(self, run: int, news: DrainNews) -> None:
+        if isinstance(news, DrainsFound):
+            self._drains_found(news)
+            return
+        self.drains.update(run, news.waiting, news.players)
+        self.show_status()
+        if news.reload:
+            self.after_action()
+
+    def _drains_found(self, found: DrainsFound) -> None:
+        ids = ", ".join(visible(d.game_session_id.rsplit("/", 1)[-1]) for d in found.drains[:5])
+        more = f" and {len(found.drains) - 5} more" if len(found.drains) > 5 else ""
+        count = len(found.drains)
+        if found.refused:
             self.notify(f"{count} session(s) left draining by an earlier run ({ids}{more}) stay "
                         f"locked and are not followed: {READ_ONLY_HINT} to finish them.",
                         title="drains", severity="warning", timeout=20)
             return
+        self.last_action_ids = [d.game_session_id for d in found.drains]
         self.notify(f"Resumed {count} drain(s) left by an earlier run on "
-                    f"{message.target.describe()}: {ids}{more}. Each is terminated once its "
+                    f"{found.target.describe()}: {ids}{more}. Each is terminated once its "
                     "last player has left.", title="drains resumed", timeout=15)
 
-    def on_drain_progress(self, message: DrainProgress) -> None:
-        if message.waiting:
-            self._drains[message.run] = (message.waiting, message.players)
-        else:
-            self._drains.pop(message.run, None)
-        self.show_status()
-        if message.reload:
-            self.after_action()
+    def _drain_done(self, result: ActionResult | None) -> None:
+        if result is not None:  # None: nothing was left to resume
+            self.action_done(result)
 
-    def on_action_done(self, message: ActionDone) -> None:
-        self.notify(message.summary, title="Result",
-                    severity="warning" if message.failed else "information", timeout=8)
+    def action_done(self, result: ActionResult) -> None:
+        self.notify(result.summary, title="Result",
+                    severity="warning" if result.failed else "information", timeout=8)
         self.marked.clear()
         self.after_action()
 
@@ -583,23 +534,12 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         self.show_status()
 
     def ordered(self) -> list[tuple[str, GameSession]]:
-        if not self.sort_index:
-            return list(self.sessions.items())
-        _, key_of, reverse = SORTS[self.sort_index]
-        return sorted(self.sessions.items(), key=lambda item: key_of(item[1]), reverse=reverse)
+        return ordered(self.sessions, self.sort_index)
 
     # --- quick filter ----------------------------------------------------------------------
 
     def matches(self, session: GameSession) -> bool:
-        if session.status not in self.statuses:
-            return False
-        if not self.filter_text:
-            return True
-        needle = self.filter_text.casefold()
-        haystack = [session.game_session_id, session.name, session.ip_address or "",
-                    session.dns_name or ""]
-        haystack += [part for pair in session.game_properties for part in pair]
-        return any(needle in text.casefold() for text in haystack)
+        return matches(session, self.statuses, self.filter_text)
 
     @property
     def filter_box(self) -> Input:

@@ -1,30 +1,40 @@
 """Sessions pane: the fleet overview and the game sessions of the selected fleet(s), kept fresh.
 
-Every AWS call runs in a thread worker; results come back as messages. A refresh diffs by
-GameSessionId so the cursor, scroll position and row order survive it.
+The model (``tui.models.sessions.SessionsModel``) holds the fleets, the fleet chosen, what to
+page and the refresh policy with its back-off; this widget draws it and runs its calls through
+``run_call``. A refresh diffs by GameSessionId so the cursor, scroll position and row order
+survive it. Its CSS is ``sessions.tcss`` beside this file (the app loads every pane's).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.aws.errors import is_throttled
-from tui.aws.records import GameSession
+from tui.aws.errors import Failure
+from tui.models.sessions import (
+    ALL_FLEETS,
+    MAX_REFRESH_SECONDS,
+    PAGING_CONCURRENCY,
+    REFRESH_SECONDS,
+    SessionsModel,
+    SessionsPage,
+    export_fleets,
+)
 from tui.services import gamelift
-from tui.services.batching import coalesce
 from tui.services.gamelift import FleetRow
+from tui.ui.panes.base import Pane
 from tui.ui.panes.session_table import SessionTablePane
 from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, cell, cells
+from tui.ui.work import Job
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -32,11 +42,10 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.services.export import ExportTable
 
-REFRESH_SECONDS = 15.0
-# After a throttled refresh the interval doubles, up to this; a good refresh resets it.
-MAX_REFRESH_SECONDS = 240.0
-PAGING_CONCURRENCY = 4
-ALL_FLEETS = "*"
+# Kept importable from here (the benchmark and tests use them).
+__all__ = ["ALL_FLEETS", "FLEET_COLUMNS", "MAX_REFRESH_SECONDS", "PAGING_CONCURRENCY",
+           "REFRESH_SECONDS", "FleetTable", "SessionsPane", "all_fleets_cells", "fleet_cells"]
+
 # The counts size themselves to their widest value (None): a fixed width cut a fleet of 1,254
 # instances to "1254/12". Counts from 10,000 up are shortened ("35k") to stay in 80 columns.
 FLEET_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -56,24 +65,6 @@ class FleetTable(DataTable[str]):
         if self.rows_drawn_at is None and y > 0 and self.row_count:  # line 0 is the header
             self.rows_drawn_at = time.perf_counter()
         return super().render_line(y)
-
-
-class FleetsLoaded(Message):
-    def __init__(self, rows: list[FleetRow]) -> None:
-        super().__init__()
-        self.rows = rows
-
-
-class SessionsPage(Message):
-    """A page: the sessions that are new or changed, and the ids of every session on it."""
-
-    def __init__(self, generation: int, sessions: list[GameSession], done: bool,
-                 seen: list[str] | None = None) -> None:
-        super().__init__()
-        self.generation = generation
-        self.sessions = sessions
-        self.done = done
-        self.seen = seen
 
 
 def _count(number: int) -> str:
@@ -112,28 +103,51 @@ def all_fleets_cells(rows: list[FleetRow]) -> tuple[str, ...]:
 
 
 class SessionsPane(SessionTablePane):
-    DEFAULT_CSS = """
-    SessionsPane #fleet-table { height: auto; max-height: 9; }
-    SessionsPane #session-table { height: 1fr; }
-    SessionsPane .status-line { height: 1; background: $boost; padding: 0 1; }
-    SessionsPane .quick-filter { display: none; }
-    SessionsPane .quick-filter.shown { display: block; }
-    """
     BINDINGS = [Binding("n", "create", "New session", id="sessions.new"),
                 Binding("a", "all_fleets", "All fleets", id="sessions.all-fleets")]
 
     title = "Sessions"
-    refresh_seconds = REFRESH_SECONDS
-    paging_concurrency = PAGING_CONCURRENCY
 
     def __init__(self, *, id: str) -> None:  # noqa: A002
+        self.model = SessionsModel(refresh_seconds=REFRESH_SECONDS,
+                                   paging_concurrency=PAGING_CONCURRENCY)
         super().__init__(id=id)
-        self.fleet_rows: dict[str, FleetRow] = {}
-        self.fleet_id: str | None = None
-        self.generation = 0
-        self.interval = self.refresh_seconds
-        self.last_refresh = 0.0
         self.fleets_painted_at: float | None = None
+
+    # The model's state under the names the app, the benchmark and tests read.
+
+    @property
+    def refresh_seconds(self) -> float:
+        return self.model.policy.seconds
+
+    @refresh_seconds.setter
+    def refresh_seconds(self, value: float) -> None:
+        self.model.policy.seconds = value
+
+    @property
+    def interval(self) -> float:
+        """The current refresh interval (backed off after throttling)."""
+        return self.model.policy.interval
+
+    @interval.setter
+    def interval(self, value: float) -> None:
+        self.model.policy.interval = value
+
+    @property
+    def paging_concurrency(self) -> int:
+        return self.model.paging_concurrency
+
+    @paging_concurrency.setter
+    def paging_concurrency(self, value: int) -> None:
+        self.model.paging_concurrency = value
+
+    @property
+    def fleet_rows(self) -> dict[str, FleetRow]:
+        return self.model.fleet_rows
+
+    @property
+    def fleet_id(self) -> str | None:
+        return self.model.fleet_id
 
     def compose(self) -> ComposeResult:
         fleets = FleetTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
@@ -151,35 +165,35 @@ class SessionsPane(SessionTablePane):
     def first_load(self) -> None:
         # Counts as a refresh: a slow first ListFleets must not be cancelled by the first
         # timer tick and sent again.
-        self.last_refresh = time.monotonic()
+        self.model.policy.started()
         # The app asks for the overview while it starts; the first load takes it.
         app = game_app(self)
         early = app.take_prefetched_fleets(app.aws) if app is not None else None
         if early is not None and early.done() and early.exception() is None:
             # Already here: the first frame shows the fleets, with no loading frame before.
-            self.on_fleets_loaded(FleetsLoaded(early.result()))
+            self.show_fleets(early.result())
             return
         self.query_one("#fleet-table", DataTable).loading = True
         self.load_fleets(early)
 
     # --- fleets ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="fleets", exit_on_error=False,
-          description="ListFleets + DescribeFleetAttributes/Capacity/Utilization")
     def load_fleets(self, early: Future[list[FleetRow]] | None = None) -> None:
-        aws = self.app.aws  # type: ignore[attr-defined]
-        rows = early.result() if early is not None else gamelift.fleet_overview(aws)
-        self.post_message(FleetsLoaded(rows))
+        aws = self.aws_context()
+        if aws is None:
+            return
+        self.run_call("fleets", lambda job: SessionsModel.load_fleets(aws, early),
+                      done=self.show_fleets, failed=self._fleets_failed,
+                      description="ListFleets + DescribeFleetAttributes/Capacity/Utilization")
 
-    def on_fleets_loaded(self, message: FleetsLoaded) -> None:
+    def show_fleets(self, rows: list[FleetRow]) -> None:
         table = self.query_one("#fleet-table", DataTable)
         table.loading = False
-        first_load = not self.fleet_rows
+        first_load = self.model.put_fleets(rows)
         with self.app.batch_update():
-            for row in message.rows:
+            for row in rows:
                 key = row.fleet.fleet_id
                 self._put_fleet_row(table, key, fleet_cells(row))
-                self.fleet_rows[key] = row
                 self.fleet_compute[key] = row.fleet.compute_type
             if len(self.fleet_rows) > 1:
                 self._put_fleet_row(table, ALL_FLEETS,
@@ -188,13 +202,21 @@ class SessionsPane(SessionTablePane):
             f"{len(self.fleet_rows)} fleets · enter shows a fleet's sessions · a: all fleets")
         if first_load:
             self.call_after_refresh(self._fleets_painted)
-        if first_load and message.rows:
+        if first_load and rows:
             # Focusing inside a hidden tab would switch tabs under the user's feet.
             if self._is_active_pane():
                 table.focus()
             # After the fleet list has painted: the sessions load (and the GameLift client it
             # builds) would compete with that first frame.
-            self.call_after_refresh(self._select_first_fleet, message.rows[0].fleet.fleet_id)
+            self.call_after_refresh(self._select_first_fleet, rows[0].fleet.fleet_id)
+
+    def _fleets_failed(self, failure: Failure) -> None:
+        # The fleet list has its own line; the session rows below are no staler for it.
+        self.query_one("#fleet-table", DataTable).loading = False
+        self.query_one("#fleet-status", Static).update(f"⚠ fleets not loaded: {failure.text}")
+        if not self.fleet_rows:  # the first outcome is on screen, if not the one hoped for
+            self.call_after_refresh(self.post_message, self.FirstShown())
+        Pane.show_failure(self, "AWS error", failure)
 
     def _select_first_fleet(self, fleet_id: str) -> None:
         app = game_app(self)
@@ -229,95 +251,57 @@ class SessionsPane(SessionTablePane):
             self.select_fleet(ALL_FLEETS)
 
     def select_fleet(self, fleet_id: str) -> None:
-        if fleet_id != self.fleet_id:
-            self.fleet_id = fleet_id
+        if self.model.select(fleet_id):
             self.clear_sessions()
         self.load_sessions()
 
     def selected_fleet_ids(self) -> list[str]:
-        if self.fleet_id == ALL_FLEETS:
-            return list(self.fleet_rows)
-        return [self.fleet_id] if self.fleet_id else []
+        return self.model.selected_fleet_ids()
 
     def paging_scopes(self) -> list[tuple[str, str | None]]:
-        """What to page: each location of a multi-location fleet on its own, so they load
-        side by side (bounded by paging_concurrency)."""
-        scopes: list[tuple[str, str | None]] = []
-        for fleet_id in self.selected_fleet_ids():
-            row = self.fleet_rows.get(fleet_id)
-            locations = row.fleet.locations if row else ()
-            if len(locations) > 1:
-                scopes += [(fleet_id, location) for location in locations]
-            else:
-                scopes.append((fleet_id, None))
-        return scopes
+        return self.model.paging_scopes()
 
     def status_head(self) -> list[str]:
-        if self.fleet_id == ALL_FLEETS:
-            return [f"all {len(self.fleet_rows)} fleets"]
-        fleet = self.fleet_rows.get(self.fleet_id or "")
-        return [fleet.fleet.name if fleet else "no fleet"]
+        return self.model.status_head()
 
     # --- sessions --------------------------------------------------------------------------
 
     def load_sessions(self) -> None:
-        scopes = self.paging_scopes()
-        if not scopes:
+        scopes = self.model.paging_scopes()
+        aws = self.aws_context()
+        if not scopes or aws is None:
             return
-        self.generation += 1
-        self.last_refresh = time.monotonic()
+        self.model.policy.started()
         self.begin_load()
+        app = game_app(self)
+        pace = app.pacer if app is not None else None
         # The worker compares each page with what the table holds (a copy: the table changes
         # on this thread meanwhile), so only changed rows reach the UI thread.
-        self._page_sessions(scopes, self.generation, dict(self.sessions))
+        known = dict(self.sessions)
 
-    @work(thread=True, exclusive=True, group="sessions", exit_on_error=False,
-          description="DescribeGameSessionDetails")
-    def _page_sessions(self, scopes: list[tuple[str, str | None]], generation: int,
-                       known: dict[str, GameSession]) -> None:
-        worker = get_current_worker()
-        aws = self.app.aws  # type: ignore[attr-defined]
-        app = game_app(self)
-        pages = gamelift.iter_fleets_session_pages(aws, scopes,
-                                                   max_workers=self.paging_concurrency,
-                                                   cancelled=lambda: worker.is_cancelled,
-                                                   pace=app.pacer if app is not None else None)
-        for page in coalesce(pages):
-            if worker.is_cancelled:
-                return
-            changed = [s for s in page if known.get(s.game_session_id) != s]
-            self.post_message(SessionsPage(generation, changed, done=False,
-                                           seen=[s.game_session_id for s in page]))
-        if not worker.is_cancelled:
-            self.post_message(SessionsPage(generation, [], done=True))
+        def page(job: Job) -> bool:
+            return self.model.page_sessions(aws, scopes, known, job.progress,
+                                            cancelled=lambda: job.cancelled, pace=pace)
 
-    def on_sessions_page(self, message: SessionsPage) -> None:
-        if message.generation != self.generation:
-            return  # a page of a fleet the user has left
-        self.merge_page(message.sessions, seen=message.seen)
-        if message.done:
-            self.interval = self.refresh_seconds
+        # A new load supersedes the running one: a page of a fleet the user left is dropped.
+        self.run_call("sessions", page, progress=self._sessions_page, done=self._sessions_done,
+                      failed=self._sessions_failed, description="DescribeGameSessionDetails")
+
+    def _sessions_page(self, page: SessionsPage) -> None:
+        self.merge_page(page.changed, seen=page.seen)
+
+    def _sessions_done(self, finished: bool) -> None:
+        if finished:
+            self.model.policy.succeeded()
             self.finish_load()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error or RuntimeError("unknown error")
-        text = self.app.aws.explain(error)
-        if event.worker.group == "fleets":
-            self.query_one("#fleet-table", DataTable).loading = False
-            self.query_one("#fleet-status", Static).update(f"⚠ fleets not loaded: {text}")
-            if not self.fleet_rows:  # the first outcome is on screen, if not the one hoped for
-                self.call_after_refresh(self.post_message, self.FirstShown())
-        elif event.worker.group == "sessions":
-            if is_throttled(error):
-                # Back off: the next automatic refresh waits twice as long.
-                self.interval = min(MAX_REFRESH_SECONDS, self.interval * 2)
-                text += f" — next refresh in {self.interval:.0f}s"
-            self.load_failed(text)
-        else:
-            self.show_status()
-        self.notify(text, title="AWS error", severity="error")
+    def _sessions_failed(self, failure: Failure) -> None:
+        if failure.kind == "throttled":
+            # Back off: the next automatic refresh waits twice as long.
+            interval = self.model.policy.throttled()
+            failure = dataclasses.replace(
+                failure, text=f"{failure.text} — next refresh in {interval:.0f}s")
+        self.show_failure("AWS error", failure)
 
     # --- create ----------------------------------------------------------------------------
 
@@ -334,10 +318,10 @@ class SessionsPane(SessionTablePane):
         def filled(plan: SessionCreate | None) -> None:
             # Sent only after the form's confirmation showed what is set and the CLI.
             if plan is not None:
-                self.run_action("created", [fleet_id],
-                                lambda aws, fid: gamelift.create_game_session(
-                                    aws, fid, plan.maximum_player_session_count,
-                                    **plan.kwargs()))
+                self.run_bulk("created", [fleet_id],
+                              lambda aws, fid: gamelift.create_game_session(
+                                  aws, fid, plan.maximum_player_session_count,
+                                  **plan.kwargs()))
 
         token = gamelift.new_idempotency_token()
         self.app.push_screen(CreateSessionModal(row.fleet.name, row.fleet.locations, token,
@@ -354,8 +338,7 @@ class SessionsPane(SessionTablePane):
         # Hidden panes and open modals don't poll: AWS warns against continuous polling.
         typing = self.filter_box.has_focus
         visible = self.app.screen is self.screen and self._is_active_pane() and not typing
-        due = time.monotonic() - self.last_refresh >= self.interval
-        if visible and due and not self.loading_sessions:
+        if visible and self.model.policy.due() and not self.loading_sessions:
             self.refresh_data()
         self._schedule_refresh()
 
@@ -369,14 +352,15 @@ class SessionsPane(SessionTablePane):
         self.paging_concurrency = settings.paging_concurrency
 
     def export_table(self) -> ExportTable:
-        from tui.ui.commands import _fleet_rows, _session_rows
-
         focused = self.app.focused
         if focused is not None and focused.id == "fleet-table":
-            return _fleet_rows(self)  # type: ignore[no-any-return]
-        return _session_rows(self, "sessions")  # type: ignore[no-any-return]
+            table = self.query_one("#fleet-table", DataTable)
+            rows = [self.fleet_rows[str(row.key.value)] for row in table.ordered_rows
+                    if row.key.value in self.fleet_rows]  # not the "all fleets" line
+            return export_fleets(rows)
+        return self.session_export("sessions", fleet_id=self.fleet_id or "")
 
     def refresh_data(self) -> None:
-        self.last_refresh = time.monotonic()
+        self.model.policy.started()
         self.load_fleets()
         self.load_sessions()
