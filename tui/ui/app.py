@@ -112,6 +112,7 @@ class GameOpsApp(App[int]):
         self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
         self._identity_asked = False
         self.last_data_at = 0.0  # monotonic time rows last arrived in a table (note_data)
+        self.last_export: Path | None = None  # the file the last export wrote
         # One store for every drain of this process, so their writes of the file take turns.
         from tui.services.drains import DrainStore
 
@@ -258,6 +259,9 @@ class GameOpsApp(App[int]):
     def explain_read_only(self, what: str) -> None:
         self.notify(f"{READ_ONLY_HINT} to {what.lower()}", title="read-only",
                     severity="warning", timeout=6)
+
+    def exported(self, path: Path) -> None:
+        self.last_export = path
 
     def note_data(self) -> None:
         """Rows arrived: cosmetic rebuilds (the footer) wait until they stop coming."""
