@@ -19,6 +19,7 @@ rollback, script update — with refreshes of every pane in between. Afterwards:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -35,11 +36,12 @@ from textual.widgets import DataTable, Input
 
 from tui import locations
 from tui.aws.session import AwsContext, Target
+from tui.models.scripts import GROUP_PREFIX
 from tui.services.filter_builder import SearchSpec
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui import app as app_module
 from tui.ui.app import GameOpsApp
-from tui.ui.panes.scripts import GROUP_PREFIX, ScriptsPane
+from tui.ui.panes.scripts import ScriptsPane
 from tui.ui.panes.search import SearchPane
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.panes.stages import DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
@@ -73,9 +75,7 @@ class RecordingApp(GameOpsApp):
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSimulator]:
-    # The Scripts pane's poll interval is a module constant (no setting yet): shortened here.
-    monkeypatch.setattr("tui.ui.panes.scripts.REFRESH_SECONDS", REFRESH_SECONDS)
+def world() -> Iterator[RunningSimulator]:
     sim = start_simulator(SimConfig(rate_limits="off", sessions=150, drift=False, seed=11))
     sim.sim.clock.freeze()  # status changes happen when the test advances the clock
     yield sim
@@ -453,6 +453,9 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         await soak.until(lambda: pane.fleet_rows, 30, "fleets")
         # The hidden panes are built once the fleet list has painted.
         await soak.until(lambda: app.query(StagesPane), 30, "the other panes")
+        # The Scripts pane polls at the config's interval: shortened here, as for Sessions.
+        app.query_one(ScriptsPane).apply_settings(
+            dataclasses.replace(app.settings, refresh_seconds=REFRESH_SECONDS))
         stages = app.query_one(StagesPane)
         stages.poll_initial, stages.poll_max = 0.2, 1.0
         await soak.press("a")  # every fleet's sessions: actions and checks span all of them
