@@ -19,22 +19,36 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
-from botocore.model import Shape
-from botocore.parsers import JSONParser, ResponseParserFactory
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.parsers import JSONParser, ResponseParser, ResponseParserFactory
 
 Converter = Callable[[Any], Any]
+
+
+class ParserInternals(Protocol):
+    """The parts of botocore's JSONParser this module builds on, which are private and so not in
+    botocore-stubs; tests/test_fast_parse.py fails if a botocore release changes them."""
+
+    _timestamp_parser: Converter
+    _blob_parser: Converter
+
+    def _parse_body_as_json(self, body_contents: bytes) -> Any: ...
+
+    def _handle_structure(self, shape: Shape, value: Any) -> Any: ...
 
 
 class FastJSONParser(JSONParser):
     def __init__(self, compiled: ShapeCompiler, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._compiled = compiled
+        # A JSONParser has these members at run time; the stubs only know the public API.
+        self._internals = cast(ParserInternals, self)
 
     def _handle_json_body(self, raw_body: bytes, shape: Shape) -> Any:
-        parsed_json = self._parse_body_as_json(raw_body)
-        return self._compiled.converter(shape, self)(parsed_json)
+        parsed_json = self._internals._parse_body_as_json(raw_body)
+        return self._compiled.converter(shape, self._internals)(parsed_json)
 
 
 class ShapeCompiler:
@@ -45,35 +59,40 @@ class ShapeCompiler:
         # id(shape) -> (shape, converter); the shape is kept so that its id stays its own.
         self._cache: dict[int, tuple[Shape, Converter | None]] = {}
 
-    def converter(self, shape: Shape, parser: JSONParser) -> Converter:
+    def converter(self, shape: Shape, parser: ParserInternals) -> Converter:
         return self._compile(shape, parser) or _identity
 
-    def _compile(self, shape: Shape, parser: JSONParser) -> Converter | None:
+    def _compile(self, shape: Shape, parser: ParserInternals) -> Converter | None:
         """None means "the value as it is" (botocore's default handler)."""
         hit = self._cache.get(id(shape))
         if hit is not None and hit[0] is shape:
             return hit[1]
         with self._lock:
-            # A recursive shape meets itself while compiling: refer to it by lookup.
-            self._cache[id(shape)] = (shape, lambda value: self._cache[id(shape)][1](value))  # type: ignore[misc]
+            # A recursive shape meets itself while compiling: refer to it by lookup. (Only
+            # structures, lists and maps recur, and their converters are never None.)
+            def by_lookup(value: Any) -> Any:
+                return (self._cache[id(shape)][1] or _identity)(value)
+
+            self._cache[id(shape)] = (shape, by_lookup)
             converter = self._build(shape, parser)
             self._cache[id(shape)] = (shape, converter)
         return converter
 
-    def _build(self, shape: Shape, parser: JSONParser) -> Converter | None:
+    def _build(self, shape: Shape, parser: ParserInternals) -> Converter | None:
+        # botocore's ShapeResolver makes every structure, list and map shape of these classes.
         kind = shape.type_name
-        if kind == "structure":
+        if isinstance(shape, StructureShape):
             if shape.is_document_type:
                 return None
             if shape.is_tagged_union:
                 return lambda value: parser._handle_structure(shape, value)
             return self._structure(shape, parser)
-        if kind == "list":
+        if isinstance(shape, ListShape):
             item = self._compile(shape.member, parser)
             if item is None:
                 return list
             return lambda node: [None if x is None else item(x) for x in node]
-        if kind == "map":
+        if isinstance(shape, MapShape):
             key = self._compile(shape.key, parser)
             val = self._compile(shape.value, parser)
             if key is None and val is None:
@@ -91,7 +110,7 @@ class ShapeCompiler:
             return lambda value: handler(shape, value)
         return None
 
-    def _structure(self, shape: Shape, parser: JSONParser) -> Converter:
+    def _structure(self, shape: StructureShape, parser: ParserInternals) -> Converter:
         # serialized name -> (member name, converter)
         members = {member.serialization.get("name", name): (name, self._compile(member, parser))
                    for name, member in shape.members.items()}
@@ -120,8 +139,14 @@ class FastResponseParserFactory(ResponseParserFactory):
     def __init__(self) -> None:
         super().__init__()
         self._compiler = ShapeCompiler()
+        # Our own copy of the defaults botocore keeps privately, for the parsers made here.
+        self._parser_defaults: dict[str, Any] = {}
 
-    def create_parser(self, protocol_name: str) -> Any:
+    def set_parser_defaults(self, **kwargs: Any) -> None:
+        super().set_parser_defaults(**kwargs)
+        self._parser_defaults.update(kwargs)
+
+    def create_parser(self, protocol_name: str) -> ResponseParser:
         if protocol_name == "json":
-            return FastJSONParser(self._compiler, **self._defaults)
+            return FastJSONParser(self._compiler, **self._parser_defaults)
         return super().create_parser(protocol_name)

@@ -77,7 +77,7 @@ def request_in_doubt(exc: BaseException) -> bool:
     """True when ``exc`` leaves open whether the service applied the request: the connection
     closed or timed out after the request was sent, the answer could not be read, or a 5xx."""
     if isinstance(exc, bx.ClientError):
-        response = exc.response if isinstance(exc.response, Mapping) else {}
+        response: Mapping[str, Any] = exc.response if isinstance(exc.response, Mapping) else {}
         status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
         return answer_in_doubt(status, (response.get("Error") or {}).get("Code"))
     if isinstance(exc, _NEVER_SENT):

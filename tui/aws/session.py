@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 import botocore.session
 from botocore import exceptions as bx
@@ -82,14 +82,25 @@ def use_fast_parsing(session: botocore.session.Session) -> None:
     session.register_component("response_parser_factory", factory)
 
 
+RetryMode = Literal["legacy", "standard", "adaptive"]
+_RETRY_MODES: dict[str, RetryMode] = {"legacy": "legacy", "standard": "standard",
+                                      "adaptive": "adaptive"}
+
+
+class _Retries(TypedDict, total=False):
+    """botocore's Config(retries=...) dictionary."""
+
+    mode: RetryMode
+    max_attempts: int
+    total_max_attempts: int
+
+
 def client_config() -> Config:
     # Adaptive retries: GameLift's per-account rate limits are low, and adaptive mode also slows
     # the client down instead of only backing off. AWS_RETRY_MODE / AWS_MAX_ATTEMPTS still win,
     # as they do for the AWS CLI (botocore would let this explicit Config override them).
-    mode = os.environ.get("AWS_RETRY_MODE", "").strip()
-    if mode not in ("legacy", "standard", "adaptive"):
-        mode = "adaptive"
-    retries: dict[str, Any] = {"mode": mode, "max_attempts": 8}  # retries after the first try
+    mode = _RETRY_MODES.get(os.environ.get("AWS_RETRY_MODE", "").strip(), "adaptive")
+    retries: _Retries = {"mode": mode, "max_attempts": 8}  # retries after the first try
     try:
         total = int(os.environ.get("AWS_MAX_ATTEMPTS", ""))
     except ValueError:
@@ -180,7 +191,9 @@ class AwsContext:
         if target.profile is not None and not target.demo:
             core.set_config_variable("profile", target.profile)
         if key or secret:
-            core.set_credentials(key, secret)
+            # A half-given pair goes to botocore with its None, as boto3.Session passes it
+            # (botocore-stubs say str; the call takes None).
+            core.set_credentials(cast(str, key), cast(str, secret))
         return core
 
     def _resolve_region(self) -> str:

@@ -13,6 +13,7 @@ the UI runs :meth:`DrainWorkflow.run` in a worker and draws its progress.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -20,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from botocore.exceptions import ClientError, HTTPClientError
 
@@ -241,8 +242,8 @@ class DrainWorkflow:
             if self.cancelled():
                 break
             try:
-                self._paced(lambda sid=sid: gamelift.update_game_session(
-                    self.ctx, sid, PlayerSessionCreationPolicy="DENY_ALL"))
+                self._paced(functools.partial(gamelift.update_game_session, self.ctx, sid,
+                                              PlayerSessionCreationPolicy="DENY_ALL"))
             except ReadOnlyViolation as err:
                 self.report.outcomes["refused (read-only)"] += 1
                 self.report.first_error = self.report.first_error or str(err)
@@ -297,8 +298,10 @@ class DrainWorkflow:
                 if session.status in ENDED:
                     report.outcomes[f"already {session.status}"] += 1
                 elif session.current_player_session_count == 0:
-                    gamelift.terminate_game_session(
-                        self.ctx, sid, self.modes.get(sid, "TRIGGER_ON_PROCESS_TERMINATE"))  # type: ignore[arg-type]
+                    # A TerminationMode: start's callers pass one, Drain.from_json admits no other.
+                    mode = cast("gamelift.TerminationMode",
+                                self.modes.get(sid, "TRIGGER_ON_PROCESS_TERMINATE"))
+                    gamelift.terminate_game_session(self.ctx, sid, mode)
                     report.outcomes["drained and terminated"] += 1
                 else:
                     players += session.current_player_session_count

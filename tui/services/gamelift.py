@@ -229,13 +229,15 @@ def iter_fleets_session_pages(ctx: ClientSource,
                                            cancelled=cancelled, pace=pace)
         return
     # A bounded queue so a slow consumer holds the producers back instead of buffering 50k rows.
-    pages: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=max(4, 2 * max_workers))
+    # Each reader hands over its pages, then None when done or the error that stopped it.
+    pages: queue.Queue[list[GameSession] | Exception | None] = queue.Queue(
+        maxsize=max(4, 2 * max_workers))
     stop = threading.Event()
 
     def stopped() -> bool:
         return stop.is_set() or (cancelled is not None and cancelled())
 
-    def put(item: tuple[str, object]) -> None:
+    def put(item: list[GameSession] | Exception | None) -> None:
         while not stop.is_set():
             try:
                 pages.put(item, timeout=0.1)
@@ -247,10 +249,10 @@ def iter_fleets_session_pages(ctx: ClientSource,
         try:
             for page in iter_game_session_pages(ctx, fleet_id, location, page_size=page_size,
                                                 cancelled=stopped, pace=pace):
-                put(("page", page))
-            put(("done", None))
+                put(page)
+            put(None)
         except Exception as err:  # handed to the consumer, who decides what it means
-            put(("error", err))
+            put(err)
 
     executor = ThreadPoolExecutor(max_workers=max(1, max_workers),
                                   thread_name_prefix="sessions")
@@ -262,16 +264,16 @@ def iter_fleets_session_pages(ctx: ClientSource,
             if cancelled is not None and cancelled():
                 return
             try:
-                kind, value = pages.get(timeout=0.1)
+                item = pages.get(timeout=0.1)
             except queue.Empty:
                 continue
-            if kind == "page":
-                yield value  # type: ignore[misc]
+            if isinstance(item, list):
+                yield item
             else:
                 remaining -= 1
-                if kind == "error" and first_error is None:
-                    first_error = value
-        if isinstance(first_error, BaseException):
+                if item is not None and first_error is None:
+                    first_error = item
+        if first_error is not None:
             raise first_error
     finally:
         stop.set()
@@ -493,7 +495,8 @@ def create_game_session(ctx: ClientSource, fleet_id: str | None,
 
 def get_game_session_log_url(ctx: ClientSource, session_id: str) -> str:
     """A presigned URL (valid for 15 minutes) of the ended session's log."""
-    return _gamelift(ctx).get_game_session_log_url(GameSessionId=session_id)["PreSignedUrl"]
+    url: str = _gamelift(ctx).get_game_session_log_url(GameSessionId=session_id)["PreSignedUrl"]
+    return url
 
 
 # --- scripts and aliases --------------------------------------------------------------------

@@ -116,7 +116,8 @@ def get_snapshot(ctx: ClientSource, game: str, snapshot_id: str,
 
 def export_snapshot_url(ctx: ClientSource, game: str, snapshot_id: str) -> str:
     """A presigned HTTPS URL of the snapshot's configuration, valid for 10 minutes."""
-    return _gamesparks(ctx).export_snapshot(GameName=game, SnapshotId=snapshot_id)["S3Url"]
+    url: str = _gamesparks(ctx).export_snapshot(GameName=game, SnapshotId=snapshot_id)["S3Url"]
+    return url
 
 
 # --- deployments: what is serving, what a rollback can go back to ----------------------------

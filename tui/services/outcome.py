@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar, cast
 
 from tui.aws.errors import OutcomeUnknown, explain, request_in_doubt
 
@@ -42,7 +42,8 @@ class Outcome(Generic[T]):
     def unwrap(self) -> T:
         """The value when applied; else the call's own error, or OutcomeUnknown."""
         if self.state == "applied":
-            return self.value  # type: ignore[return-value]
+            # An applied change carries its call's value (None only where T admits None).
+            return cast(T, self.value)
         if self.state == "not applied" and self.error is not None:
             raise self.error
         raise OutcomeUnknown(self.action, self.error or RuntimeError("no answer"), self.detail,

@@ -124,9 +124,9 @@ class ScriptArchive:
                              version=version, time=_now(), source=source, note=note,
                              target=target)
         with _LOCK:
-            target = self.zip_path(sha)
-            if not target.exists():
-                write_atomic(target, data)
+            zip_file = self.zip_path(sha)
+            if not zip_file.exists():
+                write_atomic(zip_file, data)
             try:
                 raw = json.loads(self.index_path.read_text(encoding="utf-8"))
             except FileNotFoundError:

@@ -73,10 +73,10 @@ class Clock:
 
     def check_advance(self, seconds: Any) -> float:
         """``seconds`` as a float if advancing by it now is allowed, else the 400 to answer."""
-        seconds = finite_number("advance", seconds, -MAX_ADVANCE_SECONDS, MAX_ADVANCE_SECONDS)
-        if not EARLIEST <= self.now() + seconds <= LATEST:
-            raise invalid(f"advance {seconds:g} would take the clock outside 1970..9999")
-        return seconds
+        checked = finite_number("advance", seconds, -MAX_ADVANCE_SECONDS, MAX_ADVANCE_SECONDS)
+        if not EARLIEST <= self.now() + checked <= LATEST:
+            raise invalid(f"advance {checked:g} would take the clock outside 1970..9999")
+        return checked
 
     def advance(self, seconds: float) -> float:
         seconds = self.check_advance(seconds)

@@ -15,6 +15,7 @@ import re
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -400,7 +401,8 @@ class GameLiftSim:
     # --- dispatch --------------------------------------------------------------------------
 
     def handle(self, operation: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-        handler = getattr(self, f"op_{operation}", None)
+        handler: Callable[[dict[str, Any], RequestContext], dict[str, Any]] | None = getattr(
+            self, f"op_{operation}", None)
         if handler is None:
             raise SimError("UnknownOperationException",
                            f"The simulator does not implement GameLift {operation}", 400)

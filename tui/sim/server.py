@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import random
@@ -242,6 +243,11 @@ class _Handler(BaseHTTPRequestHandler):
     # delayed ACK (~40 ms a request), which also makes the rate limits unreachable.
     disable_nagle_algorithm = True
     server: _Server
+    # makefile("rb") with the default buffer size, so peek() is there (typeshed says only
+    # BufferedIOBase).
+    rfile: io.BufferedReader
+    _kept_alive: bool
+    _socket_timeout: float | None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("sim: " + format, *args)
@@ -249,7 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         # What the previous request on this connection left behind must not decide the shape
         # of an error about this one (a request line too long is refused before parsing).
-        self.headers = None  # type: ignore[assignment]
+        # (Removed, not set to None: the attribute is typed as always present, and _protocol
+        # reads it with getattr.)
+        self.__dict__.pop("headers", None)
         self.path = ""
         if self._kept_alive and not self._next_request_arrives():
             self.close_connection = True
@@ -260,24 +268,26 @@ class _Handler(BaseHTTPRequestHandler):
     def _next_request_arrives(self) -> bool:
         """Waits up to the idle timeout for the first byte of another request."""
         idle = self.server.sim.config.idle_timeout
-        if idle == self.timeout:
+        if idle == self._socket_timeout:
             return True
         try:
             self.connection.settimeout(idle)
-            return bool(self.rfile.peek(1))  # type: ignore[attr-defined]
+            return bool(self.rfile.peek(1))
         except OSError:  # TimeoutError included: the client has nothing more to ask
             return False
         finally:
             try:
-                self.connection.settimeout(self.timeout)
+                self.connection.settimeout(self._socket_timeout)
             except OSError:
                 pass
 
     def setup(self) -> None:
-        # StreamRequestHandler applies `timeout` to the socket; a class default of None means
-        # a client that never finishes its request holds this thread forever.
-        self.timeout = self.server.sim.config.socket_timeout
+        # A socket without a timeout means a client that never finishes its request holds this
+        # thread forever. (Set here, not through StreamRequestHandler's class-wide `timeout`,
+        # because it is each simulator's own setting.)
+        self._socket_timeout = self.server.sim.config.socket_timeout
         self._kept_alive = False
+        self.request.settimeout(self._socket_timeout)
         super().setup()
 
     def send_error(self, code: int, message: str | None = None,
@@ -369,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         except TimeoutError:
             # 400 as S3 answers it: a 408 or 5xx would invite the client to send it again.
             self._error(400, "RequestTimeout", "The request body did not arrive within "
-                        f"{self.timeout} s", close=True)
+                        f"{self._socket_timeout} s", close=True)
             return None
         if len(body) < length:
             # The client closed its side with the body unfinished; it may still read.
@@ -383,10 +393,10 @@ class _Handler(BaseHTTPRequestHandler):
         socket timeout alone bounds each read, so a byte every few seconds would never end."""
         if length == 0:
             return b""
-        if self.timeout is None:
+        if self._socket_timeout is None:
             return self.rfile.read(length)
-        deadline = time.monotonic() + self.timeout
-        if len(self.rfile.peek(length)) >= length:  # type: ignore[attr-defined]
+        deadline = time.monotonic() + self._socket_timeout
+        if len(self.rfile.peek(length)) >= length:
             return self.rfile.read(length)  # the usual case: it came with the headers
         chunks: list[bytes] = []
         remaining = length
@@ -402,7 +412,7 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(chunk)
                 remaining -= len(chunk)
         finally:
-            self.connection.settimeout(self.timeout)
+            self.connection.settimeout(self._socket_timeout)
         return b"".join(chunks)
 
     def _read_chunked(self, limit: int) -> bytes | None:
@@ -666,6 +676,7 @@ class RunningSimulator:
         self.sim = Simulator(config)
         self._server = _Server((config.host, config.port), self.sim)
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET address (typeshed allows AF_UNIX's bytes)
         self.endpoint_url = f"http://{host}:{port}"
         self.sim.presigner.base_url = self.endpoint_url
         self._thread = threading.Thread(target=self._server.serve_forever, name="gameops-sim",

@@ -9,14 +9,14 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import cbor2
 
 from tui.sim.core import SimError
 
 if TYPE_CHECKING:
-    from botocore.model import ServiceModel, Shape
+    from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def decode_cbor(body: bytes, code: str = RPC_BAD_INPUT) -> dict[str, Any]:
                        "its CBOR value")
     if not isinstance(value, dict):
         raise SimError(code, f"The request body must be a CBOR map, not {_kind(value)}")
-    return _from_cbor(value)
+    return {k: _from_cbor(v) for k, v in value.items()}
 
 
 def _from_cbor(value: Any) -> Any:
@@ -291,18 +291,20 @@ def _compile(shape: Shape, protocol: str, done: dict[str, Check]) -> Check:
     kind = shape.type_name
     if shape.metadata.get("document"):
         return _any
+    # botocore makes each structure, list and map shape of its class; the casts say which (the
+    # classes are not imported for isinstance so that the simulator loads botocore lazily).
     if kind == "structure":
         members: dict[str, Check] = {}
         check = done[name] = _structure(members)  # before the members: shapes may recurse
-        for member, member_shape in shape.members.items():  # type: ignore[attr-defined]
+        for member, member_shape in cast("StructureShape", shape).members.items():
             members[member] = _compile(member_shape, protocol, done)
         return check
     if kind == "list":
         # A recursive list would need its own placeholder; neither service has one.
-        check = done[name] = _list(_compile(shape.member, protocol, done))  # type: ignore[attr-defined]
+        check = done[name] = _list(_compile(cast("ListShape", shape).member, protocol, done))
         return check
     if kind == "map":
-        check = done[name] = _map(_compile(shape.value, protocol, done))  # type: ignore[attr-defined]
+        check = done[name] = _map(_compile(cast("MapShape", shape).value, protocol, done))
         return check
     check = _PROTOCOL_SCALARS[protocol].get(kind) or _SCALARS.get(kind) or _any
     done[name] = check
@@ -356,7 +358,7 @@ class InputTypes:
                         # body's members came from the client's JSON.
                         check = _structure({
                             name: _compile(member, protocol, done)
-                            for name, member in shape.members.items()  # type: ignore[attr-defined]
+                            for name, member in shape.members.items()
                             if not member.serialization.get("location")})
                     else:
                         check = _compile(shape, protocol, done)
