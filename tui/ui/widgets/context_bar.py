@@ -19,15 +19,6 @@ class ContextBar(Static):
     endpoint. A banner rule also paints the whole bar, but its label is always there too, so the
     warning survives NO_COLOR and monochrome terminals."""
 
-    DEFAULT_CSS = """
-    ContextBar {
-        height: 1;
-        background: $panel;
-        color: $text;
-        padding: 0 1;
-    }
-    """
-
     def __init__(self, profile: str, region: str, endpoint: str, *, demo: bool,
                  read_only: bool, account: str = "", banner: BannerRule | None = None) -> None:
         super().__init__(id="context-bar")
