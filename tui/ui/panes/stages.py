@@ -54,7 +54,7 @@ from tui.services.snapshot_diff import human_size
 from tui.ui.panes import stages_render as render
 from tui.ui.panes.base import NothingToExport, Pane
 from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
-from tui.ui.widgets.plain import Plain, cell
+from tui.ui.widgets.plain import Plain
 
 if TYPE_CHECKING:
     from tui.aws.session import AwsContext
@@ -211,24 +211,14 @@ class StagesPane(ReadOnlyKeys, Pane):
                 stage_node.add("Snapshots", Ref(SNAPSHOTS, game, stage.name))
 
     def _show_history(self, game: str, stage: str) -> None:
-        deployments = self.model.deployments.get((game, stage), [])
-        serving = self.model.serving(game, stage)
-        descriptions = self.model.descriptions(game)
-        branch = self._find(Ref(DEPLOYMENTS, game, stage).key)
-        if branch is not None and Ref(DEPLOYMENTS, game, stage).key in self.model.loaded:
-            branch.set_label(f"Deployments ({len(deployments)})")
-            self._sync(branch, [(Ref(DEPLOYMENT, game, stage, d.deployment_id),
-                                 render.deployment_label(
-                                     d, descriptions.get(d.snapshot_id or "", ""),
-                                     d is serving), False)
-                                for d in deployments], "no deployments")
-        branch = self._find(Ref(SNAPSHOTS, game, stage).key)
-        if branch is not None and Ref(SNAPSHOTS, game, stage).key in self.model.loaded:
-            snapshots = self.model.snapshots.get(game, [])
-            branch.set_label(f"Snapshots ({len(snapshots)})")
-            serving_id = serving.snapshot_id if serving else None
-            self._sync(branch, [(Ref(SNAPSHOT, game, stage, s.id), render.snapshot_label(
-                s, s.id == serving_id), True) for s in snapshots], "no snapshots")
+        for kind, items, empty in ((DEPLOYMENTS, render.deployment_items, "no deployments"),
+                                   (SNAPSHOTS, render.snapshot_items, "no snapshots")):
+            key = Ref(kind, game, stage).key
+            branch = self._find(key)
+            if branch is not None and key in self.model.loaded:
+                children = items(self.model, game, stage)
+                branch.set_label(f"{kind.capitalize()} ({len(children)})")
+                self._sync(branch, children, empty)
         stage_node = self._find(Ref(STAGE, game, stage).key)
         if stage_node is not None and (game, stage) in self.model.stages:
             stage_node.set_label(self._stage_label(self.model.stages[game, stage]))
@@ -238,69 +228,21 @@ class StagesPane(ReadOnlyKeys, Pane):
             ref = node.data
             if ref and ref.kind == SNAPSHOT and ref.ident == snapshot.id and \
                     ref.key in self.model.loaded:
-                self._sync(node, [(Ref(SECTION, ref.game, ref.stage, name, snapshot.id),
-                                   render.section_label(name, s.size), False)
-                                  for name, s in snapshot.sections.items()], "no sections")
+                self._sync(node, render.section_items(ref, snapshot), "no sections")
 
     # --- the tree ----------------------------------------------------------------------------
 
     def _stage_label(self, stage: Stage) -> Text:
         return render.stage_label(stage, self.model.watches.get((stage.game_name, stage.name)))
 
-    def _walk(self, node: TreeNode[Ref] | None = None) -> list[TreeNode[Ref]]:
-        found: list[TreeNode[Ref]] = []
-        stack = list((node or self.stage_tree.root).children)
-        while stack:
-            current = stack.pop()
-            found.append(current)
-            stack.extend(current.children)
-        return found
+    def _walk(self) -> list[TreeNode[Ref]]:
+        return render.walk(self.stage_tree)
 
     def _find(self, key: str) -> TreeNode[Ref] | None:
-        return next((n for n in self._walk() if n.data is not None and n.data.key == key), None)
+        return render.find(self.stage_tree, key)
 
-    def _sync(self, parent: TreeNode[Ref], items: list[tuple[Ref, Text, bool]],
-              empty: str) -> None:
-        """Make ``parent``'s children match ``items`` by key, in place: kept nodes keep their
-        expansion and the cursor stays on its node."""
-        if not items:
-            items = [(Ref(INFO, ident=f"{parent.data.key if parent.data else ''}:empty"),
-                      Text(f"({empty})", style="dim"), False)]
-        tree = self.stage_tree
-        cursor = tree.cursor_node
-        wanted = {ref.key for ref, _, _ in items}
-        for child in list(parent.children):
-            if child.data is None or child.data.key not in wanted:
-                if cursor is not None and self._within(cursor, child):
-                    cursor = parent
-                child.remove()
-        existing = {child.data.key: child for child in parent.children if child.data}
-        previous: TreeNode[Ref] | None = None
-        for ref, raw_label, expandable in items:
-            label = cell(raw_label)  # every tree label under the trust rule, whoever built it
-            node = existing.get(ref.key)
-            if node is None:
-                if previous is None and parent.children:
-                    node = parent.add(label, ref, before=0, allow_expand=expandable)
-                elif previous is None:
-                    node = parent.add(label, ref, allow_expand=expandable)
-                else:
-                    node = parent.add(label, ref, after=previous, allow_expand=expandable)
-            else:
-                node.set_label(label)
-                node.data = ref
-            previous = node
-        if cursor is not None and cursor is not tree.cursor_node and cursor is not tree.root:
-            tree.move_cursor(cursor)
-
-    @staticmethod
-    def _within(node: TreeNode[Ref], ancestor: TreeNode[Ref]) -> bool:
-        current: TreeNode[Ref] | None = node
-        while current is not None:
-            if current is ancestor:
-                return True
-            current = current.parent
-        return False
+    def _sync(self, parent: TreeNode[Ref], items: list[render.Item], empty: str) -> None:
+        render.sync(self.stage_tree, parent, items, empty)
 
     @on(Tree.NodeExpanded, "#stages-tree")
     def expanded(self, event: Tree.NodeExpanded[Ref]) -> None:

@@ -1,5 +1,6 @@
-"""What the Stages pane draws: tree labels and the detail panel, from what its model holds.
-Every service text goes through the trust rule (``visible``, ``cell``, ``safe_text``)."""
+"""What the Stages pane draws, from what its model holds: tree labels, the children of a branch
+(merged into the tree by key), and the detail panel. Every service text goes through the trust
+rule (``visible``, ``cell``, ``safe_text``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from tui.aws.records import Game, Snapshot, Stage, StageDeployment
 from tui.models.stages import (
     DEPLOYMENT,
     DEPLOYMENTS,
     GAME,
+    INFO,
     SECTION,
     SNAPSHOT,
     SNAPSHOTS,
@@ -28,9 +32,11 @@ from tui.models.stages import (
 from tui.services.snapshot_diff import human_size
 from tui.ui.widgets.plain import cell, safe_text, visible
 
-__all__ = ["deployment_detail", "deployment_label", "detail", "game_detail", "game_label",
-           "section_detail", "section_label", "snapshot_detail", "snapshot_label",
-           "stage_detail", "stage_label", "when"]
+__all__ = ["deployment_detail", "deployment_label", "detail", "find", "game_detail",
+           "game_label", "section_detail", "section_label", "snapshot_detail", "snapshot_label",
+           "stage_detail", "stage_label", "sync", "walk", "when"]
+
+Item = tuple[Ref, Text, bool]  # a child node: what it stands for, its label, expandable
 
 STATE_MARKS = {"COMPLETED": "✓", "FAILED": "✗", "PENDING": "…", "IN_PROGRESS": "⟳"}
 STATE_STYLES = {"FAILED": "bold red", "PENDING": "yellow", "IN_PROGRESS": "bold yellow"}
@@ -82,6 +88,85 @@ def snapshot_label(s: Snapshot, serving: bool) -> Text:
 
 def section_label(name: str, size: int | None) -> Text:
     return Text.assemble(visible(name), (f"  {human_size(size)}", "dim"))
+
+
+def deployment_items(model: StagesModel, game: str, stage: str) -> list[Item]:
+    serving = model.serving(game, stage)
+    descriptions = model.descriptions(game)
+    return [(Ref(DEPLOYMENT, game, stage, d.deployment_id),
+             deployment_label(d, descriptions.get(d.snapshot_id or "", ""), d is serving), False)
+            for d in model.deployments.get((game, stage), [])]
+
+
+def snapshot_items(model: StagesModel, game: str, stage: str) -> list[Item]:
+    serving = model.serving(game, stage)
+    serving_id = serving.snapshot_id if serving else None
+    return [(Ref(SNAPSHOT, game, stage, s.id), snapshot_label(s, s.id == serving_id), True)
+            for s in model.snapshots.get(game, [])]
+
+
+def section_items(ref: Ref, snapshot: Snapshot) -> list[Item]:
+    return [(Ref(SECTION, ref.game, ref.stage, name, snapshot.id),
+             section_label(name, s.size), False) for name, s in snapshot.sections.items()]
+
+
+# --- the tree, merged by key ----------------------------------------------------------------
+
+
+def walk(tree: Tree[Ref], node: TreeNode[Ref] | None = None) -> list[TreeNode[Ref]]:
+    found: list[TreeNode[Ref]] = []
+    stack = list((node or tree.root).children)
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found
+
+
+def find(tree: Tree[Ref], key: str) -> TreeNode[Ref] | None:
+    return next((n for n in walk(tree) if n.data is not None and n.data.key == key), None)
+
+
+def _within(node: TreeNode[Ref], ancestor: TreeNode[Ref]) -> bool:
+    current: TreeNode[Ref] | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
+
+
+def sync(tree: Tree[Ref], parent: TreeNode[Ref], items: list[Item], empty: str) -> None:
+    """Make ``parent``'s children match ``items`` by key, in place: kept nodes keep their
+    expansion and the cursor stays on its node."""
+    if not items:
+        items = [(Ref(INFO, ident=f"{parent.data.key if parent.data else ''}:empty"),
+                  Text(f"({empty})", style="dim"), False)]
+    cursor = tree.cursor_node
+    wanted = {ref.key for ref, _, _ in items}
+    for child in list(parent.children):
+        if child.data is None or child.data.key not in wanted:
+            if cursor is not None and _within(cursor, child):
+                cursor = parent
+            child.remove()
+    existing = {child.data.key: child for child in parent.children if child.data}
+    previous: TreeNode[Ref] | None = None
+    for ref, raw_label, expandable in items:
+        label = cell(raw_label)  # every tree label under the trust rule, whoever built it
+        node = existing.get(ref.key)
+        if node is None:
+            if previous is None and parent.children:
+                node = parent.add(label, ref, before=0, allow_expand=expandable)
+            elif previous is None:
+                node = parent.add(label, ref, allow_expand=expandable)
+            else:
+                node = parent.add(label, ref, after=previous, allow_expand=expandable)
+        else:
+            node.set_label(label)
+            node.data = ref
+        previous = node
+    if cursor is not None and cursor is not tree.cursor_node and cursor is not tree.root:
+        tree.move_cursor(cursor)
 
 
 # --- the detail panel -------------------------------------------------------------------------
