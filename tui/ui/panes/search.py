@@ -26,7 +26,7 @@ from tui.models.search import EMPTY_LINE, SORT_LINE, Builder, SearchRun, SortSpe
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
 from tui.services.saved_searches import SearchStore, StoreError
-from tui.ui.panes.session_table import ALL_STATUSES, SessionTablePane
+from tui.ui.panes.session_table import SessionTablePane
 from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, SafeInput, cell
 from tui.ui.work import Job
@@ -115,11 +115,6 @@ class SearchPane(SessionTablePane):
     def _region(self) -> str | None:
         app = game_app(self)
         return app.aws.region if app is not None else None
-
-    def show_failure(self, what: str, failure: Failure) -> None:
-        """On the status line too (the rows shown so far stay, marked stale)."""
-        self.load_failed(failure.text)
-        super().show_failure(what, failure)
 
     # --- where to search -------------------------------------------------------------------
 
@@ -341,21 +336,9 @@ class SearchPane(SessionTablePane):
         return self.search_run.status_head()
 
     def export_table(self) -> ExportTable:
-        from tui.services.export import ExportTable, record_row
-
-        sessions = self.sessions
-        rows = [record_row(sessions[key]) for key in self.table.ordered_keys if key in sessions]
-        title = " · ".join(self.status_head()) or "search"
-        if self.filter_text:
-            title += f" · filter '{self.filter_text}'"
-        missing = sorted(ALL_STATUSES - set(self.statuses))
-        if missing:
-            title += f" · hiding {', '.join(missing)}"
         spec = self.search_run.last_spec
-        expression = spec.filter_expression if spec is not None else ""
-        title = (f"search results for {expression} · {title}" if expression
-                 else f"search results · {title}")
-        return ExportTable("sessions", title, rows, "search")
+        return self.session_export("search",
+                                   expression=spec.filter_expression if spec is not None else "")
 
     def refresh_data(self) -> None:
         # A search is a one-shot query, never polled: `r` runs it again on purpose.
