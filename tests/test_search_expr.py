@@ -140,11 +140,11 @@ def test_keywords_and_booleans_are_case_insensitive() -> None:
 
 
 def test_values_numbers_and_strings() -> None:
-    assert parse_filter("playerSessionCount > -3").value == -3  # type: ignore[union-attr]
+    assert parse_filter("playerSessionCount > -3") == Condition("playerSessionCount", None, ">", -3)
     dec = parse_filter("creationTimeMillis <= 1.25")
     assert dec == Condition("creationTimeMillis", None, "<=", 1.25)
     assert parse_filter("maximumSessions = 10") != parse_filter("maximumSessions = 10.0")
-    assert parse_filter("gameSessionId = 'a\\\\b'").value == "a\\b"  # type: ignore[union-attr]
+    assert parse_filter("gameSessionId = 'a\\\\b'") == Condition("gameSessionId", None, "=", "a\\b")
     assert format_filter(Condition("gameSessionId", None, "=", "a\\b'c")) == (
         "gameSessionId = 'a\\\\b\\'c'"
     )
@@ -438,7 +438,8 @@ def test_spaced_token_soup_raises_only_expr_error(text: str) -> None:
 
 def test_non_string_input_raises_expr_error() -> None:
     with pytest.raises(ExprError):
-        parse_filter(None)  # type: ignore[arg-type]
+        not_text: Any = None  # what an untyped caller might pass
+        parse_filter(not_text)
 
 
 # --------------------------------------------------------------------------- evaluation
