@@ -63,7 +63,7 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
         self._focus_after_load: str | None = None
         self._poll: Timer | None = None
 
-    # Read-only views of the model for tests that watch the pane converge (test_soak).
+    # Views of the model for tests and scripts that watch the pane (test_soak, screenshots).
     @property
     def world(self) -> ScriptWorld | None:
         return self.model.world
@@ -75,6 +75,15 @@ class ScriptsPane(ReadOnlyKeys, QuickFilter, Pane):
     @property
     def error(self) -> str | None:
         return self.model.error
+
+    @property
+    def updated_at(self) -> float | None:
+        return self.model.updated_at
+
+    @updated_at.setter
+    def updated_at(self, value: float | None) -> None:
+        # The screenshot script pins "updated Ns ago", as it does for the session tables.
+        self.model.updated_at = value
 
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(id="scripts-table", cursor_type="row",
