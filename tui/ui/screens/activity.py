@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.ui.read_only import game_app
+from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, SafeInput, cell, safe_text, visible
 
 # Only the end of a long log is read: the newest records are what this view is for.
@@ -251,16 +252,7 @@ class AuditTail:
 class ActivityScreen(Screen[None]):
     """The audit log of one profile, newest first, filterable, following the file."""
 
-    DEFAULT_CSS = """
-    ActivityScreen { layout: vertical; }
-    ActivityScreen #activity-head { height: 1; background: $panel; padding: 0 1; }
-    ActivityScreen #activity-filter { height: 1; margin: 0 1; }
-    ActivityScreen #activity-table { height: 1fr; }
-    ActivityScreen #activity-detail {
-        height: auto; max-height: 7; border-top: solid $primary; padding: 0 1;
-    }
-    ActivityScreen #activity-status { height: 1; background: $boost; padding: 0 1; }
-    """
+    CSS_PATH = [HERE / "activity.tcss"]
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("L", "close", "Back", show=False),

@@ -17,16 +17,29 @@ readings, not a guess.
 
 Keys that are no longer aimed at any modal (the screen below has the focus again) are dropped by
 the app, which asks :func:`swallows_repeat` before it routes a key.
+
+:class:`Modal` is the one frame every modal is drawn in (a bordered box in the middle: a bold
+title, the modal's own content, a row of buttons, a muted hint line), styled by ``modal.tcss``;
+a modal declares only its content, and its family's ``.tcss`` file what differs (width, border).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 from weakref import WeakKeyDictionary
 
+from rich.text import Text
 from textual import _time, events
+from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button
+
+from tui.ui.widgets.plain import Plain
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -138,3 +151,65 @@ class OnceConfirm(OnceModal[ResultType]):
         """For confirming actions that do not come from a key (a click, a button message):
         nothing is confirmed before the screen was drawn or after it answered."""
         return self.drawn and not self._once_answered
+
+
+HERE = Path(__file__).parent
+
+
+def css(*families: str) -> list[Path]:
+    """CSS_PATH of a screen: the shared modal frame, then its family's files (Textual reads a
+    screen's CSS_PATH when the screen is first shown, for the whole app: selectors name the
+    screen class)."""
+    return [HERE / "modal.tcss", *(HERE / f"{family}.tcss" for family in families)]
+
+
+class Modal(OnceModal[ResultType]):
+    """The shared frame: ``heading()`` (bold), ``compose_body()``, ``buttons()`` in a row,
+    ``hint()`` (muted) — each optional. ``FOCUS`` is the selector focused when it opens."""
+
+    CSS_PATH: ClassVar[list[Path]] = css()
+    FOCUS: ClassVar[str] = ""
+    FRAME_ID: ClassVar[str | None] = None
+    # A frame that scrolls as a whole (help): its content is taller than any screen.
+    SCROLLS: ClassVar[bool] = False
+
+    def heading(self) -> str | Text:
+        return ""
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def buttons(self) -> Sequence[Button]:
+        return ()
+
+    def hint(self) -> str:
+        return ""
+
+    def frame(self) -> Widget:
+        container = VerticalScroll if self.SCROLLS else Vertical
+        return container(classes="modal-frame", id=self.FRAME_ID)
+
+    def compose(self) -> ComposeResult:
+        with self.frame():
+            heading = self.heading()
+            if heading:
+                yield Plain(heading, classes="title")
+            yield from self.compose_body()
+            buttons = self.buttons()
+            if buttons:
+                with Horizontal(classes="buttons"):
+                    yield from buttons
+            hint = self.hint()
+            if hint:
+                yield Plain(hint, classes="hint")
+
+    def on_mount(self) -> None:
+        # After the subclass's own on_mount (Textual calls each class's handler, subclass
+        # first), so the content it fills in is there to focus.
+        if self.FOCUS:
+            self.query_one(self.FOCUS).focus()
+
+
+class Confirm(Modal[ResultType], OnceConfirm[ResultType]):
+    """A confirmation in the shared frame: answers once, only to keys typed after it was
+    drawn."""

@@ -14,27 +14,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet
 
 from tui.aws.records import GameSession
 from tui.services.session_edit import FieldChange
 from tui.trust import visible
-from tui.ui.screens.base import OnceConfirm
+from tui.ui.screens.base import Confirm, css
 from tui.ui.widgets.plain import Plain, SafeInput
 
 REFUSED_STATUSES = ("ERROR", "TERMINATING", "TERMINATED")
-MODAL_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 90%; max-width: 100; height: auto; max-height: 90%;
-    border: thick $error; background: $surface; padding: 0 1;
-}}
-{name} .title {{ text-style: bold; }}
-{name} .cli {{ color: $text-muted; margin-top: 1; }}
-{name} Horizontal {{ height: auto; margin-top: 1; }}
-{name} Button {{ margin-right: 2; }}
-"""
 
 
 def protection_word(policy: str | None) -> str:
@@ -102,26 +90,26 @@ def toggle_text(field: str, value: str, sessions: Sequence[GameSession],
     return text
 
 
-class ConfirmModal(OnceConfirm[bool]):
-    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmModal")
+class ConfirmModal(Confirm[bool]):
+    CSS_PATH = css("confirm")
     BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "confirm", "Confirm")]
+    FOCUS = "#cancel"
 
     def __init__(self, title: str, body: str | Text, cli: str,
                  confirm_label: str = "Confirm") -> None:
         super().__init__()
         self.title_text, self.body, self.cli, self.confirm_label = title, body, cli, confirm_label
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(self.title_text, classes="title")
-            yield Plain(self.body, id="confirm-body")
-            yield Plain(f"as AWS CLI: {self.cli}", classes="cli", id="confirm-cli")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button(self.confirm_label, id="confirm", variant="error")
+    def heading(self) -> str:
+        return self.title_text
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+    def compose_body(self) -> ComposeResult:
+        yield Plain(self.body, id="confirm-body")
+        yield Plain(f"as AWS CLI: {self.cli}", classes="cli", id="confirm-cli")
+
+    def buttons(self) -> list[Button]:
+        return [Button("Cancel", id="cancel"),
+                Button(self.confirm_label, id="confirm", variant="error")]
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -139,15 +127,12 @@ class TerminateChoice:
     drain: bool  # lock to new players first, terminate when the last player has left
 
 
-class TerminateModal(OnceConfirm[TerminateChoice | None]):
+class TerminateModal(Confirm[TerminateChoice | None]):
     """Guided termination: what matters first, graceful by default, force must be typed."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="TerminateModal") + """
-    TerminateModal RadioSet { height: auto; width: 100%; }
-    TerminateModal #typed { display: none; }
-    TerminateModal #typed.shown { display: block; }
-    """
+    CSS_PATH = css("confirm")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FOCUS = "#cancel"
 
     def __init__(self, sessions: list[GameSession], compute: str) -> None:
         super().__init__()
@@ -157,34 +142,32 @@ class TerminateModal(OnceConfirm[TerminateChoice | None]):
         self.expected = (self.sessions[0].short_id[-4:] if len(self.sessions) == 1
                          else str(len(self.sessions)))
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> str:
         players = sum(s.current_player_session_count for s in self.sessions)
-        with Vertical():
-            yield Plain(f"Terminate {len(self.sessions)} game session(s) "
-                         f"with {players} player(s) connected", classes="title")
-            yield Plain(describe_sessions(self.sessions) or "  (nothing that can be terminated)")
-            if self.skipped:
-                yield Plain(f"Skipped {len(self.skipped)}: the API refuses sessions that are "
-                             "ERROR, TERMINATING or TERMINATED.")
-            warning = self.protection_warning()
-            if warning:
-                yield Plain(warning, id="protection-warning", classes="title")
-            yield Plain(f"Fleet compute: {self.compute}")
-            with RadioSet(id="mode"):
-                yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (the server "
-                                  "ends it)", value=True, id="graceful")
-                yield RadioButton("force: FORCE_TERMINATE (stops the process now)", id="force")
-            yield SafeInput(placeholder=f"type {self.expected} to allow a forced termination",
-                        id="typed", compact=True)
-            yield Checkbox("drain first: deny new players, terminate when empty", id="drain")
-            yield Plain(self.cli_text(), classes="cli", id="cli")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Terminate", id="confirm", variant="error",
-                             disabled=not self.sessions)
+        return (f"Terminate {len(self.sessions)} game session(s) "
+                f"with {players} player(s) connected")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+    def compose_body(self) -> ComposeResult:
+        yield Plain(describe_sessions(self.sessions) or "  (nothing that can be terminated)")
+        if self.skipped:
+            yield Plain(f"Skipped {len(self.skipped)}: the API refuses sessions that are "
+                        "ERROR, TERMINATING or TERMINATED.")
+        warning = self.protection_warning()
+        if warning:
+            yield Plain(warning, id="protection-warning", classes="title")
+        yield Plain(f"Fleet compute: {self.compute}")
+        with RadioSet(id="mode"):
+            yield RadioButton("graceful: TRIGGER_ON_PROCESS_TERMINATE (the server "
+                              "ends it)", value=True, id="graceful")
+            yield RadioButton("force: FORCE_TERMINATE (stops the process now)", id="force")
+        yield SafeInput(placeholder=f"type {self.expected} to allow a forced termination",
+                        id="typed", compact=True)
+        yield Checkbox("drain first: deny new players, terminate when empty", id="drain")
+        yield Plain(self.cli_text(), classes="cli", id="cli")
+
+    def buttons(self) -> list[Button]:
+        return [Button("Cancel", id="cancel"),
+                Button("Terminate", id="confirm", variant="error", disabled=not self.sessions)]
 
     def protection_warning(self) -> str:
         """Said whenever a session may be protected: Search results may not know

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from tui.aws.records import GameSession
@@ -29,27 +29,18 @@ from tui.services.session_edit import (
     plan_create,
     plan_update,
 )
-from tui.ui.screens.base import OnceModal, note_answer
+from tui.ui.screens.base import Modal, css, note_answer
 from tui.ui.widgets.plain import Plain, SafeInput
 
 
-class FormModal(OnceModal[Any]):
+class FormModal(Modal[Any]):
     """A small form: fields, a problem line, Cancel and a submit button with id `save`.
 
     :meth:`confirm_then` puts a confirmation over the form; the form answers only once that is
     confirmed, and Cancel there returns to the form with what was typed.
     """
 
-    DEFAULT_CSS = """
-    FormModal { align: center middle; }
-    FormModal > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    FormModal #problem { color: $error; }
-    FormModal Horizontal { height: auto; }
-    FormModal Input { margin-bottom: 1; }
-    """
+    CSS_PATH = css("forms")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self) -> None:
@@ -86,16 +77,8 @@ class FormModal(OnceModal[Any]):
 
 class PropertyRows(VerticalScroll):
     """Game properties as rows of a key box and a value box. ``fixed`` rows (the session's own
-    properties) keep their key; added rows can be removed again."""
-
-    DEFAULT_CSS = """
-    PropertyRows { height: auto; max-height: 9; margin-bottom: 1; }
-    PropertyRows .prop-row { height: 1; }
-    PropertyRows .prop-row Input { margin-bottom: 0; }
-    PropertyRows .prop-key { width: 34; margin-right: 1; }
-    PropertyRows .prop-value { width: 1fr; }
-    PropertyRows .prop-remove { min-width: 5; margin-left: 1; }
-    """
+    properties) keep their key; added rows can be removed again. Only these forms use it, so
+    its CSS is theirs (forms.tcss)."""
 
     def __init__(self, pairs: Sequence[tuple[str, str]] = (), *, fixed: bool = False,
                  id: str | None = None) -> None:  # noqa: A002 - Textual's name
@@ -163,6 +146,10 @@ class _SessionForm(FormModal):
         new.focus()
         rows.scroll_to_widget(new)
 
+    def buttons(self) -> list[Button]:
+        return [Button("Cancel", id="cancel"), Button("+ property", id="add-prop"),
+                Button("Review", id="save", variant="primary")]
+
     def show_problem(self, err: EditError) -> None:
         self.query_one("#problem", Static).update(f"⚠ {err}; nothing was sent")
 
@@ -174,23 +161,18 @@ class EditSessionModal(_SessionForm):
         super().__init__()
         self.session = session
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         s = self.session
-        with Vertical():
-            yield Plain(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
-            yield Label("Max players")
-            yield SafeInput(str(s.maximum_player_session_count), id="max", compact=True,
-                            type="integer")
-            yield Label("Name")
-            yield SafeInput(s.name or "", id="name", compact=True)
-            yield Label("Game properties: change a value or add a row (the API cannot delete "
-                        "or rename one)")
-            yield PropertyRows(s.game_properties, fixed=True, id="props")
-            yield Plain("", id="problem")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("+ property", id="add-prop")
-                yield Button("Review", id="save", variant="primary")
+        yield Plain(f"Edit {s.short_id}  ({s.current_player_session_count} players)")
+        yield Label("Max players")
+        yield SafeInput(str(s.maximum_player_session_count), id="max", compact=True,
+                        type="integer")
+        yield Label("Name")
+        yield SafeInput(s.name or "", id="name", compact=True)
+        yield Label("Game properties: change a value or add a row (the API cannot delete "
+                    "or rename one)")
+        yield PropertyRows(s.game_properties, fixed=True, id="props")
+        yield Plain("", id="problem")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
@@ -227,22 +209,17 @@ class CreateSessionModal(_SessionForm):
         self.locations = locations or ("",)
         self.token = token
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
-            yield Label(f"Location (one of: {', '.join(self.locations)})")
-            yield SafeInput(self.locations[0], id="location", compact=True)
-            yield Label("Max players")
-            yield SafeInput("10", id="max", compact=True, type="integer")
-            yield Label("Name")
-            yield SafeInput("", id="name", compact=True, placeholder="optional")
-            yield Label("Game properties")
-            yield PropertyRows(id="props")
-            yield Plain("", id="problem")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("+ property", id="add-prop")
-                yield Button("Review", id="save", variant="primary")
+    def compose_body(self) -> ComposeResult:
+        yield Plain(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
+        yield Label(f"Location (one of: {', '.join(self.locations)})")
+        yield SafeInput(self.locations[0], id="location", compact=True)
+        yield Label("Max players")
+        yield SafeInput("10", id="max", compact=True, type="integer")
+        yield Label("Name")
+        yield SafeInput("", id="name", compact=True, placeholder="optional")
+        yield Label("Game properties")
+        yield PropertyRows(id="props")
+        yield Plain("", id="problem")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")

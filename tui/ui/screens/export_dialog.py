@@ -5,27 +5,18 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.widgets import Button
 
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain
 
 
-class ExportModal(OnceModal[str | None]):
+class ExportModal(Modal[str | None]):
     """Returns "csv", "json", or None (cancelled)."""
 
-    DEFAULT_CSS = """
-    ExportModal { align: center middle; }
-    ExportModal > Vertical {
-        width: 90%; max-width: 90; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    ExportModal .title { text-style: bold; }
-    ExportModal .muted { color: $text-muted; }
-    ExportModal Horizontal { height: auto; margin-top: 1; }
-    ExportModal Button { margin-right: 2; }
-    """
+    CSS_PATH = css("lists")
+    FRAME_ID = "export-dialog"
+    FOCUS = "#export-csv"
     BINDINGS = [
         Binding("c", "choose('csv')", "CSV"),
         Binding("j", "choose('json')", "JSON"),
@@ -36,20 +27,18 @@ class ExportModal(OnceModal[str | None]):
         super().__init__()
         self.title_text, self.count, self.noun, self.folder = title, count, noun, folder
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog"):
-            yield Plain(f"Export {self.count} {self.noun}", classes="title")
-            yield Plain(self.title_text)
-            yield Plain(f"into {self.folder} (files readable only by you)", classes="muted")
-            yield Plain("c: CSV (one row per line, for spreadsheets) · j: JSON (exact values)",
-                         classes="muted")
-            with Horizontal():
-                yield Button("CSV", id="export-csv", variant="primary")
-                yield Button("JSON", id="export-json")
-                yield Button("Cancel", id="export-cancel")
+    def heading(self) -> str:
+        return f"Export {self.count} {self.noun}"
 
-    def on_mount(self) -> None:
-        self.query_one("#export-csv", Button).focus()
+    def compose_body(self) -> ComposeResult:
+        yield Plain(self.title_text)
+        yield Plain(f"into {self.folder} (files readable only by you)", classes="muted")
+        yield Plain("c: CSV (one row per line, for spreadsheets) · j: JSON (exact values)",
+                    classes="muted")
+
+    def buttons(self) -> list[Button]:
+        return [Button("CSV", id="export-csv", variant="primary"),
+                Button("JSON", id="export-json"), Button("Cancel", id="export-cancel")]
 
     @on(Button.Pressed, "#export-csv")
     def _csv(self) -> None:

@@ -3,49 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 
+from tui.aws.errors import Failure
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
-from tui.ui.read_only import HINT, is_read_only
-from tui.ui.screens.base import OnceModal
+from tui.ui.read_only import HINT, game_app, is_read_only
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, SafeInput, cells
+from tui.ui.work import Calls, Job
 
 
-class ConnectionsFound(Message):
-    def __init__(self, player: str, connections: list[PlayerConnection]) -> None:
-        super().__init__()
-        self.player, self.connections = player, connections
+@dataclass(frozen=True)
+class Found:
+    player: str
+    connections: list[PlayerConnection]
 
 
-class PlayerOutcome(Message):
-    def __init__(self, text: str, failed: bool, look_up: str = "") -> None:
-        super().__init__()
-        self.text, self.failed, self.look_up = text, failed, look_up
+@dataclass(frozen=True)
+class Outcome:
+    """A disconnect's result (or failure); ``look_up`` the player to look up again after it."""
+
+    text: str
+    failed: bool
+    look_up: str = ""
 
 
 def _when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
-class PlayerScreen(OnceModal[None]):
-    DEFAULT_CSS = """
-    PlayerScreen { align: center middle; }
-    PlayerScreen > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    PlayerScreen .title { text-style: bold; }
-    PlayerScreen DataTable { height: auto; max-height: 8; }
-    PlayerScreen Horizontal { height: auto; }
-    PlayerScreen Button { margin-right: 2; }
-    """
+class PlayerScreen(Modal[None], Calls):
+    CSS_PATH = css("lists")
+    FOCUS = "#player-id"
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, game: str, stage: str) -> None:
@@ -55,23 +50,21 @@ class PlayerScreen(OnceModal[None]):
         self.connections: list[PlayerConnection] = []
         self.outcome = ""  # the last disconnect's result, kept in view after the look-up
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(f"Players on {self.game}/{self.stage}", classes="title")
-            yield SafeInput(placeholder="PlayerId, then enter", compact=True, id="player-id")
-            table = DataTable(id="player-connections", cursor_type="row")
-            table.add_column("ConnectionId", key="id")
-            table.add_column("Created", key="created")
-            yield table
-            yield Plain("type a PlayerId and press enter to look up its connections",
-                         id="player-status")
-            with Horizontal():
-                yield Button("Close", id="player-close")
-                yield Button("Disconnect…", id="player-disconnect", variant="error",
-                             disabled=True)
+    def heading(self) -> str:
+        return f"Players on {self.game}/{self.stage}"
 
-    def on_mount(self) -> None:
-        self.query_one("#player-id", Input).focus()
+    def compose_body(self) -> ComposeResult:
+        yield SafeInput(placeholder="PlayerId, then enter", compact=True, id="player-id")
+        table = DataTable(id="player-connections", cursor_type="row")
+        table.add_column("ConnectionId", key="id")
+        table.add_column("Created", key="created")
+        yield table
+        yield Plain("type a PlayerId and press enter to look up its connections",
+                    id="player-status")
+
+    def buttons(self) -> list[Button]:
+        return [Button("Close", id="player-close"),
+                Button("Disconnect…", id="player-disconnect", variant="error", disabled=True)]
 
     @on(Input.Submitted, "#player-id")
     def look_up(self, event: Input.Submitted) -> None:
@@ -81,18 +74,23 @@ class PlayerScreen(OnceModal[None]):
         self.query_one("#player-status", Static).update(f"⟳ looking up {player}…")
         self._look_up(player)
 
-    @work(thread=True, exclusive=True, group="player", exit_on_error=False,
-          description="GetPlayerConnectionStatus")
     def _look_up(self, player: str) -> None:
-        try:
-            found = gamesparks.get_player_connection_status(
-                self.app.aws, self.game, self.stage, player)  # type: ignore[attr-defined]
-        except Exception as err:
-            self.post_message(PlayerOutcome(self.app.aws.explain(err), failed=True))
+        app = game_app(self)
+        if app is None:
             return
-        self.post_message(ConnectionsFound(player, found))
+        aws, game, stage = app.aws, self.game, self.stage
+        self.run_call("player", lambda job: Found(
+                          player, gamesparks.get_player_connection_status(aws, game, stage,
+                                                                          player)),
+                      done=self.show_found, failed=self.player_failed,
+                      description="GetPlayerConnectionStatus")
 
-    def on_connections_found(self, message: ConnectionsFound) -> None:
+    def player_failed(self, failure: Failure) -> None:
+        # Refused here (read-only) reads as such: nothing was sent.
+        text = f"refused: {failure.text}" if failure.kind == "read_only" else failure.text
+        self.show_outcome(Outcome(text, failed=True))
+
+    def show_found(self, message: Found) -> None:
         self.player, self.connections = message.player, message.connections
         table = self.query_one("#player-connections", DataTable)
         table.clear()
@@ -137,26 +135,24 @@ class PlayerScreen(OnceModal[None]):
             gamesparks.cli_disconnect_player(self.game, self.stage, player),
             confirm_label="Disconnect"), answered)
 
-    @work(thread=True, exclusive=True, group="player", exit_on_error=False,
-          description="DisconnectPlayer")
     def _disconnect(self, player: str) -> None:
-        from tui.aws.guard import ReadOnlyViolation
-
-        try:
-            closed, failed = gamesparks.disconnect_player(
-                self.app.aws, self.game, self.stage, player)  # type: ignore[attr-defined]
-        except ReadOnlyViolation as err:
-            self.post_message(PlayerOutcome(f"refused: {err}", failed=True))
+        app = game_app(self)
+        if app is None:
             return
-        except Exception as err:
-            self.post_message(PlayerOutcome(self.app.aws.explain(err), failed=True))
-            return
-        text = f"{player}: {len(closed)} connection(s) closed"
-        if failed:
-            text += f", {len(failed)} failed ({', '.join(failed)})"
-        self.post_message(PlayerOutcome(text, failed=bool(failed), look_up=player))
+        aws, game, stage = app.aws, self.game, self.stage
 
-    def on_player_outcome(self, message: PlayerOutcome) -> None:
+        def disconnect(job: Job) -> Outcome:
+            closed, failed = gamesparks.disconnect_player(aws, game, stage, player)
+            text = f"{player}: {len(closed)} connection(s) closed"
+            if failed:
+                text += f", {len(failed)} failed ({', '.join(failed)})"
+            return Outcome(text, failed=bool(failed), look_up=player)
+
+        # A change: run beside any look-up, so its answer is never dropped.
+        self.run_call("disconnect", disconnect, done=self.show_outcome,
+                      failed=self.player_failed, exclusive=False, description="DisconnectPlayer")
+
+    def show_outcome(self, message: Outcome) -> None:
         self.query_one("#player-status", Static).update(
             ("⚠ " if message.failed else "") + message.text)
         self.notify(message.text, title="Player", severity="warning" if message.failed

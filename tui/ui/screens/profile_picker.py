@@ -8,27 +8,17 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, SafeInput, cell
 
 
-class ChoiceScreen(OnceModal[str | None]):
+class ChoiceScreen(Modal[str | None]):
     """A filterable list of names; the current one is marked. Returns the picked name."""
 
-    DEFAULT_CSS = """
-    ChoiceScreen { align: center middle; }
-    ChoiceScreen > Vertical {
-        width: 90%; max-width: 70; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    ChoiceScreen .title { text-style: bold; }
-    ChoiceScreen .note { color: $text-muted; }
-    ChoiceScreen OptionList { height: auto; max-height: 12; }
-    """
+    CSS_PATH = css("lists")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("down", "move(1)", "Next", show=False),
@@ -41,14 +31,15 @@ class ChoiceScreen(OnceModal[str | None]):
         self.title_text, self.note, self.names, self.current = title, note, names, current
         self.empty = empty
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(self.title_text, classes="title")
-            if self.note:
-                yield Plain(self.note, classes="note")
-            yield SafeInput(placeholder="type to filter", id="choice-filter", compact=True)
-            yield OptionList(id="choice-list")
-            yield Plain("enter picks · ↑↓ move · esc cancels", classes="note")
+    def heading(self) -> str:
+        return self.title_text
+
+    def compose_body(self) -> ComposeResult:
+        if self.note:
+            yield Plain(self.note, classes="note")
+        yield SafeInput(placeholder="type to filter", id="choice-filter", compact=True)
+        yield OptionList(id="choice-list")
+        yield Plain("enter picks · ↑↓ move · esc cancels", classes="note")
 
     def on_mount(self) -> None:
         self.fill("")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.services.filter_builder import SearchSpec
 from tui.services.saved_searches import SearchStore, StoreError
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, cell
 
 
@@ -23,16 +22,8 @@ def summary(spec: SearchSpec) -> str:
     return f"{text}  @ {where[-14:]}{' ' + spec.location if spec.location else ''}"
 
 
-class SavedSearchesScreen(OnceModal[SearchSpec | None]):
-    DEFAULT_CSS = """
-    SavedSearchesScreen { align: center middle; }
-    SavedSearchesScreen > Vertical {
-        width: 95%; max-width: 110; height: 85%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    SavedSearchesScreen OptionList { height: 1fr; }
-    SavedSearchesScreen .hint { color: $text-muted; }
-    """
+class SavedSearchesScreen(Modal[SearchSpec | None]):
+    CSS_PATH = css("lists")
     BINDINGS = [
         Binding("escape", "dismiss_none", "Close"),
         Binding("n", "rename", "Rename"),
@@ -45,13 +36,14 @@ class SavedSearchesScreen(OnceModal[SearchSpec | None]):
         self.saved: dict[str, SearchSpec] = {}
         self.history: list[SearchSpec] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain("Saved searches and history", classes="title")
-            yield OptionList(id="saved-list")
-            yield Plain("enter load · n rename · d delete (saved only) · esc close",
-                         classes="hint")
-            yield Plain("", id="saved-problem")
+    def heading(self) -> str:
+        return "Saved searches and history"
+
+    def compose_body(self) -> ComposeResult:
+        yield OptionList(id="saved-list")
+        yield Plain("enter load · n rename · d delete (saved only) · esc close",
+                    classes="hint")
+        yield Plain("", id="saved-problem")
 
     def on_mount(self) -> None:
         self.reload()

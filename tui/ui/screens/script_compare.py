@@ -11,21 +11,23 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.aws.records import Script
+from tui.aws.session import AwsContext
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse
 from tui.services.zipcheck import check_zip_bytes
 from tui.services.zipdiff import ZipDiff, diff_zips
+from tui.ui.read_only import game_app
+from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell, visible
+from tui.ui.work import Calls
 
 
 @dataclass
@@ -80,23 +82,27 @@ def side_from_entry(label: str, entry: ArchiveEntry, archive: ScriptArchive) -> 
     return side
 
 
-class ContentRead(Message):
-    def __init__(self, index: int, data: bytes | None, note: str) -> None:
-        super().__init__()
-        self.index, self.data, self.note = index, data, note
+@dataclass(frozen=True)
+class Compared:
+    """The zips' diff, or why there is none."""
+
+    diff: ZipDiff | None
+    problem: str = ""
 
 
-class DiffReady(Message):
-    def __init__(self, diff: ZipDiff | None, problem: str) -> None:
-        super().__init__()
-        self.diff, self.problem = diff, problem
+def compare_zips(left: bytes, right: bytes) -> Compared:
+    # In the worker, and each zip checked (bounded) first: a zip read from S3 was never
+    # checked, and a bomb would otherwise be inflated whole on the screen's thread.
+    try:
+        check_zip_bytes(left, "zip A")
+        check_zip_bytes(right, "zip B")
+        return Compared(diff_zips(left, right, old_label="A", new_label="B"))
+    except Exception as err:  # a damaged zip or a bomb: say so, keep the screen
+        return Compared(None, f"⚠ cannot compare the zips: {err}")
 
 
-class ScriptCompareScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ScriptCompareScreen VerticalScroll { height: 1fr; padding: 0 1; }
-    ScriptCompareScreen .heading { text-style: bold; margin-top: 1; }
-    """
+class ScriptCompareScreen(Screen[None], Calls):
+    CSS_PATH = [HERE / "detail.tcss"]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def __init__(self, left: CompareSide, right: CompareSide) -> None:
@@ -114,9 +120,10 @@ class ScriptCompareScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#script-compare-scroll").focus()
+        app = game_app(self)
         for index, side in enumerate(self.sides):
-            if side.data is None and side.s3:
-                self.read_s3(index, side.s3)
+            if side.data is None and side.s3 and app is not None:
+                self.read_s3(app.aws, index, side.s3)
         self.show_content()
 
     def meta_table(self) -> Table:
@@ -135,20 +142,19 @@ class ScriptCompareScreen(Screen[None]):
             table.add_row(cell(key), cell(a, style), cell(b, style))
         return table
 
-    @work(thread=True, group="script-compare", exit_on_error=False, description="S3 GetObject")
-    def read_s3(self, index: int, location: dict[str, str]) -> None:
-        aws = self.app.aws  # type: ignore[attr-defined]
-        try:
-            data = script_service.read_s3_zip(aws, location)
-            self.post_message(ContentRead(index, data, f"read from s3://{location['Bucket']}/"
-                                                  f"{location['Key']}"))
-        except Exception as err:  # shown as the side's note; the metadata stays useful
-            text = self.app.aws.explain(err)
-            self.post_message(ContentRead(index, None, f"S3 not readable: {text}"))
+    def read_s3(self, aws: AwsContext, index: int, location: dict[str, str]) -> None:
+        where = f"read from s3://{location['Bucket']}/{location['Key']}"
+        # Side by side: both sides may be read at once, and neither answer may be dropped.
+        self.run_call("script-compare", lambda job: script_service.read_s3_zip(aws, location),
+                      done=lambda data: self.content_read(index, data, where),
+                      failed=lambda failure: self.content_read(
+                          index, None, f"S3 not readable: {failure.text}"),
+                      exclusive=False, description="S3 GetObject")
 
-    def on_content_read(self, message: ContentRead) -> None:
-        side = self.sides[message.index]
-        side.data, side.note, side.s3 = message.data, message.note, None
+    def content_read(self, index: int, data: bytes | None, note: str) -> None:
+        # A failure is the side's note; the metadata stays useful.
+        side = self.sides[index]
+        side.data, side.note, side.s3 = data, note, None
         self.show_content()
 
     def show_content(self) -> None:
@@ -166,26 +172,16 @@ class ScriptCompareScreen(Screen[None]):
         files.update("comparing the zips…")
         self.compare(left.data, right.data)
 
-    @work(thread=True, exclusive=True, group="script-compare-diff", exit_on_error=False,
-          description="compare zips")
     def compare(self, left: bytes, right: bytes) -> None:
-        # Off the UI thread, and each zip checked (bounded) first: a zip read from S3 was
-        # never checked, and a bomb would otherwise be inflated whole on the screen's thread.
-        try:
-            check_zip_bytes(left, "zip A")
-            check_zip_bytes(right, "zip B")
-            diff = diff_zips(left, right, old_label="A", new_label="B")
-        except Exception as err:  # a damaged zip or a bomb: say so, keep the screen
-            self.post_message(DiffReady(None, f"⚠ cannot compare the zips: {err}"))
-            return
-        self.post_message(DiffReady(diff, ""))
+        self.run_call("script-compare-diff", lambda job: compare_zips(left, right),
+                      done=self.show_diff, description="compare zips")
 
-    def on_diff_ready(self, message: DiffReady) -> None:
+    def show_diff(self, compared: Compared) -> None:
         files = self.query_one("#script-compare-files", Static)
         diff_box = self.query_one("#script-compare-diff", Static)
-        diff = message.diff
+        diff = compared.diff
         if diff is None:
-            files.update(message.problem)
+            files.update(compared.problem)
             diff_box.update("")
             return
         table = Table(box=None, padding=(0, 1))

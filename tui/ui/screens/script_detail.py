@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from rich.table import Table
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
+from tui.aws.errors import Failure
 from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry
 from tui.services.scripts import FleetUse
+from tui.ui.read_only import game_app
+from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell
-
-
-class ScriptDescribed(Message):
-    def __init__(self, script: Script) -> None:
-        super().__init__()
-        self.script = script
+from tui.ui.work import Calls
 
 
 def script_table(script: Script) -> Table:
@@ -47,11 +42,8 @@ def script_table(script: Script) -> Table:
     return table
 
 
-class ScriptDetailScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ScriptDetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
-    ScriptDetailScreen .heading { text-style: bold; margin-top: 1; }
-    """
+class ScriptDetailScreen(Screen[None], Calls):
+    CSS_PATH = [HERE / "detail.tcss"]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
                 Binding("c", "copy_id", "Copy ScriptId")]
 
@@ -77,25 +69,23 @@ class ScriptDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#script-detail-scroll").focus()
-        self.describe()
+        app = game_app(self)
+        if app is None:
+            return
+        aws, script_id = app.aws, self.script.script_id
+        self.run_call("script-detail",
+                      lambda job: script_service.describe_script(aws, script_id),
+                      done=self.described, failed=self.describe_failed,
+                      description="DescribeScript")
 
-    @work(thread=True, exclusive=True, group="script-detail", exit_on_error=False,
-          description="DescribeScript")
-    def describe(self) -> None:
-        aws = self.app.aws  # type: ignore[attr-defined]
-        self.post_message(ScriptDescribed(script_service.describe_script(
-            aws, self.script.script_id)))
-
-    def on_script_described(self, message: ScriptDescribed) -> None:
-        self.script = message.script
-        self.query_one("#script-detail-fields", Static).update(script_table(message.script))
+    def described(self, script: Script) -> None:
+        self.script = script
+        self.query_one("#script-detail-fields", Static).update(script_table(script))
         self.query_one("#script-detail-status", Static).update("✓ from DescribeScript")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
-            self.query_one("#script-detail-status", Static).update(f"⚠ STALE: {text}")
-            self.notify(text, title="AWS error", severity="error")
+    def describe_failed(self, failure: Failure) -> None:
+        self.query_one("#script-detail-status", Static).update(f"⚠ STALE: {failure.text}")
+        self.notify(failure.text, title="AWS error", severity="error")
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.script.script_id)

@@ -19,7 +19,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.timer import Timer
@@ -194,17 +194,6 @@ class ScriptFormModal(FormModal):
     BINDINGS = [Binding("down", "app.focus_next", "Next field", show=False),
                 Binding("up", "app.focus_previous", "Previous field", show=False)]
 
-    DEFAULT_CSS = """
-    ScriptFormModal .script-row { height: 1; margin-bottom: 0; }
-    ScriptFormModal .script-row Label { width: 13; }
-    ScriptFormModal .script-row Input { width: 1fr; margin-bottom: 0; }
-    ScriptFormModal .script-row Input:focus { background: $accent 30%; }
-    ScriptFormModal .script-row:focus-within Label { text-style: bold reverse; }
-    ScriptFormModal #script-check { color: $text-muted; height: auto; max-height: 6; }
-    ScriptFormModal #script-buttons { height: auto; margin-top: 1; }
-    ScriptFormModal .title { text-style: bold; }
-    """
-
     def __init__(self, *, script: Script | None = None, title: str | None = None,
                  name: str = "", version: str = "", content: str = "",
                  node_js_version: str = "24.x", source: str | None = None) -> None:
@@ -222,32 +211,33 @@ class ScriptFormModal(FormModal):
         self._reviewing = False  # Review pressed; waiting for the check of the content
         self._submitted = False
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(self.title_text, classes="title")
-            for field_id, label, value, hint in (
-                    ("script-name", "Name", self.initial["name"], "script name"),
-                    ("script-version", "Version", self.initial["version"], "version string"),
-                    ("script-content", "Zip or S3", self.initial["content"],
-                     "local path to a .zip (→ completes) or s3://bucket/key"
-                     + ("; empty keeps the content" if self.script else "")),
-                    ("script-role", "S3 role ARN", "", "only for s3://: role GameLift uses"),
-                    ("script-objver", "S3 obj ver", "", "optional S3 object version")):
-                with Horizontal(classes="script-row"):
-                    yield Label(label)
-                    yield SafeInput(value, id=field_id, placeholder=hint, compact=True,
+    def heading(self) -> str:
+        return self.title_text
+
+    def compose_body(self) -> ComposeResult:
+        for field_id, label, value, hint in (
+                ("script-name", "Name", self.initial["name"], "script name"),
+                ("script-version", "Version", self.initial["version"], "version string"),
+                ("script-content", "Zip or S3", self.initial["content"],
+                 "local path to a .zip (→ completes) or s3://bucket/key"
+                 + ("; empty keeps the content" if self.script else "")),
+                ("script-role", "S3 role ARN", "", "only for s3://: role GameLift uses"),
+                ("script-objver", "S3 obj ver", "", "optional S3 object version")):
+            with Horizontal(classes="script-row"):
+                yield Label(label)
+                yield SafeInput(value, id=field_id, placeholder=hint, compact=True,
                                 suggester=PathSuggester() if field_id == "script-content"
                                 else None)
-            if self.script is None:
-                with Horizontal(classes="script-row"):
-                    yield Label("Node.js")
-                    yield SafeInput(self.initial["node"], id="script-node", compact=True,
+        if self.script is None:
+            with Horizontal(classes="script-row"):
+                yield Label("Node.js")
+                yield SafeInput(self.initial["node"], id="script-node", compact=True,
                                 placeholder="10.x or 24.x")
-            yield Plain("", id="script-check")
-            yield Plain("", id="problem")
-            with Horizontal(id="script-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Review…", id="save", variant="primary")
+        yield Plain("", id="script-check")
+        yield Plain("", id="problem")
+
+    def buttons(self) -> list[Button]:
+        return [Button("Cancel", id="cancel"), Button("Review…", id="save", variant="primary")]
 
     def on_mount(self) -> None:
         target = "#script-content" if self.script is not None else "#script-name"

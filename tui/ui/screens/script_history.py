@@ -10,25 +10,17 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from tui.aws.records import Script
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, cells
 
 
-class ScriptHistoryScreen(OnceModal[ArchiveEntry | None]):
-    DEFAULT_CSS = """
-    ScriptHistoryScreen { align: center middle; }
-    ScriptHistoryScreen > Vertical {
-        width: 96%; max-width: 120; height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    ScriptHistoryScreen #script-history-table { height: 1fr; }
-    ScriptHistoryScreen .title { text-style: bold; }
-    """
+class ScriptHistoryScreen(Modal[ArchiveEntry | None]):
+    CSS_PATH = css("lists")
+    FOCUS = "#script-history-table"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("space", "mark", "Mark"),
@@ -43,27 +35,24 @@ class ScriptHistoryScreen(OnceModal[ArchiveEntry | None]):
         self.archive = archive
         self.marked: list[str] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(f"Archived zips of {self.script.name}  ·  enter: roll "
-                         f"{self.script.script_id[-12:]} back to the zip · space+c: compare",
-                         classes="title")
-            table = DataTable(id="script-history-table", cursor_type="row", zebra_stripes=True)
-            for key, label in (("mark", ""), ("time", "Archived (UTC)"), ("version", "Version"),
-                               ("size", "Size"), ("sha", "SHA-256"), ("source", "Source"),
-                               ("id", "ScriptId")):
-                table.add_column(label, key=key)
-            for key, entry in self.entries.items():
-                table.add_row(*cells("", entry.time.replace("T", " ").rstrip("Z"),
-                                     entry.version, f"{entry.size:,}", entry.short_sha,
-                                     entry.source, entry.script_id[-12:]), key=key)
-            yield table
-            yield Plain("" if self.entries else
-                         "Nothing archived yet: the archive keeps every zip this app uploads.",
-                         id="script-history-status")
+    def heading(self) -> str:
+        return (f"Archived zips of {self.script.name}  ·  enter: roll "
+                f"{self.script.script_id[-12:]} back to the zip · space+c: compare")
 
-    def on_mount(self) -> None:
-        self.query_one("#script-history-table", DataTable).focus()
+    def compose_body(self) -> ComposeResult:
+        table = DataTable(id="script-history-table", cursor_type="row", zebra_stripes=True)
+        for key, label in (("mark", ""), ("time", "Archived (UTC)"), ("version", "Version"),
+                           ("size", "Size"), ("sha", "SHA-256"), ("source", "Source"),
+                           ("id", "ScriptId")):
+            table.add_column(label, key=key)
+        for key, entry in self.entries.items():
+            table.add_row(*cells("", entry.time.replace("T", " ").rstrip("Z"),
+                                 entry.version, f"{entry.size:,}", entry.short_sha,
+                                 entry.source, entry.script_id[-12:]), key=key)
+        yield table
+        yield Plain("" if self.entries else
+                    "Nothing archived yet: the archive keeps every zip this app uploads.",
+                    id="script-history-status")
 
     def _cursor(self) -> str | None:
         table = self.query_one("#script-history-table", DataTable)

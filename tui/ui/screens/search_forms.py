@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Select, Static
 
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, SafeInput
 
-FORM_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 90%; max-width: 96; height: auto; max-height: 95%;
-    border: thick $accent; background: $surface; padding: 0 1;
-}}
-{name} .title {{ text-style: bold; }}
-{name} .hint {{ color: $text-muted; }}
-{name} .problem {{ color: $error; }}
-{name} Horizontal {{ height: auto; }}
-{name} Select {{ width: 1fr; }}
-{name} Button {{ margin-right: 2; }}
-"""
 HINTS = {
     "gameSessionName": "string, = or <> only, case sensitive",
     "gameSessionId": "string (the full ARN), = or <> only",
@@ -42,7 +30,11 @@ HINTS = {
 }
 
 
-class _Form(OnceModal[object]):
+class SearchForm(Modal[object]):
+    """A builder form: its fields, a problem line, then OK (or ``SAVE_LABEL``) and Cancel."""
+
+    CSS_PATH = css("forms")
+    SAVE_LABEL: ClassVar[str] = "OK"
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
                 Binding("ctrl+s", "save", "Save", show=False)]
 
@@ -66,37 +58,34 @@ class _Form(OnceModal[object]):
     def problem(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)
 
-    def buttons(self, save: str = "OK") -> ComposeResult:
-        with Horizontal():
-            yield Button(save, id="save", variant="primary")
-            yield Button("Cancel", id="cancel")
+    def buttons(self) -> list[Button]:
+        return [Button(self.SAVE_LABEL, id="save", variant="primary"),
+                Button("Cancel", id="cancel")]
 
 
-class ConditionForm(_Form):
+class ConditionForm(SearchForm):
     """One condition: operand, property key, comparator limited by the operand, typed value."""
-
-    DEFAULT_CSS = FORM_CSS.format(name="ConditionForm")
 
     def __init__(self, cond: fb.Cond) -> None:
         super().__init__()
         self.cond = cond
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain("Condition", classes="title")
-            with Horizontal():
-                yield Select([(o, o) for o in se.OPERANDS], value=self.cond.operand,
-                             allow_blank=False, id="operand", compact=True)
-                yield Select([(c, c) for c in se.comparators_for(self.cond.operand)],
-                             value=self.cond.comparator
-                             if self.cond.comparator in se.comparators_for(self.cond.operand)
-                             else "=", allow_blank=False, id="comparator", compact=True)
-            yield SafeInput(self.cond.key, placeholder="property key, e.g. mode", id="key",
-                        compact=True)
-            yield SafeInput(self.cond.value, placeholder="value", id="value", compact=True)
-            yield Plain("", id="hint", classes="hint")
-            yield Plain("", id="problem", classes="problem")
-            yield from self.buttons()
+    def heading(self) -> str:
+        return "Condition"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            yield Select([(o, o) for o in se.OPERANDS], value=self.cond.operand,
+                         allow_blank=False, id="operand", compact=True)
+            yield Select([(c, c) for c in se.comparators_for(self.cond.operand)],
+                         value=self.cond.comparator
+                         if self.cond.comparator in se.comparators_for(self.cond.operand)
+                         else "=", allow_blank=False, id="comparator", compact=True)
+        yield SafeInput(self.cond.key, placeholder="property key, e.g. mode", id="key",
+                    compact=True)
+        yield SafeInput(self.cond.value, placeholder="value", id="value", compact=True)
+        yield Plain("", id="hint", classes="hint")
+        yield Plain("", id="problem", classes="problem")
 
     def on_mount(self) -> None:
         self._operand_changed()
@@ -130,24 +119,22 @@ class ConditionForm(_Form):
         self.dismiss(cond)
 
 
-class SortForm(_Form):
-    DEFAULT_CSS = FORM_CSS.format(name="SortForm")
-
+class SortForm(SearchForm):
     def __init__(self, operand: str, key: str, order: str) -> None:
         super().__init__()
         self.operand, self.key, self.order = operand, key, order
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain("Sort results by", classes="title")
-            with Horizontal():
-                yield Select([("(service order)", "")] + [(o, o) for o in se.OPERANDS],
-                             value=self.operand, allow_blank=False, id="operand", compact=True)
-                yield Select([("ASC", "ASC"), ("DESC", "DESC")], value=self.order,
-                             allow_blank=False, id="order", compact=True)
-            yield SafeInput(self.key, placeholder="property key", id="key", compact=True)
-            yield Plain("", id="problem", classes="problem")
-            yield from self.buttons()
+    def heading(self) -> str:
+        return "Sort results by"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            yield Select([("(service order)", "")] + [(o, o) for o in se.OPERANDS],
+                         value=self.operand, allow_blank=False, id="operand", compact=True)
+            yield Select([("ASC", "ASC"), ("DESC", "DESC")], value=self.order,
+                         allow_blank=False, id="order", compact=True)
+        yield SafeInput(self.key, placeholder="property key", id="key", compact=True)
+        yield Plain("", id="problem", classes="problem")
 
     def on_mount(self) -> None:
         self._operand_changed()
@@ -171,28 +158,26 @@ class SortForm(_Form):
         self.dismiss((operand, key, order))
 
 
-class RawForm(_Form):
+class RawForm(SearchForm):
     """Type the expressions; they go back into the builder only when they parse."""
 
-    DEFAULT_CSS = FORM_CSS.format(name="RawForm") + """
-    RawForm .caret { color: $error; height: 1; }
-    """
+    SAVE_LABEL = "Use"
 
     def __init__(self, filter_text: str, sort_text: str) -> None:
         super().__init__()
         self.filter_text, self.sort_text = filter_text, sort_text
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain("Raw FilterExpression and SortExpression", classes="title")
-            yield SafeInput(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
-                        "gameSessionProperties.mode = 'ranked'", id="filter", compact=True)
-            yield Plain("", id="filter-caret", classes="caret")
-            yield SafeInput(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
-                        compact=True)
-            yield Plain("", id="sort-caret", classes="caret")
-            yield Plain("", id="problem", classes="problem")
-            yield from self.buttons("Use")
+    def heading(self) -> str:
+        return "Raw FilterExpression and SortExpression"
+
+    def compose_body(self) -> ComposeResult:
+        yield SafeInput(self.filter_text, placeholder="e.g. playerSessionCount > 0 AND "
+                    "gameSessionProperties.mode = 'ranked'", id="filter", compact=True)
+        yield Plain("", id="filter-caret", classes="caret")
+        yield SafeInput(self.sort_text, placeholder="e.g. creationTimeMillis DESC", id="sort",
+                    compact=True)
+        yield Plain("", id="sort-caret", classes="caret")
+        yield Plain("", id="problem", classes="problem")
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -218,8 +203,8 @@ class RawForm(_Form):
         self.dismiss((root, sort))
 
 
-class NameForm(_Form):
-    DEFAULT_CSS = FORM_CSS.format(name="NameForm")
+class NameForm(SearchForm):
+    SAVE_LABEL = "Save"
 
     def __init__(self, title: str, name: str = "", *, taken: Collection[str] = ()) -> None:
         super().__init__()
@@ -228,12 +213,12 @@ class NameForm(_Form):
         self.taken = set(taken)
         self._replace_ok: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(self.title_text, classes="title")
-            yield SafeInput(self.name_text, placeholder="name", id="name", compact=True)
-            yield Plain("", id="problem", classes="problem")
-            yield from self.buttons("Save")
+    def heading(self) -> str:
+        return self.title_text
+
+    def compose_body(self) -> ComposeResult:
+        yield SafeInput(self.name_text, placeholder="name", id="name", compact=True)
+        yield Plain("", id="problem", classes="problem")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
-from textual.worker import Worker, WorkerState
 
+from tui.aws.errors import Failure
 from tui.aws.records import GameSession, PlayerSession
+from tui.aws.session import AwsContext
 from tui.services import gamelift
+from tui.ui.read_only import game_app
+from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell, cells, visible
+from tui.ui.work import Calls, Job
 
 
-class PlayersLoaded(Message):
-    def __init__(self, players: list[PlayerSession]) -> None:
-        super().__init__()
-        self.players = players
+@dataclass(frozen=True)
+class LogOutcome:
+    """What the log download came to: said on the status line and as a notification."""
+
+    text: str
 
 
 def _when(value: object) -> str:
@@ -78,12 +82,8 @@ def properties_table(session: GameSession) -> Table:
     return table
 
 
-class SessionDetailScreen(Screen[None]):
-    DEFAULT_CSS = """
-    SessionDetailScreen VerticalScroll { height: 1fr; padding: 0 1; }
-    SessionDetailScreen #players { height: auto; max-height: 14; }
-    SessionDetailScreen .heading { text-style: bold; margin-top: 1; }
-    """
+class SessionDetailScreen(Screen[None], Calls):
+    CSS_PATH = [HERE / "detail.tcss"]
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "copy_id", "Copy ARN"),
@@ -113,80 +113,81 @@ class SessionDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#players", DataTable).focus()
-        self.load_players()
+        app = game_app(self)
+        if app is None:
+            return
+        aws, session_id = app.aws, self.session.game_session_id
+        self.run_call("players",
+                      lambda job: list(gamelift.iter_player_sessions(aws, session_id)),
+                      done=self.show_players, failed=self.players_failed,
+                      description="DescribePlayerSessions")
 
-    @work(thread=True, exclusive=True, group="players", exit_on_error=False,
-          description="DescribePlayerSessions")
-    def load_players(self) -> None:
-        aws = self.app.aws  # type: ignore[attr-defined]
-        players = list(gamelift.iter_player_sessions(aws, self.session.game_session_id))
-        self.post_message(PlayersLoaded(players))
-
-    def on_players_loaded(self, message: PlayersLoaded) -> None:
+    def show_players(self, players: list[PlayerSession]) -> None:
         table = self.query_one("#players", DataTable)
-        for player in message.players:
+        for player in players:
             table.add_row(*cells(player.player_id or "-", player.status,
                                  player.ip_address or "-", _when(player.creation_time),
                                  _when(player.termination_time)),
                           key=player.player_session_id)
-        active = sum(1 for p in message.players if p.status == "ACTIVE")
+        active = sum(1 for p in players if p.status == "ACTIVE")
         self.query_one("#players-status", Static).update(
-            f"{len(message.players)} player sessions, {active} active")
+            f"{len(players)} player sessions, {active} active")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            text = self.app.aws.explain(event.worker.error or RuntimeError("unknown error"))
-            where = "#log-status" if event.worker.group == "log" else "#players-status"
-            self.query_one(where, Static).update(f"⚠ {text}")
-            self.notify(text, title="AWS error", severity="error")
+    def players_failed(self, failure: Failure) -> None:
+        self.query_one("#players-status", Static).update(f"⚠ {failure.text}")
+        self.notify(failure.text, title="AWS error", severity="error")
+
+    def log_failed(self, failure: Failure) -> None:
+        self.query_one("#log-status", Static).update(f"⚠ {failure.text}")
+        self.notify(failure.text, title="AWS error", severity="error")
 
     def action_download_log(self) -> None:
+        app = game_app(self)
+        if app is None:
+            return
         self.query_one("#log-status", Static).update("requesting the log URL…")
-        self._download_log()
-
-    @work(thread=True, exclusive=True, group="log", exit_on_error=False,
-          description="GetGameSessionLogUrl + download")
-    def _download_log(self) -> None:
-        from botocore.exceptions import ClientError
-
-        from tui import locations
-        from tui.services.downloads import DownloadError, destination_in, download
-
-        aws = self.app.aws  # type: ignore[attr-defined]
+        aws, session = app.aws, self.session
         bar = self.query_one("#log-progress", ProgressBar)
-        try:
-            url = gamelift.get_game_session_log_url(aws, self.session.game_session_id)
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") == "NotFoundException":
-                self.app.call_from_thread(self._log_message,
-                                          "no log yet: GameLift uploads it when the session "
-                                          "ends (and keeps it 14 days)")
-                return
-            raise
-        try:
-            # The session id's last part is the creator's custom id: service text, so it is made
-            # one safe file name inside the downloads folder.
-            target = destination_in(locations.downloads_dir(), f"{self.session.short_id}.log.zz",
-                                    fallback="game-session.log.zz")
-        except (OSError, ValueError) as err:  # an unusable folder, a name that would leave it
-            self.app.call_from_thread(self._log_message, f"⚠ nothing was written: {err}")
-            return
+        self.run_call("log", lambda job: download_log(aws, session, job),
+                      done=self.log_done, failed=self.log_failed,
+                      progress=lambda done_total: bar.update(total=done_total[1],
+                                                             progress=done_total[0]),
+                      description="GetGameSessionLogUrl + download")
 
-        def progress(done: int, total: int | None) -> None:
-            self.app.call_from_thread(bar.update, total=total, progress=done)
-
-        try:
-            path = download(url, target, progress)
-        except DownloadError as err:
-            self.app.call_from_thread(self._log_message, f"⚠ {err}")
-            return
-        self.app.call_from_thread(self._log_message, f"saved {path}")
-
-    def _log_message(self, text: str) -> None:
-        self.query_one("#log-status", Static).update(text)
-        self.notify(text, title="Game session log")
+    def log_done(self, outcome: LogOutcome) -> None:
+        self.query_one("#log-status", Static).update(outcome.text)
+        self.notify(outcome.text, title="Game session log")
 
     def action_copy_id(self) -> None:
         # copy_to_clipboard uses OSC 52, which reaches the user's clipboard over SSH too.
         self.app.copy_to_clipboard(self.session.game_session_id)
         self.notify("GameSessionId copied to the clipboard")
+
+
+def download_log(aws: AwsContext, session: GameSession, job: Job) -> LogOutcome:
+    """GetGameSessionLogUrl, then the download into the downloads folder (in the worker);
+    ``job.progress`` gets (bytes so far, total or None)."""
+    from botocore.exceptions import ClientError
+
+    from tui import locations
+    from tui.services.downloads import DownloadError, destination_in, download
+
+    try:
+        url = gamelift.get_game_session_log_url(aws, session.game_session_id)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") == "NotFoundException":
+            return LogOutcome("no log yet: GameLift uploads it when the session ends (and "
+                              "keeps it 14 days)")
+        raise
+    try:
+        # The session id's last part is the creator's custom id: service text, so it is made
+        # one safe file name inside the downloads folder.
+        target = destination_in(locations.downloads_dir(), f"{session.short_id}.log.zz",
+                                fallback="game-session.log.zz")
+    except (OSError, ValueError) as err:  # an unusable folder, a name that would leave it
+        return LogOutcome(f"⚠ nothing was written: {err}")
+    try:
+        path = download(url, target, lambda done, total: job.progress((done, total)))
+    except DownloadError as err:
+        return LogOutcome(f"⚠ {err}")
+    return LogOutcome(f"saved {path}")

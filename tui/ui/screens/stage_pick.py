@@ -5,41 +5,32 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, cell
 
 
-class StagePickModal(OnceModal[str | None]):
-    DEFAULT_CSS = """
-    StagePickModal { align: center middle; }
-    StagePickModal > Vertical {
-        width: 90%; max-width: 110; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    StagePickModal .title { text-style: bold; }
-    StagePickModal .note { color: $text-muted; }
-    StagePickModal OptionList { height: auto; max-height: 14; }
-    """
+class StagePickModal(Modal[str | None]):
+    CSS_PATH = css("lists")
+    FOCUS = "#stage-pick-list"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, note: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
         self.title_text, self.note, self.options = title, note, options
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(self.title_text, classes="title")
-            yield Plain(self.note, classes="note")
-            yield OptionList(*[Option(cell(label), id=key) for key, label in self.options],
-                             id="stage-pick-list")
-            yield Plain("enter picks · esc cancels", classes="note")
+    def heading(self) -> str:
+        return self.title_text
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def compose_body(self) -> ComposeResult:
+        yield Plain(self.note, classes="note")
+        yield OptionList(*[Option(cell(label), id=key) for key, label in self.options],
+                         id="stage-pick-list")
+
+    def hint(self) -> str:
+        return "enter picks · esc cancels"
 
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:

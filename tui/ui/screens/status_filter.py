@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import SelectionList
 
-from tui.ui.screens.base import OnceModal
+from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain
 
 STATUSES = ("ACTIVE", "ACTIVATING", "TERMINATING", "TERMINATED", "ERROR")
 
 
-class StatusFilterModal(OnceModal[set[str] | None]):
-    DEFAULT_CSS = """
-    StatusFilterModal { align: center middle; }
-    StatusFilterModal > Vertical {
-        width: 44; height: auto; border: thick $accent; background: $surface; padding: 0 1;
-    }
-    StatusFilterModal SelectionList { height: auto; }
-    """
+class StatusFilterModal(Modal[set[str] | None]):
+    CSS_PATH = css("lists")
     # enter has priority: in a SelectionList it would otherwise toggle the row, not apply.
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
                 Binding("enter", "apply", "Apply", priority=True)]
@@ -29,10 +22,9 @@ class StatusFilterModal(OnceModal[set[str] | None]):
         super().__init__()
         self.shown = shown
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain("Show sessions that are… (space toggles, enter applies)")
-            yield SelectionList[str](*[(s, s, s in self.shown) for s in STATUSES])
+    def compose_body(self) -> ComposeResult:
+        yield Plain("Show sessions that are… (space toggles, enter applies)")
+        yield SelectionList[str](*[(s, s, s in self.shown) for s in STATUSES])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
