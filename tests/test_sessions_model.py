@@ -222,7 +222,6 @@ def test_a_bulk_action_waits_out_throttling_and_finishes(
                                                                                       second])
     assert slept == [1.0, 2.0]
     assert result.summary == "2 locked" and not result.failed
-    assert result.ids == [first, second]
     assert {m["target"] for m in mutations(world, "UpdateGameSession")} == {first, second}
 
 
@@ -290,7 +289,7 @@ def test_a_drain_reports_its_progress_and_terminates_when_empty(
                            clock=clock, sleep=clock.sleep)
     result = run.run(aws, [sid], GRACEFUL)
     assert result is not None and result.summary == "1 drained and terminated"
-    assert result.ids == [sid] and not result.failed
+    assert not result.failed
     updates = [n for n in news if isinstance(n, actions.DrainUpdate)]
     assert updates[0] == actions.DrainUpdate(1, -1, reload=True)  # the locks are sent
     assert updates[1].waiting == 1 and updates[1].players > 0

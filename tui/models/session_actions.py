@@ -10,7 +10,7 @@ import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tui.aws.errors import Failure, is_throttled
 from tui.aws.records import GameSession
@@ -59,7 +59,6 @@ class ActionResult:
 
     summary: str
     failed: bool
-    ids: list[str] = field(default_factory=list)
 
 
 def summary(outcomes: Counter[str], first_error: str) -> str:
@@ -107,7 +106,7 @@ class BulkAction:
                 failure = self.classify(err)
                 outcomes[_outcome(failure, err)] += 1
                 first_error = first_error or failure.text
-        return ActionResult(summary(outcomes, first_error), bool(first_error), list(ids))
+        return ActionResult(summary(outcomes, first_error), bool(first_error))
 
 
 def look_up_protection(ctx: ClientSource, targets: Sequence[GameSession]) -> list[GameSession]:
@@ -212,13 +211,12 @@ class DrainRun:
             self.news(DrainsFound(pending, self.target, refused=read_only))
             if read_only:  # the guard would refuse each terminate: leave them for later
                 return None
-            ids = [d.game_session_id for d in pending]
             flow.resume(pending)
         else:
             try:
                 flow.start(ids, mode)
             except DrainStoreError as err:  # not remembered → not locked: nothing was sent
-                return ActionResult(f"drain not started, nothing sent: {err}", True, list(ids))
+                return ActionResult(f"drain not started, nothing sent: {err}", True)
         # Show the locks now; the drain's own polling is not a reason to reload the table.
         self.news(DrainUpdate(len(flow.report.waiting), -1, reload=True))
 
@@ -227,4 +225,4 @@ class DrainRun:
 
         report = flow.run(progress)
         self.news(DrainUpdate(0, 0))
-        return ActionResult(report.summary(), bool(report.first_error), list(ids))
+        return ActionResult(report.summary(), bool(report.first_error))

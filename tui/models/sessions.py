@@ -52,12 +52,11 @@ class RefreshPolicy:
 
     seconds: float = REFRESH_SECONDS
     clock: Callable[[], float] = time.monotonic
-    interval: float = field(default=-1.0)
+    interval: float = field(init=False)
     last_refresh: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.interval < 0:
-            self.interval = self.seconds
+        self.interval = self.seconds
 
     def started(self) -> None:
         self.last_refresh = self.clock()
@@ -157,7 +156,9 @@ def ordered(sessions: Mapping[str, GameSession], sort_index: int) -> list[tuple[
 
 
 class SessionsModel:
-    """The fleets, the fleet (or all fleets) chosen, and the sessions paged for it."""
+    """The fleets, the fleet (or all fleets) chosen, how its sessions are paged, and when to
+    refresh. What the pages bring is held by a LoadedSessions (the table's, shared with
+    Search)."""
 
     def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS,
                  paging_concurrency: int = PAGING_CONCURRENCY,
@@ -166,7 +167,6 @@ class SessionsModel:
         self.fleet_id: str | None = None
         self.paging_concurrency = paging_concurrency
         self.policy = RefreshPolicy(refresh_seconds, clock)
-        self.loaded = LoadedSessions(clock=clock)
 
     # --- fleets ---------------------------------------------------------------------------
 
@@ -183,17 +183,12 @@ class SessionsModel:
             self.fleet_rows[row.fleet.fleet_id] = row
         return first
 
-    @property
-    def fleet_compute(self) -> dict[str, str]:
-        return {key: row.fleet.compute_type for key, row in self.fleet_rows.items()}
-
     def select(self, fleet_id: str) -> bool:
-        """Choose a fleet (or ALL_FLEETS); True when it changed (the rows held are another
-        fleet's and go)."""
+        """Choose a fleet (or ALL_FLEETS); True when it changed: the rows the table holds are
+        another fleet's."""
         if fleet_id == self.fleet_id:
             return False
         self.fleet_id = fleet_id
-        self.loaded.clear()
         return True
 
     def selected_fleet_ids(self) -> list[str]:

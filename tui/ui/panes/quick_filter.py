@@ -7,6 +7,8 @@ from textual import events
 from textual.widget import Widget
 from textual.widgets import Input
 
+from tui.ui.textual_private import own_bindings
+
 
 class QuickFilter:
     """Mixed into a pane with an `Input` of id FILTER_ID (hidden until shown: the pane's CSS
@@ -57,7 +59,7 @@ class QuickFilter:
         # Set here, as the key passes the pane, not when its binding runs: the app checks
         # bindings only once the key has bubbled up to it, after the keys behind it in the
         # burst have already passed through here.
-        bindings = self._filter_pane()._bindings.key_to_bindings
+        bindings = own_bindings(self._filter_pane()).key_to_bindings
         if any(binding.action == "quick_filter" for binding in bindings.get(event.key, ())):
             self._filter_opening = True
 

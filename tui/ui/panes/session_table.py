@@ -23,7 +23,6 @@ from textual.widgets import Input, Static
 from tui.aws.errors import Failure
 from tui.aws.records import GameSession
 from tui.models.session_actions import (
-    PROTECTION_LOOKUPS,
     ActionResult,
     BulkAction,
     DrainBoard,
@@ -57,10 +56,6 @@ from tui.ui.work import Job
 if TYPE_CHECKING:
     from tui.aws.session import AwsContext
     from tui.services.export import ExportTable
-
-# Kept importable from here: the names other modules and scripts have used.
-__all__ = ["ALL_STATUSES", "ENDED", "PROTECTION_LOOKUPS", "SORTS", "SessionTablePane",
-           "session_cells"]
 
 REASONS = {"TRIGGERED_ON_PROCESS_TERMINATE": "graceful", "FORCE_TERMINATED": "forced",
            "INTERRUPTED": "interrupted"}

@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Static
 from tui.aws.errors import Failure
 from tui.models.sessions import (
     ALL_FLEETS,
-    MAX_REFRESH_SECONDS,
     PAGING_CONCURRENCY,
     REFRESH_SECONDS,
     SessionsModel,
@@ -43,8 +42,8 @@ if TYPE_CHECKING:
     from tui.services.export import ExportTable
 
 # Kept importable from here (the benchmark and tests use them).
-__all__ = ["ALL_FLEETS", "FLEET_COLUMNS", "MAX_REFRESH_SECONDS", "PAGING_CONCURRENCY",
-           "REFRESH_SECONDS", "FleetTable", "SessionsPane", "all_fleets_cells", "fleet_cells"]
+__all__ = ["ALL_FLEETS", "FLEET_COLUMNS", "FleetTable", "SessionsPane", "all_fleets_cells",
+           "fleet_cells"]
 
 # The counts size themselves to their widest value (None): a fixed width cut a fleet of 1,254
 # instances to "1254/12". Counts from 10,000 up are shortened ("35k") to stay in 80 columns.
@@ -254,12 +253,6 @@ class SessionsPane(SessionTablePane):
         if self.model.select(fleet_id):
             self.clear_sessions()
         self.load_sessions()
-
-    def selected_fleet_ids(self) -> list[str]:
-        return self.model.selected_fleet_ids()
-
-    def paging_scopes(self) -> list[tuple[str, str | None]]:
-        return self.model.paging_scopes()
 
     def status_head(self) -> list[str]:
         return self.model.status_head()
