@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 GAME, STAGE, DEPLOYMENTS, SNAPSHOTS = "game", "stage", "deployments", "snapshots"
 DEPLOYMENT, SNAPSHOT, SECTION, INFO = "deployment", "snapshot", "section", "info"
 
-T = TypeVar("T", covariant=True)
+T_co = TypeVar("T_co", covariant=True)
 Severity = Literal["information", "warning", "error"]
 Clock = Callable[[], float]
 
@@ -110,12 +110,12 @@ Detail = Game | Stage | Snapshot | StageDeployment
 
 
 @dataclass(frozen=True)
-class Load(Generic[T]):
+class Load(Generic[T_co]):
     """One read for the widget to run off the event loop: ``what`` names it (the worker's tag,
     the status line and the toast); ``fetch`` is the call."""
 
     what: str
-    fetch: Callable[[ClientSource], T]
+    fetch: Callable[[ClientSource], T_co]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ the status line.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
@@ -41,9 +42,9 @@ from tui.models.stages import (
     Load,
     Notice,
     Ref,
+    Severity,
     Stages,
     StagesModel,
-    Watch,
     create_snapshot,
     export_target,
     follow_to_completion,
@@ -55,13 +56,14 @@ from tui.ui.panes import stages_render as render
 from tui.ui.panes.base import NothingToExport, Pane
 from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
 from tui.ui.widgets.plain import Plain
+from tui.ui.work import Job
 
 if TYPE_CHECKING:
     from tui.aws.session import AwsContext
     from tui.services.export import ExportTable
 
 __all__ = ["DEPLOYMENT", "DEPLOYMENTS", "GAME", "INFO", "SECTION", "SNAPSHOT", "SNAPSHOTS",
-           "STAGE", "Ref", "StagesPane", "Watch"]
+           "STAGE", "Ref", "StagesPane"]
 
 REFRESH_SECONDS = 30.0  # default between automatic reloads of the shown tree
 
@@ -400,12 +402,12 @@ class StagesPane(ReadOnlyKeys, Pane):
     def start(self, plan: DeployPlan, token: str) -> None:
         """StartStageDeployment for a confirmed plan, at most once per stage at a time."""
         aws = self._aws()
+        if aws is None:
+            return
         held = self.model.begin_start(plan, token)
         if held is None:
             self.notify(f"A deployment to {plan.game}/{plan.stage} is already under way.",
                         severity="warning")
-            return
-        if aws is None:
             return
         self.show_status()
         # A change: run beside the reads, and its answer is never dropped.
@@ -429,7 +431,7 @@ class StagesPane(ReadOnlyKeys, Pane):
                               deployment.deployment_id)
         backoff = Backoff(self.poll_initial, 1.5, self.poll_max)
 
-        def follow(job: Any) -> StageDeployment | None:
+        def follow(job: Job) -> StageDeployment | None:
             return follow_to_completion(aws, game, stage, ident, job.progress, backoff=backoff,
                                         cancelled=lambda: job.cancelled)
 
@@ -479,7 +481,7 @@ class StagesPane(ReadOnlyKeys, Pane):
         self.show_status()
         game = ref.game
 
-        def export(job: Any) -> Any:
+        def export(job: Job) -> Path:
             return gamesparks.download_snapshot(
                 aws, game, snapshot_id, target,
                 lambda done, total: job.progress((done, total)), lambda: job.cancelled)
@@ -498,7 +500,7 @@ class StagesPane(ReadOnlyKeys, Pane):
         self.export_note = f"⬇ {human_size(done)}{size}"
         self.show_status()
 
-    def _exported(self, title: str, text: str, severity: Any) -> None:
+    def _exported(self, title: str, text: str, severity: Severity) -> None:
         self.export_note = ""
         self.query_one("#stages-progress", ProgressBar).remove_class("shown")
         self._tell(Notice(title, text, severity))
