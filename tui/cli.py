@@ -7,11 +7,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui import __version__
 
 if TYPE_CHECKING:
+    from tui.aws.session import Target
     from tui.config import Settings
 
 DEMO_REGION = "us-west-2"
@@ -124,13 +125,13 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def print_paths(settings: object) -> int:
+def print_paths(settings: Settings) -> int:
     """Where everything lives, created or not: printing a path must not fail on one that cannot
     be made (that is what the user runs this to find out), so nothing is created here and each
     folder that could not be used is said after its line."""
     from tui import locations
 
-    config = getattr(settings, "path", None) or locations.config_file(create=False)
+    config = settings.path or locations.config_file(create=False)
     note = "" if config and config.exists() else "  (not created yet: every key has a default)"
     print(f"config          {config}{note}")
     unusable: list[str] = []
@@ -144,7 +145,7 @@ def print_paths(settings: object) -> int:
             unusable.append(f"{label}: {problem}")
         print(f"{label:<15} {path}{'  (cannot be used: see below)' if problem else ''}")
     shown = set()
-    for problem in getattr(settings, "problems", ()):
+    for problem in settings.problems:
         shown.add(problem)
         print(f"config problem: {problem}", file=sys.stderr)
     for problem in unusable:
@@ -189,8 +190,8 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def resolve_target(args: argparse.Namespace, settings: Any,
-                   endpoint_url: str | None = None) -> tuple[Any, Any]:
+def resolve_target(args: argparse.Namespace, settings: Settings,
+                   endpoint_url: str | None = None) -> tuple[Target, Settings]:
     """The AWS target from flags, then the AWS variables, then the config file, then
     ~/.aws/config; a config profile that does not exist is reported and skipped, not fatal.
     Returns (Target, settings with any new problem added)."""
@@ -219,7 +220,7 @@ def resolve_target(args: argparse.Namespace, settings: Any,
                   read_only=read_only), settings
 
 
-def run_app(args: argparse.Namespace, settings: Any) -> int:
+def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from tui.ui.gc_schedule import pause_during_startup
     from tui.ui.responsiveness import choose_frame_rate
 

@@ -7,7 +7,6 @@ no pane keeps a fleet id or a cursor from the other account.
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,16 +44,12 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
     from tui.aws.session import AwsContext
+    from tui.config import BannerRule
     from tui.services.filter_builder import SearchSpec
+    from tui.services.gamelift import FleetRow
+    from tui.sim.server import RunningSimulator
     from tui.ui.screens.help import Row as HelpRow
 
-# Each pane lives in its own module, imported when the app is composed.
-PANE_CLASSES = {
-    "sessions": "tui.ui.panes.sessions:SessionsPane",
-    "search": "tui.ui.panes.search:SearchPane",
-    "scripts": "tui.ui.panes.scripts:ScriptsPane",
-    "stages": "tui.ui.panes.stages:StagesPane",
-}
 PANES = (
     ("sessions", "1 Sessions"),
     ("search", "2 Search"),
@@ -92,9 +87,9 @@ class GameOpsApp(App[int]):
         *extra_commands.BINDINGS,
     ]
 
-    def __init__(self, aws: AwsContext, *, simulator: Any = None,
-                 settings: Settings | None = None, fleets_early: Future[Any] | None = None,
-                 ) -> None:
+    def __init__(self, aws: AwsContext, *, simulator: RunningSimulator | None = None,
+                 settings: Settings | None = None,
+                 fleets_early: Future[list[FleetRow]] | None = None) -> None:
         super().__init__()
         self.aws = aws
         self.simulator = simulator
@@ -106,7 +101,7 @@ class GameOpsApp(App[int]):
         self.responsiveness = Responsiveness()
         aws.pace = self.pacer
         # The fleet overview asked for before the screen exists; the Sessions pane takes it.
-        self._prefetched: tuple[AwsContext, Future[Any]] | None = (
+        self._prefetched: tuple[AwsContext, Future[list[FleetRow]]] | None = (
             (aws, fleets_early) if fleets_early is not None else None)
         self.keymap_overrides: dict[str, str] = {}  # what apply_keymap gave set_keymap
         self.panes: dict[str, Pane] = {}  # built so far, mounted or being mounted
@@ -150,15 +145,13 @@ class GameOpsApp(App[int]):
 
             self._prefetched = (self.aws, prefetch_fleet_overview(self.aws))
 
-    def take_prefetched_fleets(self, aws: AwsContext) -> Any:
+    def take_prefetched_fleets(self, aws: AwsContext) -> Future[list[FleetRow]] | None:
         """The early fleet overview (a Future) once, if it was asked for with this context."""
         early, self._prefetched = self._prefetched, None
         return early[1] if early is not None and early[0] is aws else None
 
     def make_pane(self, pane_id: str) -> Pane:
-        module_name, _, class_name = PANE_CLASSES[pane_id].partition(":")
-        module = importlib.import_module(module_name)
-        pane: Pane = getattr(module, class_name)(id=f"{pane_id}-pane")
+        pane = pane_class(pane_id)(id=f"{pane_id}-pane")
         self.apply_settings(pane)
         self.panes[pane_id] = pane
         return pane
@@ -368,7 +361,7 @@ class GameOpsApp(App[int]):
 
     # --- account, profile and region -------------------------------------------------------
 
-    def banner(self) -> Any:
+    def banner(self) -> BannerRule | None:
         return self.settings.banner_for(self.aws.profile_name, self.aws.region, self.account_id)
 
     def load_identity(self) -> None:
@@ -387,9 +380,9 @@ class GameOpsApp(App[int]):
         """Build the AWS session again (after `aws sso login`, new keys, …) and reload."""
         self.targets.switch()
 
-    def switch_target(self, **changes: Any) -> None:
+    def switch_target(self, *, profile: str | None = None, region: str | None = None) -> None:
         """Point the app at another profile and/or region: a new AwsContext, new panes."""
-        self.targets.switch(**changes)
+        self.targets.switch(profile=profile, region=region)
 
     async def rebuild_panes(self) -> None:
         """New pane instances for the current AwsContext: nothing of the old target survives."""
@@ -453,6 +446,27 @@ class GameOpsApp(App[int]):
 
     async def run_saved_search(self, spec: SearchSpec) -> None:
         await palette.run_saved_search(self, spec)
+
+
+def pane_class(pane_id: str) -> type[Pane]:
+    """Each pane lives in its own module, imported when the pane is first built."""
+    if pane_id == "sessions":
+        from tui.ui.panes.sessions import SessionsPane
+
+        return SessionsPane
+    if pane_id == "search":
+        from tui.ui.panes.search import SearchPane
+
+        return SearchPane
+    if pane_id == "scripts":
+        from tui.ui.panes.scripts import ScriptsPane
+
+        return ScriptsPane
+    if pane_id == "stages":
+        from tui.ui.panes.stages import StagesPane
+
+        return StagesPane
+    raise KeyError(f"no pane {pane_id!r}")
 
 
 def theme_for_terminal(color_system: str | None, *, headless: bool,

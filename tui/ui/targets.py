@@ -7,7 +7,7 @@ process) and then new panes, so no pane keeps a fleet id or a cursor from the ot
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.ui.widgets.context_bar import ContextBar
 
@@ -108,13 +108,17 @@ class Targets:
 
         app.push_screen(RegionPicker(regions, app.aws.region), picked)
 
-    def switch(self, **changes: Any) -> None:
-        """Point the app at another profile and/or region (none: the same one, built again,
+    def switch(self, *, profile: str | None = None, region: str | None = None) -> None:
+        """Point the app at another profile and/or region (neither: the same one, built again,
         e.g. after `aws sso login`): a new AwsContext, new panes."""
         app = self.app
         aws = app.aws
-        target = dataclasses.replace(aws.target, read_only=aws.read_only, **changes)
-        what = ", ".join(f"{k} {v}" for k, v in changes.items()) or "the same profile"
+        target = dataclasses.replace(aws.target, read_only=aws.read_only,
+                                     profile=aws.target.profile if profile is None else profile,
+                                     region=aws.target.region if region is None else region)
+        changes = {"profile": profile, "region": region}
+        what = ", ".join(f"{k} {v}" for k, v in changes.items() if v is not None)
+        what = what or "the same profile"
         app.notify(f"connecting to {what}…", timeout=3)
         waiting, running = app.drains_followed()
         if waiting or running:
