@@ -313,8 +313,9 @@ async def test_quit_asks_then_the_next_start_resumes_and_terminates(
         await wait_for(pilot, lambda: any("Resumed 1 drain(s)" in str(n.message)
                                           and short in str(n.message)
                                           for n in app._notifications))
-        await pilot.pause(0.5)
-        assert mutations(world, "TerminateGameSession") == []  # players are still there
+        # The resumed drain looked and found players still there: it terminated nothing.
+        await wait_for(pilot, lambda: (pane.draining or (0, -1))[1] > 0)
+        assert mutations(world, "TerminateGameSession") == []
         players_leave(world, target)
         await wait_for(pilot, lambda: mutations(world, "TerminateGameSession"))
         assert [m["target"] for m in mutations(world, "TerminateGameSession")] == [target]
@@ -336,7 +337,7 @@ async def test_a_read_only_start_leaves_the_drains_alone_and_says_so(
         await settle(app, pilot)
         await wait_for(pilot, lambda: any("not followed" in str(n.message)
                                           for n in app._notifications))
-        await pilot.pause(0.3)
+        await settle(app, pilot)  # the drain that said so has ended
     assert mutations(world, "TerminateGameSession") == []
     assert [d.game_session_id for d in store.pending(DrainTarget.of(ctx))] == [sid]
 
@@ -352,6 +353,8 @@ async def test_another_target_does_not_resume_these_drains(world: RunningSimulat
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.pause(0.3)
+        # Resume once more, and wait for that drain to end: it found nothing for this target.
+        await app.resume_drains()
+        await settle(app, pilot)
         assert app.query_one(SessionsPane).draining is None
     assert mutations(world, "TerminateGameSession") == []

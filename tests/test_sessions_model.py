@@ -5,8 +5,6 @@ real simulator over HTTP (clock and sleep injected, so nothing here waits for re
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,13 +64,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.now += seconds
         self.sleeps.append(seconds)
-
-
-@pytest.mark.parametrize("module", ["tui.models.sessions", "tui.models.session_actions"])
-def test_the_model_runs_without_textual(module: str) -> None:
-    code = f"import sys, {module}; print(any(m.startswith('textual') for m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 # --- refresh policy -------------------------------------------------------------------------

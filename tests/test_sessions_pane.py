@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
-from apptest import make_app, settle
+from apptest import make_app, settle, wait_for
 from textual.widgets import DataTable, Static
 
 from tui.aws.session import DEMO_ACCESS_KEY_ID, AwsContext, Target
@@ -252,7 +252,7 @@ async def _confirm_with_y(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
     from tui.ui.screens.base import REPEAT_SECONDS
     from tui.ui.screens.confirm import ConfirmModal
 
-    await _until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.drawn)
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.drawn)
     await pilot.pause(REPEAT_SECONDS)
     await pilot.press("y")
 
@@ -278,9 +278,9 @@ async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, ho
         assert "at most 16" in str(modal.query_one("#problem").render())
         assert mutations(world) == []
         await pilot.press("escape")
-        await _until(pilot, lambda: not isinstance(app.screen, EditSessionModal))
+        await wait_for(pilot, lambda: not isinstance(app.screen, EditSessionModal))
         await pilot.press("e")
-        await _until(pilot, lambda: isinstance(app.screen, EditSessionModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, EditSessionModal))
         modal = app.screen
         rows = modal.query_one(PropertyRows)
         modal.query_one("#max").value = "99"
@@ -423,14 +423,6 @@ async def test_create_session_with_one_token(world: RunningSimulator, home: Path
                                         app.query_one("#session-table", SessionGrid).rows}
 
 
-async def _until(pilot, condition, seconds: float = 10.0) -> None:  # noqa: ANN001
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not reached in time")
-
-
 async def test_drain_first_locks_then_terminates_when_empty(world: RunningSimulator,
                                                             home: Path) -> None:
     from textual.widgets import Checkbox
@@ -456,15 +448,16 @@ async def test_drain_first_locks_then_terminates_when_empty(world: RunningSimula
         def done(operation: str) -> list[dict]:
             return [m for m in mutations(world) if m["operation"] == operation]
 
-        await _until(pilot, lambda: done("UpdateGameSession"))
+        await wait_for(pilot, lambda: done("UpdateGameSession"))
         assert done("UpdateGameSession")[0]["params"]["PlayerSessionCreationPolicy"] == "DENY_ALL"
-        await pilot.pause(0.6)  # a few drain rounds: players are still there
+        # A look at the session found players on it: that look terminated nothing.
+        await wait_for(pilot, lambda: (pane.draining or (0, -1))[1] > 0)
         assert done("TerminateGameSession") == []
         assert "draining 1" in str(app.query_one("#session-status", Static).render())
 
         httpx.post(f"{world.endpoint_url}/_sim/gamelift/players",
                    json={"GameSessionId": target, "current": 0})
-        await _until(pilot, lambda: done("TerminateGameSession"))
+        await wait_for(pilot, lambda: done("TerminateGameSession"))
         assert [m["target"] for m in done("TerminateGameSession")] == [target]
         await settle(app, pilot)
         assert "draining" not in str(app.query_one("#session-status", Static).render())
