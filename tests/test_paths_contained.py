@@ -158,12 +158,12 @@ async def test_snapshot_export_of_a_hostile_game_name_stays_in_downloads(
         pane = await stages_helpers.open_stage(app, pilot, HOSTILE_GAME, "prod")
         branch = stages_helpers.node_of(pane, stages_helpers.Ref("snapshots", HOSTILE_GAME,
                                                                  "prod"))
-        pane.tree.move_cursor(branch)
+        pane.stage_tree.move_cursor(branch)
         await pilot.press("space")
         await wait_for(pilot, lambda: branch.children and branch.children[0].data.kind ==
                        "snapshot")
         first = branch.children[0]
-        pane.tree.move_cursor(first)
+        pane.stage_tree.move_cursor(first)
         await pilot.press("x")
         await wait_for(pilot, lambda: downloads.exists() and any(downloads.iterdir()))
         await wait_for(pilot, lambda: not pane.export_note)
