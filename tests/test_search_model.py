@@ -233,3 +233,15 @@ def test_a_history_that_cannot_be_written_raises(home: Path) -> None:
     store.history_path.mkdir(parents=True)  # a folder where the file goes
     with pytest.raises(OSError):
         model.record_history(store, fb.SearchSpec(fleet_id="f"))
+
+
+def test_saving_answers_the_name_or_the_stores_own_words(home: Path) -> None:
+    store = SearchStore()
+    spec = fb.SearchSpec(fleet_id="f", filter_expression="playerSessionCount > 0")
+    assert model.save_search(store, "  mine ", spec) == model.Saved(name="mine")
+    assert store.saved() == {"mine": spec}
+    store.saved_path.write_text("[searches\nnot toml\n")
+    refused = model.save_search(store, "other", spec)
+    assert not refused.name and str(store.saved_path) in refused.problem
+    assert "not valid TOML" in refused.problem
+    assert store.saved_path.read_text() == "[searches\nnot toml\n"  # a damaged file is kept

@@ -470,7 +470,8 @@ async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: Runnin
     async with app.run_test(size=(100, 30)) as pilot:
         await open_save_form(app, pilot, fleet, text)
         await pilot.press(*"ranked busy", "enter")
-        await pilot.pause()
+        # Written on a worker: the answer is the toast.
+        await wait_for(pilot, lambda: any(n.startswith("Saved as") for n in notes(app)))
         store = SearchStore()
         assert store.saved() == {"ranked busy": fb.SearchSpec(fleet_id=fleet,
                                                               filter_expression=text)}
@@ -518,6 +519,8 @@ async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSim
         assert SearchStore().saved() == {"night shift": kept}
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is not form, timeout=5)
+        await wait_for(pilot, lambda: "Saved as 'night shift' in "
+                       f"{store.saved_path}" in notes(app))
         assert SearchStore().saved() == {
             "night shift": fb.SearchSpec(fleet_id=fleet, filter_expression=text)}
 
@@ -605,8 +608,8 @@ async def test_broken_saved_file_is_explained_and_kept(world: RunningSimulator,
         problem = str(app.screen.query_one("#saved-problem", Static).render())
         assert str(store.saved_path) in problem and "not valid TOML" in problem
         await pilot.press("escape", "S", *"mine", "enter")
-        await pilot.pause()
-        assert any(str(store.saved_path) in n and "not valid TOML" in n for n in notes(app))
+        await wait_for(pilot, lambda: any(str(store.saved_path) in n and "not valid TOML" in n
+                                          for n in notes(app)))
         assert store.saved_path.read_text() == "[searches\nthis is not toml\n"
 
 

@@ -21,7 +21,7 @@ from tui.services import filter_builder as fb
 from tui.services import gamelift
 from tui.services import search_expr as se
 from tui.services.batching import coalesce
-from tui.services.saved_searches import SearchStore
+from tui.services.saved_searches import SearchStore, StoreError
 
 if TYPE_CHECKING:
     from tui.aws.session import AwsContext
@@ -288,3 +288,21 @@ def record_history(store: SearchStore, spec: fb.SearchSpec) -> None:
     after the other neither entry is lost; OSError: the history could not be written."""
     with _HISTORY_LOCK:
         store.record(spec)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """How saving a search ended: the name it was saved under, or why it was not saved."""
+
+    name: str = ""
+    problem: str = ""
+
+
+def save_search(store: SearchStore, name: str, spec: fb.SearchSpec) -> Saved:
+    """Save ``spec`` as ``name`` (run in a worker: an atomic write with an fsync). The store's
+    refusals (a bad name, a damaged file it will not overwrite, the disk) are written for the
+    user, naming the file, so they are answered as they are."""
+    try:
+        return Saved(name=store.save(name, spec))
+    except (StoreError, OSError) as err:
+        return Saved(problem=str(err))

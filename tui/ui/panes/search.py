@@ -372,19 +372,24 @@ class SearchPane(SessionTablePane):
             return
         spec = self.spec()
 
+        store = self.store
+
         def named(name: object) -> None:
             if isinstance(name, str):
-                try:
-                    saved = self.store.save(name, spec)
-                    self.notify(f"Saved as '{saved}' in {self.store.saved_path}")
-                except (StoreError, OSError) as err:
-                    self.notify(str(err), title="Not saved", severity="error")
+                self.run_call("save-search", lambda job: model.save_search(store, name, spec),
+                              done=self._saved, exclusive=False, description="save search")
 
         try:
             taken = set(self.store.saved())
         except StoreError:
             taken = set()  # a damaged file: saving reports it
         self.app.push_screen(NameForm("Save this search as", taken=taken), named)
+
+    def _saved(self, saved: model.Saved) -> None:
+        if saved.problem:
+            self.notify(saved.problem, title="Not saved", severity="error")
+        else:
+            self.notify(f"Saved as '{saved.name}' in {self.store.saved_path}")
 
     def action_open_saved(self) -> None:
         from tui.ui.screens.saved_searches import SavedSearchesScreen
