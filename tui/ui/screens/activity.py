@@ -75,8 +75,9 @@ class Activity:
             return None  # a torn or foreign line: skip it, keep the rest
         if not isinstance(data, dict):
             return None
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        targets = data.get("targets") if isinstance(data.get("targets"), dict) else {}
+        raw_error, raw_targets = data.get("error"), data.get("targets")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+        targets: dict[str, Any] = raw_targets if isinstance(raw_targets, dict) else {}
         return cls(key=key, time=_parse_time(data.get("time")), profile=data.get("profile"),
                    region=data.get("region"), service=str(data.get("service") or "?"),
                    operation=str(data.get("operation") or "?"),

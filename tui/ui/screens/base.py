@@ -21,13 +21,16 @@ the app, which asks :func:`swallows_repeat` before it routes a key.
 :class:`Modal` is the one frame every modal is drawn in (a bordered box in the middle: a bold
 title, the modal's own content, a row of buttons, a muted hint line), styled by ``modal.tcss``;
 a modal declares only its content, and its family's ``.tcss`` file what differs (width, border).
+A screen that calls AWS lists ``Calls`` (tui/ui/work.py) *after* its screen base: Textual takes
+a class's CSS type names from its first base only, so ``Calls`` first would leave the screen
+outside every ``OnceModal``/``ModalScreen``/``Screen`` rule (it was drawn uncentred).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from rich.text import Text
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
     from textual.app import App
 
 ResultType = TypeVar("ResultType")
+
+# Textual leaves AwaitComplete.nothing unannotated: typed here once.
+_completed = cast(Callable[[], AwaitComplete], AwaitComplete.nothing)
 
 # A person does not read a result and decide again in a third of a second; a key bounce or a
 # double press does.
@@ -119,7 +125,7 @@ class OnceModal(ModalScreen[ResultType]):
             return self._once_drawn_at is not None and event.time >= self._once_drawn_at
         return True
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         # Keys bubble from the focused widget up to this screen before the app runs their
         # bindings (Button's enter, Input's submit, our `y`), so stopping one here stops it all.
         if not self.accepts(event):
@@ -136,7 +142,7 @@ class OnceModal(ModalScreen[ResultType]):
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         if self._once_answered or not self._on_top():
-            return AwaitComplete.nothing()
+            return _completed()
         self._once_answered = True
         note_answer(self.app)
         return super().dismiss(result)
@@ -156,7 +162,7 @@ class OnceConfirm(OnceModal[ResultType]):
 HERE = Path(__file__).parent
 
 
-def css(*families: str) -> list[Path]:
+def css(*families: str) -> list[str | PurePath]:
     """CSS_PATH of a screen: the shared modal frame, then its family's files (Textual reads a
     screen's CSS_PATH when the screen is first shown, for the whole app: selectors name the
     screen class)."""
@@ -167,7 +173,7 @@ class Modal(OnceModal[ResultType]):
     """The shared frame: ``heading()`` (bold), ``compose_body()``, ``buttons()`` in a row,
     ``hint()`` (muted) — each optional. ``FOCUS`` is the selector focused when it opens."""
 
-    CSS_PATH: ClassVar[list[Path]] = css()
+    CSS_PATH = css()
     FOCUS: ClassVar[str] = ""
     FRAME_ID: ClassVar[str | None] = None
     # A frame that scrolls as a whole (help): its content is taller than any screen.

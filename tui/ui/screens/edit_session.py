@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from tui.aws.records import GameSession
@@ -126,8 +127,9 @@ class PropertyRows(VerticalScroll):
     @on(Button.Pressed, ".prop-remove")
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.parent is not None:
-            event.button.parent.remove()
+        row = event.button.parent
+        if isinstance(row, Widget):
+            row.remove()
 
 
 class _SessionForm(FormModal):

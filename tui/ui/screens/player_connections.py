@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -55,7 +56,7 @@ class PlayerScreen(Modal[None], Calls):
 
     def compose_body(self) -> ComposeResult:
         yield SafeInput(placeholder="PlayerId, then enter", compact=True, id="player-id")
-        table = DataTable(id="player-connections", cursor_type="row")
+        table: DataTable[Text] = DataTable(id="player-connections", cursor_type="row")
         table.add_column("ConnectionId", key="id")
         table.add_column("Created", key="created")
         yield table

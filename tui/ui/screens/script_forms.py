@@ -387,4 +387,4 @@ class ScriptFormModal(FormModal):
             problem.update(f"⚠ {err}; nothing was sent")
             return
         self._submitted = True
-        self.dismiss(change)  # type: ignore[arg-type]
+        self.dismiss(change)

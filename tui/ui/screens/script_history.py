@@ -7,6 +7,7 @@ as any update.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,7 +41,8 @@ class ScriptHistoryScreen(Modal[ArchiveEntry | None]):
                 f"{self.script.script_id[-12:]} back to the zip · space+c: compare")
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id="script-history-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="script-history-table", cursor_type="row",
+                                           zebra_stripes=True)
         for key, label in (("mark", ""), ("time", "Archived (UTC)"), ("version", "Version"),
                            ("size", "Size"), ("sha", "SHA-256"), ("source", "Source"),
                            ("id", "ScriptId")):

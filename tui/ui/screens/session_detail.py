@@ -101,7 +101,7 @@ class SessionDetailScreen(Screen[None], Calls):
             yield Plain("MatchmakerData", classes="heading")
             yield Plain(_pretty(self.session.matchmaker_data), id="matchmaker")
             yield Plain("Player sessions", classes="heading")
-            players = DataTable(id="players", cursor_type="row")
+            players: DataTable[Text] = DataTable(id="players", cursor_type="row")
             for label in ("PlayerId", "Status", "IP", "Created", "Ended"):
                 players.add_column(label, key=label)
             yield players
