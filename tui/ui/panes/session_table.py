@@ -242,7 +242,7 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         self.load_failed(failure.text)
         super().show_failure(what, failure)
 
-    def action_failed(self, failure: Failure) -> None:
+    def show_action_failure(self, failure: Failure) -> None:
         """An action's call broke off (per-session failures are in its summary instead): a
         toast; the rows shown are no less fresh for it."""
         Pane.show_failure(self, "AWS error", failure)
@@ -351,7 +351,7 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         aws = self.aws_context()
         if aws is not None and needs_protection_lookup(targets):
             self.run_call("protection", lambda job: look_up_protection(aws, targets),
-                          done=self._protection_known, failed=self.action_failed,
+                          done=self._protection_known, failed=self.show_action_failure,
                           description="DescribeGameSessionDetails (protection before terminate)")
             return
         self.open_terminate(targets)
@@ -446,8 +446,9 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             action = BulkAction(verb, call, aws.classify, cancelled=lambda: job.cancelled)
             return action.run(aws, ids)
 
-        self.run_call("actions", bulk, done=self.action_done, failed=self.action_failed,
-                      exclusive=False, description="session action")
+        self.run_call("actions", bulk, done=self.show_action_result,
+                      failed=self.show_action_failure, exclusive=False,
+                      description="session action")
 
     def drain_and_terminate(self, ids: list[str], mode: str, *, resume: bool = False) -> None:
         """Lock the sessions to new players, then terminate each one when its last player has
@@ -470,7 +471,7 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             self._drain_news(run, item)
 
         self.run_call("drain", drain, done=self._drain_done, progress=news,
-                      failed=self.action_failed, exclusive=False,
+                      failed=self.show_action_failure, exclusive=False,
                       description="drain, then terminate")
 
     @property
@@ -503,9 +504,9 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
 
     def _drain_done(self, result: ActionResult | None) -> None:
         if result is not None:  # None: nothing was left to resume
-            self.action_done(result)
+            self.show_action_result(result)
 
-    def action_done(self, result: ActionResult) -> None:
+    def show_action_result(self, result: ActionResult) -> None:
         self.notify(result.summary, title="Result",
                     severity="warning" if result.failed else "information", timeout=8)
         self.marked.clear()
