@@ -30,6 +30,9 @@ class LogOutcome:
     text: str
 
 
+NO_LOG_YET = "no log yet: GameLift uploads it when the session ends (and keeps it 14 days)"
+
+
 def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"  # type: ignore[attr-defined]
 
@@ -134,11 +137,16 @@ class SessionDetailScreen(Screen[None], Calls):
             f"{len(players)} player sessions, {active} active")
 
     def players_failed(self, failure: Failure) -> None:
-        self.query_one("#players-status", Static).update(f"⚠ {failure.text}")
-        self.notify(failure.text, title="AWS error", severity="error")
+        self.show_failure("#players-status", failure)
 
     def log_failed(self, failure: Failure) -> None:
-        self.query_one("#log-status", Static).update(f"⚠ {failure.text}")
+        if failure.kind == "not_found":  # GetGameSessionLogUrl: nothing uploaded (yet)
+            self.log_done(LogOutcome(NO_LOG_YET))
+            return
+        self.show_failure("#log-status", failure)
+
+    def show_failure(self, where: str, failure: Failure) -> None:
+        self.query_one(where, Static).update(f"⚠ {failure.text}")
         self.notify(failure.text, title="AWS error", severity="error")
 
     def action_download_log(self) -> None:
@@ -166,19 +174,12 @@ class SessionDetailScreen(Screen[None], Calls):
 
 def download_log(aws: AwsContext, session: GameSession, job: Job) -> LogOutcome:
     """GetGameSessionLogUrl, then the download into the downloads folder (in the worker);
-    ``job.progress`` gets (bytes so far, total or None)."""
-    from botocore.exceptions import ClientError
-
+    ``job.progress`` gets (bytes so far, total or None). A session with no log yet raises
+    NotFoundException (a failure of kind ``not_found``)."""
     from tui import locations
     from tui.services.downloads import DownloadError, destination_in, download
 
-    try:
-        url = gamelift.get_game_session_log_url(aws, session.game_session_id)
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") == "NotFoundException":
-            return LogOutcome("no log yet: GameLift uploads it when the session ends (and "
-                              "keeps it 14 days)")
-        raise
+    url = gamelift.get_game_session_log_url(aws, session.game_session_id)
     try:
         # The session id's last part is the creator's custom id: service text, so it is made
         # one safe file name inside the downloads folder.
