@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simctl import World, WorldSpec, open_world
 
-from tui.aws.session import AwsContext, Target
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.aws.session import AwsContext
 
 # Everything that could point boto3 at a real account or change how it behaves.
 _AWS_ENV = (
@@ -40,11 +40,34 @@ def hermetic_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return aws_dir
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "world(**spec): how the `world` fixture builds this test's simulator "
+        "(tests.simctl.WorldSpec's fields: sessions, fleets, seed, frozen, ...)")
+
+
 @pytest.fixture(scope="session")
-def sim() -> Iterator[RunningSimulator]:
-    running = start_simulator(SimConfig(rate_limits="off", sessions=400))
-    yield running
-    running.stop()
+def sim() -> Iterator[World]:
+    """One live world for the whole run (its clock runs, sessions drift): for tests that only
+    read. A test that changes the service, or counts what changed, takes ``world``."""
+    with open_world(WorldSpec(sessions=400, frozen=False)) as shared:
+        yield shared
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """A private simulator for this test: its mutation log holds only what the test did and
+    nothing moves but what it does (frozen clock, no drift) unless its spec says otherwise.
+
+    The spec is the test's (or its module's) ``@pytest.mark.world(sessions=..., ...)``, or a
+    :class:`WorldSpec` given by ``@pytest.mark.parametrize("world", [...], indirect=True)``.
+    """
+    spec = getattr(request, "param", None)
+    if not isinstance(spec, WorldSpec):
+        marker = request.node.get_closest_marker("world")
+        spec = WorldSpec(**(marker.kwargs if marker else {}))
+    with open_world(spec) as private:
+        yield private
 
 
 @pytest.fixture
@@ -56,6 +79,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def aws(sim: RunningSimulator, home: Path) -> AwsContext:
+def aws(sim: World, home: Path) -> AwsContext:
     """The demo target pointed at the shared simulator; audit log under ``home``."""
-    return AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+    return sim.aws()

@@ -1,0 +1,161 @@
+"""The tests' one way to build a simulated world and to drive it.
+
+A :class:`World` is a running simulator with its ``/_sim/`` control surface (mutation log,
+sessions, players, clock, faults, rate limits, credentials) as methods. The control goes over
+HTTP like every client's call: what a test sets is what the service holds, not a Python object
+the server might not read.
+
+- The ``world`` fixture (conftest.py) opens one per test, shaped by ``@pytest.mark.world(...)``
+  on the test or the module (``pytestmark``), or by indirect parametrisation with a
+  :class:`WorldSpec`.
+- :func:`open_world` is the same world as a context manager, for what a fixture cannot serve
+  (a Hypothesis example each, a module-wide world of 10,000 sessions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tui.aws.session import AwsContext, Target
+from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """How a test's world is built. ``frozen``: the drift is off and the clock stopped, so
+    nothing moves but what the test does (the default: a test then proves what *it* caused)."""
+
+    sessions: int = 60
+    fleets: int = 0
+    seed: int = 7
+    frozen: bool = True
+    rate_limits: str = "off"
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    latency_ms: int = 0
+
+    def config(self) -> SimConfig:
+        return SimConfig(sessions=self.sessions, fleets=self.fleets, seed=self.seed,
+                         drift=not self.frozen, rate_limits=self.rate_limits,
+                         throttle_rate=self.throttle_rate, error_rate=self.error_rate,
+                         drop_rate=self.drop_rate, latency_ms=self.latency_ms)
+
+    def but(self, **changes: Any) -> WorldSpec:
+        return dataclasses.replace(self, **changes)
+
+
+class World:
+    """A running simulator and its controls. ``endpoint_url`` and ``sim`` (the in-process
+    simulator) are RunningSimulator's, so code written for one takes a World."""
+
+    def __init__(self, running: RunningSimulator, spec: WorldSpec) -> None:
+        self.running = running
+        self.spec = spec
+        self.endpoint_url = running.endpoint_url
+        self.sim = running.sim
+        self._http = httpx.Client(base_url=f"{running.endpoint_url}/_sim", timeout=10.0)
+
+    def stop(self) -> None:
+        self._http.close()
+        self.running.stop()
+
+    def _get(self, path: str) -> Any:
+        answer = self._http.get(path)
+        answer.raise_for_status()
+        return answer.json()
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        answer = self._http.post(path, json=body)
+        # A refused control (a misspelt key, a bad value) must fail the test that sent it.
+        answer.raise_for_status()
+        return answer.json()
+
+    # --- what the service holds ---------------------------------------------------------------
+
+    def mutations(self, operation: str | None = None) -> list[dict[str, Any]]:
+        """Every call that changed the service, oldest first; only ``operation``'s if given."""
+        log: list[dict[str, Any]] = self._get("/mutations")["mutations"]
+        return [m for m in log if operation is None or m["operation"] == operation]
+
+    def clear_mutations(self) -> None:
+        self._http.delete("/mutations").raise_for_status()
+
+    def sessions(self, fleet_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """The game sessions as the service holds them, by id (one fleet's if given)."""
+        path = f"/gamelift/sessions/{fleet_id}" if fleet_id else "/gamelift/sessions"
+        listed: list[dict[str, Any]] = self._get(path)["GameSessions"]
+        return {s["GameSessionId"]: s for s in listed}
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self._get("/state")
+        return state
+
+    # --- what a test makes happen -------------------------------------------------------------
+
+    def set_players(self, session_id: str, current: int) -> int:
+        """Players join or leave ``session_id`` until ``current`` are in it (0: all leave)."""
+        answer: int = self._post("/gamelift/players",
+                                 {"GameSessionId": session_id, "current": current})["current"]
+        return answer
+
+    def freeze(self) -> float:
+        return float(self._post("/clock", {"freeze": True})["now"])
+
+    def advance(self, seconds: float) -> float:
+        """Moves the (frozen) clock on: deployments progress, sessions age."""
+        return float(self._post("/clock", {"freeze": True, "advance": seconds})["now"])
+
+    def unfreeze(self) -> float:
+        return float(self._post("/clock", {"unfreeze": True})["now"])
+
+    def now(self) -> float:
+        return float(self._get("/clock")["now"])
+
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        """Sets fault rates (``throttle_rate``, ``error_rate``, ``drop_rate``, ``latency_ms``,
+        ...); returns them all. No arguments: only reads them."""
+        answer: dict[str, Any] = (self._post("/faults", settings) if settings
+                                  else self._get("/faults"))
+        return answer
+
+    def rate_limits(self, spec: str) -> bool:
+        return bool(self._post("/rate-limits", {"spec": spec})["enabled"])
+
+    def credentials(self, *, expired: Iterable[str] = (), revoked: Iterable[str] = (),
+                    denied: Iterable[str] = ()) -> dict[str, list[str]]:
+        """Access keys the service now treats as expired or revoked, and operations it denies.
+        Each call replaces the last: ``credentials()`` makes every key good again."""
+        answer: dict[str, list[str]] = self._post(
+            "/credentials", {"expired": list(expired), "revoked": list(revoked),
+                             "denied": list(denied)})
+        return answer
+
+    # --- a client for it ----------------------------------------------------------------------
+
+    def target(self, **changes: Any) -> Target:
+        return dataclasses.replace(
+            Target(demo=True, endpoint_url=self.endpoint_url, region="us-west-2"), **changes)
+
+    def aws(self, **changes: Any) -> AwsContext:
+        """The demo target pointed at this world (``read_only=True``, ``region=...`` change it)."""
+        return AwsContext(self.target(**changes))
+
+
+@contextmanager
+def open_world(spec: WorldSpec | None = None, **changes: Any) -> Iterator[World]:
+    spec = (spec or WorldSpec()).but(**changes)
+    running = start_simulator(spec.config())
+    world = World(running, spec)
+    try:
+        if spec.frozen:
+            world.freeze()
+        yield world
+    finally:
+        world.stop()
