@@ -29,7 +29,9 @@ from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 @dataclass(frozen=True)
 class WorldSpec:
     """How a test's world is built. ``frozen``: the drift is off and the clock stopped, so
-    nothing moves but what the test does (the default: a test then proves what *it* caused)."""
+    nothing moves but what the test does (the default: a test then proves what *it* caused).
+    ``sessions`` is shared among the fleets by weight, each fleet at least one: an exact count
+    needs ``fleets`` (that many equal fleets) or a look at :meth:`World.sessions`."""
 
     sessions: int = 60
     fleets: int = 0

@@ -8,7 +8,7 @@ from simctl import World, WorldSpec
 from tui.services import gamelift
 
 
-@pytest.mark.world(sessions=12)
+@pytest.mark.world(sessions=12, fleets=2)
 def test_a_marked_world_is_private_frozen_and_of_its_size(world: World) -> None:
     held = world.sessions()
     assert len(held) == 12
@@ -19,8 +19,8 @@ def test_a_marked_world_is_private_frozen_and_of_its_size(world: World) -> None:
     assert world.now() == pytest.approx(before + 90)
 
 
-@pytest.mark.parametrize("world", [WorldSpec(sessions=5), WorldSpec(sessions=7)],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "world", [WorldSpec(sessions=4, fleets=1), WorldSpec(sessions=10, fleets=2)], indirect=True)
 def test_an_indirect_spec_builds_the_world(world: World) -> None:
     assert len(world.sessions()) == world.spec.sessions
 
