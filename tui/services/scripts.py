@@ -237,6 +237,18 @@ def _storage_cli(storage: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in storage.items())
 
 
+def _cli_with_code(parts: list[str], zip_path: str | None, storage: Mapping[str, str] | None,
+                   region: str | None) -> str:
+    """Create and update take the script's code (a zip or an S3 location) and a region alike."""
+    if zip_path is not None:
+        parts += ["--zip-file", f"fileb://{zip_path}"]
+    if storage is not None:
+        parts += ["--storage-location", _storage_cli(storage)]
+    if region:
+        parts += ["--region", region]
+    return shlex.join(parts)
+
+
 def update_cli(script_id: str, *, name: str | None = None, version: str | None = None,
                zip_path: str | None = None, storage: Mapping[str, str] | None = None,
                region: str | None = None) -> str:
@@ -246,23 +258,11 @@ def update_cli(script_id: str, *, name: str | None = None, version: str | None =
         parts += ["--name", name]
     if version is not None:
         parts += ["--script-version", version]
-    if zip_path is not None:
-        parts += ["--zip-file", f"fileb://{zip_path}"]
-    if storage is not None:
-        parts += ["--storage-location", _storage_cli(storage)]
-    if region:
-        parts += ["--region", region]
-    return shlex.join(parts)
+    return _cli_with_code(parts, zip_path, storage, region)
 
 
 def create_cli(*, name: str, version: str, node_js_version: str, zip_path: str | None = None,
                storage: Mapping[str, str] | None = None, region: str | None = None) -> str:
     parts = ["aws", "gamelift", "create-script", "--name", name, "--script-version", version,
              "--node-js-version", node_js_version]
-    if zip_path is not None:
-        parts += ["--zip-file", f"fileb://{zip_path}"]
-    if storage is not None:
-        parts += ["--storage-location", _storage_cli(storage)]
-    if region:
-        parts += ["--region", region]
-    return shlex.join(parts)
+    return _cli_with_code(parts, zip_path, storage, region)
