@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simctl import World
 
 from tui.aws.records import Snapshot, StageDeployment
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.services import gamesparks
 from tui.services.deploy_watch import Backoff, watch_deployment
 from tui.services.snapshot_diff import (
@@ -23,7 +23,6 @@ from tui.services.snapshot_diff import (
     diff_sections,
     diff_snapshots,
 )
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 
 def test_json_diff_walks_objects_and_arrays() -> None:
@@ -100,25 +99,19 @@ def test_serving_and_rollback_candidates() -> None:
 
 # --- against the simulator -----------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+pytestmark = pytest.mark.world(sessions=10)
 
 
 @pytest.fixture
-def ctx(world: RunningSimulator, home: Path) -> AwsContext:
-    return AwsContext(Target(demo=True, endpoint_url=world.endpoint_url, region="us-west-2"))
+def ctx(world: World, home: Path) -> AwsContext:
+    return world.aws()
 
 
-def test_export_re_requests_an_expired_url_once(world: RunningSimulator, ctx: AwsContext,
+def test_export_re_requests_an_expired_url_once(world: World, ctx: AwsContext,
                                                 tmp_path: Path) -> None:
     snapshot_id = gamesparks.list_snapshots(ctx, "kart-league")[0].id
     stale = gamesparks.export_snapshot_url(ctx, "kart-league", snapshot_id)
-    world.sim.clock.advance(601)  # past the 10 minutes an export URL lives
+    world.advance(601)  # past the 10 minutes an export URL lives
     target = tmp_path / "out.json"
     seen: list[int] = []
     path = gamesparks.download_snapshot(ctx, "kart-league", snapshot_id, target,
@@ -128,9 +121,9 @@ def test_export_re_requests_an_expired_url_once(world: RunningSimulator, ctx: Aw
     assert not (tmp_path / "out.json.part").exists()
 
 
-def test_watch_reports_each_state_once_until_completed(world: RunningSimulator,
+def test_watch_reports_each_state_once_until_completed(world: World,
                                                        ctx: AwsContext) -> None:
-    world.sim.clock.advance(100)  # nothing left running from other tests
+    world.advance(100)  # nothing left running in the seeded world
     snapshot_id = gamesparks.list_snapshots(ctx, "kart-league")[0].id
     token = gamesparks.new_client_token()
     started = gamesparks.start_stage_deployment(ctx, "kart-league", "dev", snapshot_id, token)
@@ -139,7 +132,7 @@ def test_watch_reports_each_state_once_until_completed(world: RunningSimulator,
     states: list[str] = []
 
     def tick(seconds: float) -> None:
-        world.sim.clock.advance(0.3)  # each wait moves the simulated world on a little
+        world.advance(0.3)  # each wait moves the simulated world on a little
         time.sleep(seconds)
 
     final = watch_deployment(ctx, "kart-league", "dev", started.deployment_id,
