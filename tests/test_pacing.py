@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from tui.services.pacing import InputPacer
+
+
+def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Waits (in a plain thread test, with no pilot) for a state another thread brings."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
 
 
 def test_no_key_no_hold() -> None:
@@ -27,7 +36,10 @@ def test_a_paging_thread_waits_until_the_key_is_answered() -> None:
 
     thread = threading.Thread(target=page)
     thread.start()
-    assert not released.wait(0.1)  # held while the UI works on the key
+    # The thread is inside the hold (counted before it waits) and the key is not answered:
+    # nothing but note_answered (or max_hold, 5 s) can release it now.
+    _until(lambda: pacer.holds == 1)
+    assert not released.is_set()  # held while the UI works on the key
     pacer.note_answered()
     assert released.wait(2.0)
     thread.join()
@@ -72,8 +84,9 @@ def test_a_background_call_waits_to_parse_its_answer_while_a_key_is_answered(
         done.set()
 
     threading.Thread(target=call).start()
-    assert not done.wait(0.2)  # the answer came back; its parsing waits for the key
-    assert pacer.holds == 1
+    # The answer came back and the thread is held before parsing it (max_hold is 5 s).
+    _until(lambda: pacer.holds == 1)
+    assert not done.is_set()  # its parsing waits for the key
     pacer.note_answered()
     assert done.wait(10)
     assert answer["FleetIds"]
@@ -81,7 +94,7 @@ def test_a_background_call_waits_to_parse_its_answer_while_a_key_is_answered(
 
 async def test_a_key_holds_paging_from_the_moment_the_driver_reads_it(
         sim, home) -> None:  # noqa: ANN001 - conftest fixtures
-    from apptest import make_app, settle
+    from apptest import make_app, settle, wait_for
     from textual import events
 
     app = make_app(sim)
@@ -95,6 +108,4 @@ async def test_a_key_holds_paging_from_the_moment_the_driver_reads_it(
         app._driver.send_message(key)
         assert app.pacer.holding
         # Once the key is answered on screen, paging goes on.
-        await pilot.pause()
-        await pilot.pause()
-        assert not app.pacer.holding
+        await wait_for(pilot, lambda: not app.pacer.holding)
