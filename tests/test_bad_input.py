@@ -14,25 +14,22 @@ import contextlib
 import datetime as dt
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from apptest import settle, wait_for
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from simctl import World
 
 from tui import cli
 from tui.aws.records import GameSession
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
 from tui.services.session_edit import EditError, plan_update, property_rows
 from tui.services.zipcheck import MAX_ZIP_BYTES, check_zip_file
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 
 NASTY_TEXT = st.one_of(
@@ -42,17 +39,9 @@ NASTY_TEXT = st.one_of(
                      "a=b=c", "=", ",,,", "🎮=🎮", "k" * 33 + "=v", "k=" + "v" * 97]))
 HUGE = 2**31 - 1  # GameLift's WholeNumber is a 32-bit integer on the wire
 
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=40, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
-
-
-def mutations(sim: RunningSimulator) -> list[dict[str, Any]]:
-    return httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
+# A private frozen world of 40 sessions per test (rate limits off): its mutation log holds
+# only what the test sent.
+pytestmark = pytest.mark.world(sessions=40)
 
 
 # --- CLI flags -------------------------------------------------------------------------------
@@ -133,13 +122,13 @@ def test_cli_refuses_a_demo_world_too_big_to_build() -> None:
 # --- the edit session form: what it accepts, the service accepts -----------------------------
 
 
-@pytest.fixture(scope="module")
-def edit_target(world: RunningSimulator,
-                tmp_path_factory: pytest.TempPathFactory) -> tuple[AwsContext, str]:
+@pytest.fixture
+def edit_target(world: World, tmp_path: Path) -> tuple[AwsContext, str]:
+    """The test's own world and one of its sessions; a Hypothesis test's examples share it."""
     # A real file: the audit is written (and synced) before each change is sent.
-    audit = tmp_path_factory.mktemp("edit-audit") / "audit.jsonl"
-    ctx = AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True),
-                     audit_path=audit)
+    audit = tmp_path / "edit-audit" / "audit.jsonl"
+    audit.parent.mkdir()
+    ctx = AwsContext(world.target(), audit_path=audit)
     client = ctx.client("gamelift")
     fleet = client.list_fleets()["FleetIds"][0]
     sessions = client.describe_game_sessions(FleetId=fleet, StatusFilter="ACTIVE")
@@ -218,7 +207,7 @@ CREATE_CASES = [
 ]
 
 
-async def test_create_session_form_sweep(world: RunningSimulator, home: Path) -> None:
+async def test_create_session_form_sweep(world: World, home: Path) -> None:
     from textual.widgets import Input, Static
 
     from tui.ui.panes.sessions import SessionsPane
@@ -226,18 +215,18 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
     from tui.ui.screens.confirm import ConfirmModal
     from tui.ui.screens.edit_session import CreateSessionModal, PropertyRows
 
-    app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
-                                       demo=True)), simulator=world)
+    app = GameOpsApp(world.aws(), simulator=world)
     sent_invalid: list[str] = []
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot, rounds=1)
         pane = app.query_one(SessionsPane)
         for case in CREATE_CASES:
-            before = len(mutations(world))
+            before = len(world.mutations())
             results_before = len(app._notifications)
             app.query_one("#session-table").focus()
             await pilot.press("n")
-            await pilot.pause()
+            await wait_for(pilot, lambda: isinstance(app.screen, CreateSessionModal)
+                           and app.screen.is_mounted, timeout=5)
             modal = app.screen
             assert isinstance(modal, CreateSessionModal)
             for field, value in case.items():
@@ -247,23 +236,34 @@ async def test_create_session_form_sweep(world: RunningSimulator, home: Path) ->
                 else:
                     modal.query_one(f"#{field}", Input).value = value  # type: ignore[assignment]
             modal.query_one("#max", Input).focus()
+
+            def problem(form: CreateSessionModal = modal) -> str:
+                return str(form.query_one("#problem", Static).render())
+
             await pilot.press("enter")
-            await pilot.pause()
-            if app.screen is modal:
-                problem = str(modal.query_one("#problem", Static).render())
-                assert "nothing was sent" in problem, case
+            # The form answers either way: a problem line (refused) or the confirmation.
+            await wait_for(pilot, lambda: problem().strip()
+                           or isinstance(app.screen, ConfirmModal), timeout=5)
+            if not isinstance(app.screen, ConfirmModal):
+                assert app.screen is modal, case
+                assert "nothing was sent" in problem(), case
                 await pilot.press("escape")
-                await pilot.pause()
-                assert len(mutations(world)) == before
+                await wait_for(pilot, lambda form=modal: app.screen is not form
+                               and not isinstance(app.screen, CreateSessionModal), timeout=5)
+                # The form is gone and nothing it held was confirmed: the record is as it was.
+                assert len(world.mutations()) == before, case
                 continue
             # Accepted by the form: confirmed, the service must accept it too.
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal)
                            and app.screen.drawn, timeout=5)
-            await pilot.pause(REPEAT_SECONDS)
+            await pilot.pause(REPEAT_SECONDS)  # the confirmation ignores keys held over
             await pilot.press("y")
+            # The answer is one toast (its summary), success or not: wait for it.
+            await wait_for(pilot, lambda count=results_before: len(app._notifications) > count,
+                           timeout=10)
             await settle(app, pilot, rounds=1)
             notes = [str(n.message) for n in list(app._notifications)[results_before:]]
-            if len(mutations(world)) == before:
+            if len(world.mutations()) == before:
                 sent_invalid.append(f"{case}: {notes}")
         assert app.is_running and pane.is_mounted
     if sent_invalid:
@@ -278,12 +278,14 @@ OPERANDS = sorted(se.OPERAND_TYPES)
 COMPARATORS = ["=", "<>", "<", "<=", ">", ">="]
 
 
-@settings(max_examples=150, deadline=None)
+# Only searches: the examples share the test's world.
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operand=st.sampled_from(OPERANDS), comparator=st.sampled_from(COMPARATORS),
        value=NASTY_TEXT, key=st.one_of(st.just("mode"), st.text(max_size=40)),
        negated=st.booleans())
-def test_search_condition_values(world: RunningSimulator, operand: str, comparator: str,
-                                 value: str, key: str, negated: bool) -> None:
+def test_search_condition_values(world: World, operand: str, comparator: str, value: str,
+                                 key: str, negated: bool) -> None:
     import boto3
 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -349,10 +351,10 @@ def test_any_typed_zip_path_gives_a_check_or_a_message(text: str) -> None:
         assert str(err)
 
 
-async def test_zip_path_of_an_unknown_users_home(world: RunningSimulator, home: Path) -> None:
+async def test_zip_path_of_an_unknown_users_home(world: World, home: Path) -> None:
     """`~someone/x.zip` for a user that does not exist: Path.expanduser raises RuntimeError,
     which neither zipcheck nor the script form catches."""
-    from textual.widgets import DataTable, Input
+    from textual.widgets import DataTable, Input, Static
 
     from tui.ui.screens.script_forms import ScriptFormModal
 
@@ -363,9 +365,8 @@ async def test_zip_path_of_an_unknown_users_home(world: RunningSimulator, home: 
         assert str(err)
     except RuntimeError:
         crashed_check = True
-    app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
-                                       demo=True)), simulator=world)
-    crashed_app = False
+    app = GameOpsApp(world.aws(), simulator=world)
+    crashed_app = unanswered = False
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.press("3")
@@ -374,20 +375,26 @@ async def test_zip_path_of_an_unknown_users_home(world: RunningSimulator, home: 
             table.focus()
             table.move_cursor(row=1)
             await pilot.press("u")
-            await pilot.pause()
-            assert isinstance(app.screen, ScriptFormModal)
-            app.screen.query_one("#script-content", Input).focus()
+            await wait_for(pilot, lambda: isinstance(app.screen, ScriptFormModal)
+                           and app.screen.is_mounted, timeout=5)
+            form = app.screen
+            form.query_one("#script-content", Input).focus()
             await pilot.press(*"~no-such-user-gameops/fix.zip")
             await pilot.press("enter")
-            await pilot.pause()
+            # The form's answer is its problem line: why nothing was sent (no such file).
+            try:
+                await wait_for(pilot, lambda: "nothing was sent"
+                               in str(form.query_one("#problem", Static).render()), timeout=10)
+            except AssertionError:
+                unanswered = True  # the check died without a word
             assert app.is_running
     except RuntimeError as err:
         crashed_app = "home directory" in str(err)
         if not crashed_app:
             raise
-    if crashed_check or crashed_app:
-        pytest.fail(f"(app crashed: {crashed_app}) typing ~unknownuser/… in the script "
-                     "form's zip field: "
+    if crashed_check or crashed_app or unanswered:
+        pytest.fail(f"(app crashed: {crashed_app}, form never answered: {unanswered}) "
+                     "typing ~unknownuser/… in the script form's zip field: "
                      "Path.expanduser() raises RuntimeError (tui/services/zipcheck.py "
                      "check_zip_file and tui/ui/screens/script_forms.py _show_check); use "
                      "os.path.expanduser, which leaves such a path as it is")
@@ -396,31 +403,36 @@ async def test_zip_path_of_an_unknown_users_home(world: RunningSimulator, home: 
 # --- player ids on the Stages players screen -------------------------------------------------
 
 
-async def test_player_id_sweep(world: RunningSimulator, home: Path) -> None:
+async def test_player_id_sweep(world: World, home: Path) -> None:
     from textual.widgets import Input, Static
 
     from tui.ui.screens.player_connections import PlayerScreen
 
-    app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
-                                       demo=True)), simulator=world)
-    before = len(mutations(world))
+    app = GameOpsApp(world.aws(), simulator=world)
+    before = len(world.mutations())
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         screen = PlayerScreen("space-raiders", "prod")
         await app.push_screen(screen)
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.is_mounted and app.screen is screen, timeout=5)
+
+        def status() -> str:
+            return str(screen.query_one("#player-status", Static).render())
         for player in ("x" * 10_000, "🎮", "a b", "../../etc", "'; DROP", "\t", "p" * 45,
                        "player-1"):
             box = screen.query_one("#player-id", Input)
             box.value = player
             box.focus()
             await pilot.press("enter")
+            # Each lookup ends in an answer on the status line (a blank id starts none).
+            await wait_for(pilot, lambda: status() and "looking up" not in status(), timeout=10)
             await settle(app, pilot)
-            status = str(screen.query_one("#player-status", Static).render())
-            assert status and "looking up" not in status, player
-            assert "Traceback" not in status
+            text = status()
+            assert text and "looking up" not in text, player
+            assert "Traceback" not in text
             if player.strip() and player != "player-1":
                 # A malformed id is explained (by the service, as no local check exists).
-                assert "⚠" in status or "not connected" in status, (player, status)
+                assert "⚠" in text or "not connected" in text, (player, text)
         assert app.is_running
-    assert len(mutations(world)) == before
+    # Every lookup was answered (above): none of them changed the service.
+    assert len(world.mutations()) == before
