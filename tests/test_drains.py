@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from apptest import make_app, settle, wait_for
+from simctl import World
 
 from tui import locations
-from tui.aws.session import AwsContext, Target
 from tui.services.drains import (
     FORGET_AFTER,
     Drain,
@@ -26,46 +24,18 @@ from tui.services.drains import (
     DrainTarget,
     DrainWorkflow,
 )
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 GRACEFUL = "TRIGGER_ON_PROCESS_TERMINATE"
 
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A private frozen world: these tests lock and terminate sessions.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=80, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
+# A private frozen world per test: these tests lock and terminate sessions.
+pytestmark = pytest.mark.world(sessions=80)
 
 
-def sessions(sim: RunningSimulator) -> dict[str, dict[str, Any]]:
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions").json()
-    return {s["GameSessionId"]: s for s in data["GameSessions"]}
-
-
-def busy_sessions(sim: RunningSimulator, fleet_id: str | None = None) -> list[str]:
+def busy_sessions(world: World, fleet_id: str | None = None) -> list[str]:
     """ACTIVE sessions with players (of one fleet when given), open to new players."""
-    return [sid for sid, s in sessions(sim).items()
+    return [sid for sid, s in world.sessions(fleet_id).items()
             if s["Status"] == "ACTIVE" and s["CurrentPlayerSessionCount"] > 0
-            and s.get("PlayerSessionCreationPolicy") != "DENY_ALL"
-            and (fleet_id is None or s["FleetId"] == fleet_id)]
-
-
-def players_leave(sim: RunningSimulator, sid: str) -> None:
-    httpx.post(f"{sim.endpoint_url}/_sim/gamelift/players",
-               json={"GameSessionId": sid, "current": 0})
-
-
-def mutations(sim: RunningSimulator, operation: str) -> list[dict[str, Any]]:
-    return [m for m in httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
-            if m["operation"] == operation]
-
-
-def context(sim: RunningSimulator, *, read_only: bool = False) -> AwsContext:
-    return AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                             read_only=read_only))
+            and s.get("PlayerSessionCreationPolicy") != "DENY_ALL"]
 
 
 class FakeClock:
@@ -144,39 +114,39 @@ def test_drains_path_lives_in_the_data_folder(home: Path) -> None:
 # --- the workflow on the simulator -------------------------------------------------------
 
 
-def test_workflow_locks_remembers_waits_and_terminates(world: RunningSimulator,
+def test_workflow_locks_remembers_waits_and_terminates(world: World,
                                                        tmp_path: Path, home: Path) -> None:
-    ctx = context(world)
+    ctx = world.aws()
     store = DrainStore(tmp_path / "drains.json")
     target = DrainTarget.of(ctx)
     sid = busy_sessions(world)[0]
     clock = FakeClock()
     flow = DrainWorkflow(ctx, store, target, poll_seconds=5.0, clock=clock, sleep=clock.sleep)
     flow.start([sid], GRACEFUL)
-    assert sessions(world)[sid]["PlayerSessionCreationPolicy"] == "DENY_ALL"
+    assert world.sessions()[sid]["PlayerSessionCreationPolicy"] == "DENY_ALL"
     assert [d.game_session_id for d in store.pending(target)] == [sid]
     report = flow.poll_once()
     assert report.waiting == [sid] and report.players > 0
-    assert mutations(world, "TerminateGameSession") == []
+    assert world.mutations("TerminateGameSession") == []
 
     rounds: list[int] = []
 
     def progress(r: Any) -> None:
         rounds.append(len(r.waiting))
         if len(rounds) == 2:
-            players_leave(world, sid)
+            world.set_players(sid, 0)
 
     report = flow.run(progress)
     assert rounds == [1, 1, 0]
     assert clock.slept == pytest.approx(10.0)  # two waits of poll_seconds, on the fake clock
-    assert [m["target"] for m in mutations(world, "TerminateGameSession")] == [sid]
+    assert [m["target"] for m in world.mutations("TerminateGameSession")] == [sid]
     assert report.outcomes["drained and terminated"] == 1 and not report.waiting
     assert store.pending(target) == []
 
 
 def test_a_stopped_drain_stays_in_the_store_and_a_new_workflow_resumes_it(
-        world: RunningSimulator, tmp_path: Path, home: Path) -> None:
-    ctx = context(world)
+        world: World, tmp_path: Path, home: Path) -> None:
+    ctx = world.aws()
     path = tmp_path / "drains.json"
     target = DrainTarget.of(ctx)
     first, second = busy_sessions(world)[:2]
@@ -195,14 +165,13 @@ def test_a_stopped_drain_stays_in_the_store_and_a_new_workflow_resumes_it(
     assert {d.game_session_id for d in pending} == {first, second}
 
     # The next run: one session emptied meanwhile, the other ended some other way.
-    players_leave(world, first)
-    httpx.post(f"{world.endpoint_url}/_sim/gamelift/players",
-               json={"GameSessionId": second, "current": 0})
+    world.set_players(first, 0)
+    world.set_players(second, 0)
     flow = DrainWorkflow(ctx, DrainStore(path), target, clock=clock, sleep=clock.sleep)
     flow.resume(pending)
     report = flow.run()
     terminated = {m["target"]: m["params"]["TerminationMode"]
-                  for m in mutations(world, "TerminateGameSession")}
+                  for m in world.mutations("TerminateGameSession")}
     assert terminated == {first: "FORCE_TERMINATE", second: "FORCE_TERMINATE"}
     assert DrainStore(path).pending(target) == []
     # Resumed again (a stale file): the sessions are found ended and dropped, nothing sent.
@@ -212,38 +181,38 @@ def test_a_stopped_drain_stays_in_the_store_and_a_new_workflow_resumes_it(
     flow.resume(store.pending(target))
     report = flow.run()
     assert sum(n for what, n in report.outcomes.items() if what.startswith("already")) == 2
-    assert len(mutations(world, "TerminateGameSession")) == 2
+    assert len(world.mutations("TerminateGameSession")) == 2
     assert store.pending(target) == []
 
 
-def test_nothing_is_locked_when_the_store_cannot_be_written(world: RunningSimulator,
+def test_nothing_is_locked_when_the_store_cannot_be_written(world: World,
                                                             tmp_path: Path,
                                                             home: Path) -> None:
-    ctx = context(world)
+    ctx = world.aws()
     blocked = tmp_path / "file"
     blocked.write_text("")
     store = DrainStore(blocked / "drains.json")  # its folder is a file
     sid = busy_sessions(world)[0]
     with pytest.raises(DrainStoreError):
         DrainWorkflow(ctx, store, DrainTarget.of(ctx)).start([sid], GRACEFUL)
-    assert mutations(world, "UpdateGameSession") == []
+    assert world.mutations("UpdateGameSession") == []
 
 
-def test_a_refused_lock_is_not_remembered(world: RunningSimulator, tmp_path: Path,
+def test_a_refused_lock_is_not_remembered(world: World, tmp_path: Path,
                                           home: Path) -> None:
-    ctx = context(world, read_only=True)
+    ctx = world.aws(read_only=True)
     store = DrainStore(tmp_path / "drains.json")
     target = DrainTarget.of(ctx)
     report = DrainWorkflow(ctx, store, target).start(busy_sessions(world)[:1], GRACEFUL)
     assert report.outcomes["refused (read-only)"] == 1 and not report.waiting
     assert store.pending(target) == []
-    assert mutations(world, "UpdateGameSession") == []
+    assert world.mutations("UpdateGameSession") == []
 
 
 # --- the app ------------------------------------------------------------------------------
 
 
-async def start_drain(app: Any, pilot: Any, world: RunningSimulator) -> str:
+async def start_drain(app: Any, pilot: Any, world: World) -> str:
     """t on a session with players, drain first, Terminate: returns the session."""
     from textual.widgets import Checkbox
 
@@ -261,15 +230,16 @@ async def start_drain(app: Any, pilot: Any, world: RunningSimulator) -> str:
     table.move_cursor(row=table.get_row_index(target))
     await pilot.press("t")
     await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal))
-    app.screen.query_one("#drain", Checkbox).value = True
-    await pilot.pause(0.3)  # keys typed before the dialog was drawn do not count
+    modal = app.screen
+    modal.query_one("#drain", Checkbox).value = True
+    await wait_for(pilot, lambda: modal.drawn)  # keys typed before it was drawn do not count
     await pilot.press("tab", "enter")  # Cancel → Terminate
     await wait_for(pilot, lambda: pane.draining is not None and pane.draining[1] >= 0)
     return target
 
 
 async def test_quit_asks_then_the_next_start_resumes_and_terminates(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tui.ui.panes.session_table import SessionTablePane
     from tui.ui.panes.sessions import SessionsPane
     from tui.ui.screens.confirm import ConfirmModal
@@ -280,7 +250,7 @@ async def test_quit_asks_then_the_next_start_resumes_and_terminates(
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         target = await start_drain(app, pilot, world)
-        assert sessions(world)[target]["PlayerSessionCreationPolicy"] == "DENY_ALL"
+        assert world.sessions()[target]["PlayerSessionCreationPolicy"] == "DENY_ALL"
         path = locations.drains_path()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert target in path.read_text()
@@ -292,14 +262,17 @@ async def test_quit_asks_then_the_next_start_resumes_and_terminates(
         body = str(question.body)
         assert "stay locked" in body and "resumes them" in body and "us-west-2" in body
         await pilot.press("escape")  # no: stay
-        await pilot.pause()
+        await wait_for(pilot, lambda: question.answered
+                       and not isinstance(app.screen, ConfirmModal))
         assert app.is_running and app.query_one(SessionsPane).draining is not None
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                       and app.screen is not question)
+        again = app.screen
+        await wait_for(pilot, lambda: again.drawn)
         await pilot.press("tab", "enter")  # Cancel → Quit
         await wait_for(pilot, lambda: not app.is_running)
-    assert mutations(world, "TerminateGameSession") == []
+    assert world.mutations("TerminateGameSession") == []
     assert target in locations.drains_path().read_text()  # still waiting, for the next start
 
     app = make_app(world)
@@ -315,10 +288,10 @@ async def test_quit_asks_then_the_next_start_resumes_and_terminates(
                                           for n in app._notifications))
         # The resumed drain looked and found players still there: it terminated nothing.
         await wait_for(pilot, lambda: (pane.draining or (0, -1))[1] > 0)
-        assert mutations(world, "TerminateGameSession") == []
-        players_leave(world, target)
-        await wait_for(pilot, lambda: mutations(world, "TerminateGameSession"))
-        assert [m["target"] for m in mutations(world, "TerminateGameSession")] == [target]
+        assert world.mutations("TerminateGameSession") == []
+        world.set_players(target, 0)
+        await wait_for(pilot, lambda: world.mutations("TerminateGameSession"))
+        assert [m["target"] for m in world.mutations("TerminateGameSession")] == [target]
         await wait_for(pilot, lambda: pane.draining is None)
         assert json.loads(locations.drains_path().read_text())["targets"] == {}
         await pilot.press("q")  # nothing draining: quits at once
@@ -326,35 +299,46 @@ async def test_quit_asks_then_the_next_start_resumes_and_terminates(
 
 
 async def test_a_read_only_start_leaves_the_drains_alone_and_says_so(
-        world: RunningSimulator, home: Path) -> None:
-    ctx = context(world)
+        world: World, home: Path) -> None:
+    ctx = world.aws()
     sid = busy_sessions(world)[0]
     store = DrainStore()
     store.add(DrainTarget.of(ctx), [Drain(sid, GRACEFUL, 0.0)])
-    players_leave(world, sid)
+    world.set_players(sid, 0)
     app = make_app(world, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await wait_for(pilot, lambda: any("not followed" in str(n.message)
                                           for n in app._notifications))
         await settle(app, pilot)  # the drain that said so has ended
-    assert mutations(world, "TerminateGameSession") == []
+    assert world.mutations("TerminateGameSession") == []
     assert [d.game_session_id for d in store.pending(DrainTarget.of(ctx))] == [sid]
 
 
-async def test_another_target_does_not_resume_these_drains(world: RunningSimulator,
-                                                           home: Path) -> None:
+async def test_another_target_does_not_resume_these_drains(
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.ui.panes.session_table import SessionTablePane
     from tui.ui.panes.sessions import SessionsPane
 
     sid = busy_sessions(world)[0]
     elsewhere = DrainTarget(None, "eu-west-1", world.endpoint_url)
     DrainStore().add(elsewhere, [Drain(sid, GRACEFUL, 0.0)])
-    players_leave(world, sid)
+    world.set_players(sid, 0)
+    done: list[Any] = []
+    real_done = SessionTablePane._drain_done
+
+    def drain_done(pane: SessionTablePane, result: Any) -> None:
+        done.append(result)
+        real_done(pane, result)
+
+    monkeypatch.setattr(SessionTablePane, "_drain_done", drain_done)
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        # Resume once more, and wait for that drain to end: it found nothing for this target.
+        # The start's own resume has ended: it found nothing for this target.
+        await wait_for(pilot, lambda: done == [None])
+        # Resume once more, and wait for that drain to end too.
         await app.resume_drains()
-        await settle(app, pilot)
+        await wait_for(pilot, lambda: len(done) == 2)
+        assert done == [None, None]  # None: nothing was left to resume
         assert app.query_one(SessionsPane).draining is None
-    assert mutations(world, "TerminateGameSession") == []
+    assert world.mutations("TerminateGameSession") == []
