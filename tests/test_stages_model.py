@@ -4,15 +4,15 @@ definite refusal), following a deployment to its end, snapshot creation, the sta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from simctl import World
 
 from tui.aws.errors import Failure
 from tui.aws.records import Game, Snapshot
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.models.stages import (
     DEPLOYMENTS,
     GAME,
@@ -31,25 +31,17 @@ from tui.models.stages import (
 )
 from tui.services import gamesparks
 from tui.services.deploy_watch import Backoff
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+
+# A frozen clock (the world's default): deployments move only when a test advances it.
+pytestmark = pytest.mark.world(sessions=10)
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A frozen clock: deployments move only when a test advances it.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+def context(world: World, *, read_only: bool = False) -> AwsContext:
+    return world.aws(read_only=read_only)
 
 
-def context(world: RunningSimulator, *, read_only: bool = False) -> AwsContext:
-    return AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True,
-                             read_only=read_only))
-
-
-def starts(world: RunningSimulator) -> list[dict[str, Any]]:
-    return [m for m in world.sim.mutations.as_list() if m["operation"] == "StartStageDeployment"]
+def starts(world: World) -> list[dict[str, Any]]:
+    return world.mutations("StartStageDeployment")
 
 
 def loaded_stage(aws: AwsContext, game: str, stage: str) -> StagesModel:
@@ -84,11 +76,11 @@ def failure_of(aws: AwsContext, model: StagesModel, plan: DeployPlan, token: str
     return aws.classify(caught.value)
 
 
-def test_a_node_loads_once_and_the_detail_what_is_missing(world: RunningSimulator,
+def test_a_node_loads_once_and_the_detail_what_is_missing(world: World,
                                                           home: Path) -> None:
     aws = context(world)
     model = loaded_stage(aws, "space-raiders", "prod")
-    truth = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+    truth = world.state()["gamesparks"]["games"]["space-raiders"]["stages"]["prod"]
     assert [d.deployment_id for d in model.deployments["space-raiders", "prod"]] == [
         d["DeploymentId"] for d in truth["deployments"]]
     serving = model.serving("space-raiders", "prod")
@@ -115,7 +107,7 @@ def test_a_node_loads_once_and_the_detail_what_is_missing(world: RunningSimulato
     assert model.detail_load(Ref(SNAPSHOT, "space-raiders", "prod", snapshot_id)) is None
 
 
-def test_refresh_reloads_what_is_shown_once_per_stage(world: RunningSimulator,
+def test_refresh_reloads_what_is_shown_once_per_stage(world: World,
                                                       home: Path) -> None:
     aws = context(world)
     model = loaded_stage(aws, "kart-league", "dev")
@@ -131,7 +123,7 @@ def test_refresh_reloads_what_is_shown_once_per_stage(world: RunningSimulator,
         load.fetch(aws)  # every one is a working read
 
 
-def test_picker_choices(world: RunningSimulator, home: Path) -> None:
+def test_picker_choices(world: World, home: Path) -> None:
     aws = context(world)
     model = loaded_stage(aws, "space-raiders", "prod")
     serving = model.serving("space-raiders", "prod")
@@ -148,7 +140,7 @@ def test_picker_choices(world: RunningSimulator, home: Path) -> None:
 
 
 def test_a_lost_answer_keeps_the_token_and_the_retry_starts_one(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no botocore retries: the model's own retry
     aws = context(world)
     model = loaded_stage(aws, "kart-league", "staging")
@@ -157,9 +149,9 @@ def test_a_lost_answer_keeps_the_token_and_the_retry_starts_one(
     held = model.begin_start(plan, token)
     assert held == token and model.busy("kart-league", "staging")
     assert model.begin_start(plan, "another") is None  # one start per stage at a time
-    world.sim.faults.drop_rate = 1.0  # the connection dies without an answer
+    world.faults(drop_rate=1.0)  # the connection dies without an answer
     failure = failure_of(aws, model, plan, token)
-    world.sim.faults.drop_rate = 0.0
+    world.faults(drop_rate=0.0)
     notice = model.start_failed(plan, failure)
     assert notice.title == "Deployment not started" and "ClientToken" in notice.text
     assert not model.busy("kart-league", "staging")
@@ -175,7 +167,7 @@ def test_a_lost_answer_keeps_the_token_and_the_retry_starts_one(
     assert model.token_for(plan) != token  # the intent is done: a new one gets a new token
 
 
-def test_a_definite_refusal_gets_a_new_token(world: RunningSimulator, home: Path) -> None:
+def test_a_definite_refusal_gets_a_new_token(world: World, home: Path) -> None:
     aws = context(world, read_only=True)
     model = loaded_stage(aws, "space-raiders", "prod")
     plan = rollback_plan(aws, model, "space-raiders", "prod")
@@ -188,7 +180,7 @@ def test_a_definite_refusal_gets_a_new_token(world: RunningSimulator, home: Path
     assert starts(world) == []
 
 
-def test_a_conflict_is_explained_and_reloads_the_history(world: RunningSimulator,
+def test_a_conflict_is_explained_and_reloads_the_history(world: World,
                                                          home: Path) -> None:
     aws = context(world)
     model = loaded_stage(aws, "space-raiders", "staging")
@@ -209,7 +201,7 @@ def test_a_conflict_is_explained_and_reloads_the_history(world: RunningSimulator
     assert running is not None and running.deployment_state == "PENDING"
 
 
-def test_follow_to_completion_with_an_injected_clock(world: RunningSimulator,
+def test_follow_to_completion_with_an_injected_clock(world: World,
                                                      home: Path) -> None:
     aws = context(world)
     model = loaded_stage(aws, "kart-league", "dev")
@@ -223,7 +215,7 @@ def test_follow_to_completion_with_an_injected_clock(world: RunningSimulator,
 
     def sleep(seconds: float) -> None:  # the waits move both clocks, and nothing sleeps
         now[0] += seconds
-        world.sim.clock.advance(seconds)
+        world.advance(seconds)
 
     states: list[str] = []
 
@@ -248,15 +240,14 @@ def test_follow_to_completion_with_an_injected_clock(world: RunningSimulator,
                                 cancelled=lambda: True) is None
 
 
-def test_snapshot_creation_is_told_as_one_notice(world: RunningSimulator, home: Path) -> None:
+def test_snapshot_creation_is_told_as_one_notice(world: World, home: Path) -> None:
     notice = create_snapshot(context(world), "kart-league", " before cup 9 ")
     assert notice.title == "Snapshot created" and notice.reload_game == "kart-league"
-    made = [m for m in world.sim.mutations.as_list() if m["operation"] == "CreateSnapshot"]
+    made = world.mutations("CreateSnapshot")
     assert [m["params"]["Description"] for m in made] == [" before cup 9 "]
     refused = create_snapshot(context(world, read_only=True), "kart-league", "no")
     assert refused.title == "Snapshot refused" and refused.text.startswith("refused: ")
-    assert len([m for m in world.sim.mutations.as_list()
-                if m["operation"] == "CreateSnapshot"]) == 1
+    assert len(world.mutations("CreateSnapshot")) == 1
 
 
 def test_status_line() -> None:
