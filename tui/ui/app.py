@@ -230,7 +230,8 @@ class GameOpsApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         key = isinstance(event, events.Key)
-        if key and not event.is_forwarded and swallows_repeat(self, event):  # type: ignore[arg-type]
+        if isinstance(event, events.Key) and not event.is_forwarded and swallows_repeat(self,
+                                                                                        event):
             return  # the second Enter / y of a double press: the modal it answered is gone
         if key:
             self.responsiveness.key_arrived()

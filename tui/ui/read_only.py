@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-if TYPE_CHECKING:
-    from textual.dom import DOMNode
+from textual.dom import DOMNode
 
+if TYPE_CHECKING:
     from tui.ui.app import GameOpsApp
 
 HINT = "read-only: start without --read-only"
@@ -45,12 +45,13 @@ class ReadOnlyKeys:
     MUTATING_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
     def refuses(self, action: str) -> bool:
-        return action_name(action) in self.MUTATING_ACTIONS and is_read_only(
-            self)  # type: ignore[arg-type]
+        return (action_name(action) in self.MUTATING_ACTIONS and isinstance(self, DOMNode)
+                and is_read_only(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.refuses(action):
             return None
+        # A mixin: the widget it is mixed into defines check_action, object does not.
         return super().check_action(action, parameters)  # type: ignore[misc]
 
 

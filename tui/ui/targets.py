@@ -145,8 +145,11 @@ class Targets:
 
             app.call_from_thread(self._switch_failed, explain(err, profile=target.profile))
             return
-        # mypy cannot solve call_from_thread's ``T | Awaitable[T]`` for a coroutine function.
-        app.call_from_thread(self._switched, aws)  # type: ignore[arg-type]
+        app.call_from_thread(self._switch_to, aws)
+
+    def _switch_to(self, aws: AwsContext) -> None:
+        # On the UI thread: the rebuild awaits the panes' removal and mounting.
+        self.app.run_worker(self._switched(aws), name="switch", group="switch")
 
     def _switch_failed(self, reason: str) -> None:
         app = self.app

@@ -86,6 +86,7 @@ def watch_driver_messages(app: App[Any], seen: Callable[[Message], None]) -> boo
         seen(message)
         send(message)
 
+    # Replacing a bound method on the instance is the point (Textual has no hook here).
     the_driver.send_message = send_message  # type: ignore[method-assign]
     return True
 
@@ -98,6 +99,7 @@ def watch_frames(app: App[Any], shown: Callable[[], None]) -> None:
         display(screen, renderable)
         shown()
 
+    # As above: wrapping one app's _display is the only way to see a frame handed over.
     app._display = display_and_tell  # type: ignore[method-assign]
 
 

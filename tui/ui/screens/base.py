@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from rich.text import Text
@@ -71,7 +71,7 @@ def note_answer(app: App[object]) -> None:
     _repeat_until[app] = now() + REPEAT_SECONDS
 
 
-def swallows_repeat(app: App[object], event: events.Key) -> bool:
+def swallows_repeat(app: App[Any], event: events.Key) -> bool:
     """True for an Enter or ``y`` stamped within :data:`REPEAT_SECONDS` of a modal's answer,
     with no other key between: any other key shows the user has moved on, and ends it."""
     until = _repeat_until.get(app)
@@ -93,8 +93,9 @@ class OnceModal(ModalScreen[ResultType]):
     # A confirmation: keys typed before its first frame never reach it (see OnceConfirm).
     CONFIRMS: ClassVar[bool] = False
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, name: str | None = None, id: str | None = None,  # noqa: A002 - Textual's
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self._once_answered = False
         self._once_drawn_at: float | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -33,8 +34,8 @@ class LogOutcome:
 NO_LOG_YET = "no log yet: GameLift uploads it when the session ends (and keeps it 14 days)"
 
 
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"  # type: ignore[attr-defined]
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
 def _pretty(text: str | None) -> str:
