@@ -6,13 +6,14 @@ simulator sees no request at all.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import botocore.session
-import httpx
 import pytest
+from simctl import World
 
 from tui.aws.guard import ReadOnlyGuard, ReadOnlyViolation
-from tui.aws.session import AwsContext, Target, register_gamesparks_model
-from tui.sim.server import RunningSimulator
+from tui.aws.session import register_gamesparks_model
 
 READ_PREFIXES = ("Describe", "List", "Get", "Search", "Resolve")
 READ_BY_MEANING = {"ExportSnapshot", "ValidateMatchmakingRuleSet"}
@@ -38,18 +39,22 @@ def test_guard_passes_exactly_the_reads(service: str) -> None:
                 guard.check(service, name, {})
 
 
-def test_refused_calls_never_reach_the_service(sim: RunningSimulator, home) -> None:  # noqa: ANN001
-    ctx = AwsContext(Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
-                            demo=True, read_only=True))
-    before = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+def test_refused_calls_never_reach_the_service(world: World, home: Path) -> None:
+    # A private world: its request count moves only with what this test sends.
+    ctx = world.aws(read_only=True)
+    before = world.state()["requests"]
     client = ctx.client("gamelift")
     for call in (lambda: client.delete_fleet(FleetId="fleet-1"),
                  lambda: client.create_script(Name="x"),
                  lambda: client.update_fleet_capacity(FleetId="fleet-1", DesiredInstances=1)):
         with pytest.raises(ReadOnlyViolation):
             call()
-    after = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+    after = world.state()["requests"]
     assert after == before  # control-surface reads are not AWS requests
+    assert world.mutations() == []
+    # The count does move with a request that is sent: a read goes through and is counted.
+    client.list_fleets()
+    assert world.state()["requests"] == after + 1
 
 
 def test_gamesparks_reads_are_exactly_its_get_operations() -> None:
@@ -87,7 +92,7 @@ def test_every_gamelift_verb_is_classified() -> None:
 
 
 def test_every_refused_operation_is_refused_before_any_request_and_audited(
-        sim: RunningSimulator, home) -> None:  # noqa: ANN001
+        world: World, home: Path) -> None:
     """Each non-read operation of both models, called through a read-only context: refused
     before a single HTTP request, and recorded once as "refused" in the audit log."""
     import json
@@ -96,10 +101,9 @@ def test_every_refused_operation_is_refused_before_any_request_and_audited(
 
     from tui import locations
 
-    ctx = AwsContext(Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url,
-                            demo=True, read_only=True))
+    ctx = world.aws(read_only=True)
     refused: list[str] = []
-    before = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+    before = world.state()["requests"]
     for service in ("gamelift", "gamesparks"):
         client = ctx.client(service)
         for name in operations(service):
@@ -108,8 +112,9 @@ def test_every_refused_operation_is_refused_before_any_request_and_audited(
             with pytest.raises(ReadOnlyViolation):
                 getattr(client, xform_name(name))()  # no parameters: refused before validation
             refused.append(name)
-    after = httpx.get(f"{sim.endpoint_url}/_sim/state").json()["requests"]
+    after = world.state()["requests"]
     assert after == before
+    assert world.mutations() == []
     lines = [json.loads(line) for line in locations.audit_log().read_text().splitlines()]
     assert [line["operation"] for line in lines] == refused
     assert {line["outcome"] for line in lines} == {"refused"}
