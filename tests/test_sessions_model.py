@@ -5,50 +5,21 @@ real simulator over HTTP (clock and sleep injected, so nothing here waits for re
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from simctl import World
 
-from tui.aws.session import AwsContext, Target
 from tui.models import session_actions as actions
 from tui.models import sessions as model
 from tui.services import gamelift
 from tui.services.drains import Drain, DrainStore, DrainTarget
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 GRACEFUL = "TRIGGER_ON_PROCESS_TERMINATE"
 
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A private frozen world: these tests change sessions and inject throttling.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=120, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
-
-
-def context(sim: RunningSimulator, *, read_only: bool = False) -> AwsContext:
-    return AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                             read_only=read_only))
-
-
-def truth(sim: RunningSimulator, fleet_id: str | None = None) -> dict[str, dict[str, Any]]:
-    path = f"/_sim/gamelift/sessions/{fleet_id}" if fleet_id else "/_sim/gamelift/sessions"
-    return {s["GameSessionId"]: s
-            for s in httpx.get(f"{sim.endpoint_url}{path}").json()["GameSessions"]}
-
-
-def mutations(sim: RunningSimulator, operation: str) -> list[dict[str, Any]]:
-    return [m for m in httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
-            if m["operation"] == operation]
-
-
-def throttle(sim: RunningSimulator, rate: float) -> None:
-    httpx.post(f"{sim.endpoint_url}/_sim/faults", json={"throttle_rate": rate})
+# A private frozen world per test: these tests change sessions and inject throttling.
+pytestmark = pytest.mark.world(sessions=120)
 
 
 class FakeClock:
@@ -89,8 +60,8 @@ def test_throttling_doubles_the_interval_up_to_a_bound_and_a_good_refresh_resets
 # --- fleets, paging, what is loaded ---------------------------------------------------------
 
 
-def test_fleets_scopes_and_pages_match_the_service(world: RunningSimulator, home: Path) -> None:
-    aws = context(world)
+def test_fleets_scopes_and_pages_match_the_service(world: World, home: Path) -> None:
+    aws = world.aws()
     sessions_model = model.SessionsModel(paging_concurrency=2)
     rows = sessions_model.load_fleets(aws)
     assert sessions_model.put_fleets(rows) is True
@@ -113,7 +84,7 @@ def test_fleets_scopes_and_pages_match_the_service(world: RunningSimulator, home
     for page in pages:
         loaded.merge(page.changed, page.seen)
     assert loaded.finish() == []
-    assert set(loaded.sessions) == set(truth(world))
+    assert set(loaded.sessions) == set(world.sessions())
     assert not loaded.loading and loaded.updated_at is not None
 
     # A second load against what is held sends nothing on but the ids; a session that went
@@ -131,8 +102,8 @@ def test_fleets_scopes_and_pages_match_the_service(world: RunningSimulator, home
     assert loaded.finish() == ["gone"]
 
 
-def test_a_cancelled_load_stops_and_says_so(world: RunningSimulator, home: Path) -> None:
-    aws = context(world)
+def test_a_cancelled_load_stops_and_says_so(world: World, home: Path) -> None:
+    aws = world.aws()
     sessions_model = model.SessionsModel()
     sessions_model.put_fleets(sessions_model.load_fleets(aws))
     sessions_model.select(model.ALL_FLEETS)
@@ -148,14 +119,14 @@ def test_a_cancelled_load_stops_and_says_so(world: RunningSimulator, home: Path)
     assert len(pages) == 1
 
 
-def test_filter_sort_and_exports(world: RunningSimulator, home: Path) -> None:
-    aws = context(world)
+def test_filter_sort_and_exports(world: World, home: Path) -> None:
+    aws = world.aws()
     fleets = model.SessionsModel.load_fleets(aws)
     fleet_id = fleets[0].fleet.fleet_id
     sessions = {s.game_session_id: s for s in gamelift.list_game_sessions(aws, fleet_id)}
     winter = {k for k, s in sessions.items()
               if model.matches(s, model.ALL_STATUSES, "WINTER-cup")}
-    assert winter == {k for k, s in truth(world, fleet_id).items()
+    assert winter == {k for k, s in world.sessions(fleet_id).items()
                       if any(p["Value"] == "winter-cup" for p in s["GameProperties"])}
     assert not any(model.matches(s, {"ACTIVE"}, "") for s in sessions.values()
                    if s.status != "ACTIVE")
@@ -183,8 +154,8 @@ def test_filter_sort_and_exports(world: RunningSimulator, home: Path) -> None:
 # --- bulk actions ---------------------------------------------------------------------------
 
 
-def active_sessions(sim: RunningSimulator, *, busy: bool = False) -> list[str]:
-    return [k for k, s in truth(sim).items() if s["Status"] == "ACTIVE"
+def active_sessions(sim: World, *, busy: bool = False) -> list[str]:
+    return [k for k, s in sim.sessions().items() if s["Status"] == "ACTIVE"
             and s.get("PlayerSessionCreationPolicy") != "DENY_ALL"
             and (not busy or s["CurrentPlayerSessionCount"] > 0)]
 
@@ -194,33 +165,33 @@ def lock(aws: Any, sid: str) -> object:
 
 
 def test_a_bulk_action_waits_out_throttling_and_finishes(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # botocore gives up at once (no retries of its own, no client-side rate limiter), so what
     # is left is the model's pacing: sleeping 1 s, then 2 s, on the injected sleep.
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
-    aws = context(world)
+    aws = world.aws()
     first, second = active_sessions(world)[:2]
     slept: list[float] = []
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
         if len(slept) == 2:
-            throttle(world, 0.0)  # the service lets calls through again
+            world.faults(throttle_rate=0.0)  # the service lets calls through again
 
-    throttle(world, 1.0)
+    world.faults(throttle_rate=1.0)
     result = actions.BulkAction("locked", lock, aws.classify, sleep=sleep).run(aws, [first,
                                                                                       second])
     assert slept == [1.0, 2.0]
     assert result.summary == "2 locked" and not result.failed
-    assert {m["target"] for m in mutations(world, "UpdateGameSession")} == {first, second}
+    assert {m["target"] for m in world.mutations("UpdateGameSession")} == {first, second}
 
 
 def test_a_bulk_action_reports_each_failure_and_goes_on(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
-    aws = context(world)
+    aws = world.aws()
     good = active_sessions(world)[0]
     missing = good.rsplit("/", 1)[0] + "/gsess-nope"
     slept: list[float] = []
@@ -229,7 +200,7 @@ def test_a_bulk_action_reports_each_failure_and_goes_on(
     assert slept == []  # not throttled: nothing is tried again
     assert result.failed and result.summary.startswith("1 NotFoundException, 1 locked — ")
     # Throttled for good, the attempts end (a cancel ends them at once).
-    throttle(world, 1.0)
+    world.faults(throttle_rate=1.0)
     stopped = actions.BulkAction("locked", lock, aws.classify, sleep=slept.append,
                                  cancelled=lambda: True).run(aws, [good])
     assert slept == [] and stopped.summary.startswith("1 ThrottlingException — ")
@@ -238,16 +209,16 @@ def test_a_bulk_action_reports_each_failure_and_goes_on(
     assert slept == [1.0, 2.0, 4.0, 8.0] and result.failed
 
 
-def test_a_read_only_bulk_action_is_refused_and_sends_nothing(world: RunningSimulator,
+def test_a_read_only_bulk_action_is_refused_and_sends_nothing(world: World,
                                                               home: Path) -> None:
-    aws = context(world, read_only=True)
+    aws = world.aws(read_only=True)
     result = actions.BulkAction("locked", lock, aws.classify).run(aws, active_sessions(world)[:2])
     assert result.summary.startswith("2 refused (read-only) — read-only")
-    assert mutations(world, "UpdateGameSession") == []
+    assert world.mutations("UpdateGameSession") == []
 
 
-def test_protection_is_looked_up_only_where_unknown(world: RunningSimulator, home: Path) -> None:
-    aws = context(world)
+def test_protection_is_looked_up_only_where_unknown(world: World, home: Path) -> None:
+    aws = world.aws()
     fleet_id = model.SessionsModel.load_fleets(aws)[0].fleet.fleet_id
     described = gamelift.list_game_sessions(aws, fleet_id)[:3]
     unknown = [dataclasses.replace(s, protection_policy=None) for s in described]
@@ -263,8 +234,8 @@ def test_protection_is_looked_up_only_where_unknown(world: RunningSimulator, hom
 
 
 def test_a_drain_reports_its_progress_and_terminates_when_empty(
-        world: RunningSimulator, tmp_path: Path, home: Path) -> None:
-    aws = context(world)
+        world: World, tmp_path: Path, home: Path) -> None:
+    aws = world.aws()
     sid = active_sessions(world, busy=True)[0]
     store = DrainStore(tmp_path / "drains.json")
     clock = FakeClock()
@@ -273,8 +244,7 @@ def test_a_drain_reports_its_progress_and_terminates_when_empty(
     def heard(item: actions.DrainNews) -> None:
         news.append(item)
         if len(news) == 3:  # two looks with players on it, then they leave
-            httpx.post(f"{world.endpoint_url}/_sim/gamelift/players",
-                       json={"GameSessionId": sid, "current": 0})
+            world.set_players(sid, 0)
 
     run = actions.DrainRun(store, DrainTarget.of(aws), aws.explain, heard, poll_seconds=5.0,
                            clock=clock, sleep=clock.sleep)
@@ -286,7 +256,7 @@ def test_a_drain_reports_its_progress_and_terminates_when_empty(
     assert updates[1].waiting == 1 and updates[1].players > 0
     assert updates[-1] == actions.DrainUpdate(0, 0)
     assert sum(clock.sleeps) == pytest.approx(10.0)  # two waits of poll_seconds, faked
-    assert [m["target"] for m in mutations(world, "TerminateGameSession")] == [sid]
+    assert [m["target"] for m in world.mutations("TerminateGameSession")] == [sid]
     assert store.pending(DrainTarget.of(aws)) == []
 
     board = actions.DrainBoard()
@@ -302,8 +272,8 @@ def test_a_drain_reports_its_progress_and_terminates_when_empty(
 
 
 def test_a_read_only_resume_reports_the_drains_and_leaves_them(
-        world: RunningSimulator, tmp_path: Path, home: Path) -> None:
-    aws = context(world, read_only=True)
+        world: World, tmp_path: Path, home: Path) -> None:
+    aws = world.aws(read_only=True)
     sid = active_sessions(world, busy=True)[0]
     store = DrainStore(tmp_path / "drains.json")
     target = DrainTarget.of(aws)
@@ -313,7 +283,7 @@ def test_a_read_only_resume_reports_the_drains_and_leaves_them(
     assert run.run(aws, [], "", resume=True, read_only=True) is None
     assert news == [actions.DrainsFound(store.pending(target), target, refused=True)]
     assert [d.game_session_id for d in store.pending(target)] == [sid]
-    assert mutations(world, "TerminateGameSession") == []
+    assert world.mutations("TerminateGameSession") == []
     # Nothing left for another target: nothing to say.
     other = actions.DrainRun(store, DrainTarget(None, "eu-west-1", world.endpoint_url),
                              aws.explain, news.append)
