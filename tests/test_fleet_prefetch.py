@@ -7,10 +7,11 @@ import subprocess
 import sys
 import textwrap
 
+from simctl import World
+
 from tui.aws.session import AwsContext
 from tui.services import fleet_prefetch
 from tui.services.gamelift import fleet_overview
-from tui.sim.server import RunningSimulator
 
 # Run in a fresh interpreter: the forked path is only taken while the process has one
 # thread, and the test process has the simulator's.
@@ -41,7 +42,7 @@ def _probe(endpoint: str, **env: str) -> list[str]:
     return done.stdout.split()
 
 
-def test_forked_child_brings_the_same_rows_as_asking_directly(sim: RunningSimulator) -> None:
+def test_forked_child_brings_the_same_rows_as_asking_directly(sim: World) -> None:
     kind, forked, same, count = _probe(sim.endpoint_url)[:4]
     if fleet_prefetch.usable_cores() >= 2 and sys.platform == "linux":
         assert forked == "True"  # the path under test was the fork, not the thread
@@ -64,7 +65,9 @@ def test_with_threads_running_it_falls_back_to_a_thread(aws: AwsContext) -> None
 
 def test_demo_order_forks_before_its_simulator_serves() -> None:
     # `gameops-tui --demo` makes its simulator listen, forks the prefetch, then starts serving:
-    # the child's connection waits in the listen queue meanwhile.
+    # the child's connection waits in the listen queue meanwhile. So this one is a bare
+    # RunningSimulator, built but not yet serving (a World serves from the start), in a fresh
+    # interpreter (the fork is only taken while the process has one thread).
     probe = textwrap.dedent("""
         from tui.aws.session import AwsContext, Target
         from tui.services import fleet_prefetch
@@ -96,6 +99,7 @@ def test_a_simulator_that_never_served_stops_at_once() -> None:
 
     from tui.sim.server import RunningSimulator, SimConfig
 
+    # What is under test is RunningSimulator itself before it serves (a World always serves).
     sim = RunningSimulator(SimConfig(sessions=10))
     # No serve loop ran: stopping must not wait for one (socketserver's shutdown would).
     stopping = threading.Thread(target=sim.stop, daemon=True)

@@ -1,7 +1,8 @@
 """Long-lived session: many refreshes of a 10,000-session fleet; memory stays flat.
 
 The simulator runs in its own process (`python -m tui sim`), so the resident memory measured is
-the app's alone. After a warm-up, the app's RSS may grow by at most 10% over the refreshes.
+the app's alone (a World would run it in this process; its control is read over HTTP as
+World.state() does). After a warm-up, the app's RSS may grow by at most 10% over the refreshes.
 Refresh durations, requests per refresh and Python heap size are reported (printed), not
 asserted: the suite asserts no timings beyond the key-press freeze check; requests per refresh
 and rows shown must stay exactly the same.
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apptest import wait_for
 
 from tui.aws.session import AwsContext, Target
 from tui.ui.app import GameOpsApp
@@ -69,10 +71,8 @@ async def refresh(app: GameOpsApp, pilot: Any, pane: SessionsPane) -> float:
     started = time.monotonic()
     await pilot.press("r")
     assert time.monotonic() - started < FREEZE_SECONDS
-    deadline = started + 120
-    while pane.updated_at == before or pane.loading_sessions:
-        assert time.monotonic() < deadline, "refresh did not finish"
-        await pilot.pause(0.02)
+    await wait_for(pilot, lambda: pane.updated_at != before and not pane.loading_sessions,
+                   timeout=120)
     assert pane.error is None, pane.error
     return time.monotonic() - started
 
@@ -83,10 +83,8 @@ async def run(endpoint: str, *, refreshes: int | None = None, seconds: float | N
     async with app.run_test(size=(120, 36)) as pilot:
         pane = app.query_one(SessionsPane)
         pane.refresh_seconds = pane.interval = 10_000.0  # only the test's `r` refreshes
-        deadline = time.monotonic() + 120
-        while not (pane.updated_at and not pane.loading_sessions):
-            assert time.monotonic() < deadline, "first load did not finish"
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: pane.updated_at and not pane.loading_sessions,
+                       timeout=120)
         table = app.query_one("#session-table", SessionGrid)
         assert table.row_count == SESSIONS
         table.focus()
