@@ -5,34 +5,26 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
+from simctl import World
 
 from tui.aws.records import Script
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.models import scripts as model
 from tui.models.scripts import GROUP_PREFIX, ScriptsModel
 from tui.services.script_archive import ScriptArchive
 from tui.services.zipcheck import ZipCheck, check_zip_bytes
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+
+# A private world per test: these tests change scripts.
+pytestmark = pytest.mark.world(sessions=30)
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A private world: these tests change scripts.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=30, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
-
-
-def context(sim: RunningSimulator, *, read_only: bool = False) -> AwsContext:
-    return AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2",
-                             read_only=read_only))
+def context(sim: World, *, read_only: bool = False) -> AwsContext:
+    return sim.aws(read_only=read_only)
 
 
 @dataclass
@@ -58,13 +50,18 @@ def a_zip(body: str) -> ZipCheck:
     return check_zip_bytes(buffer.getvalue(), "test.zip")
 
 
-def sim_script(sim: RunningSimulator, name: str, version: str) -> str:
-    return next(s.script_id for s in sim.sim.gamelift.scripts.values()
-                if s.name == name and s.version == version)
+def held_scripts(sim: World) -> dict[str, dict[str, Any]]:
+    """The scripts as the service holds them, by id."""
+    return {s["ScriptId"]: s for s in sim.state()["gamelift"]["scripts"]}
 
 
-def script_mutations(sim: RunningSimulator) -> list[dict]:
-    return [m for m in sim.sim.mutations.as_list() if "Script" in m["operation"]]
+def sim_script(sim: World, name: str, version: str) -> str:
+    return next(sid for sid, s in held_scripts(sim).items()
+                if s["Name"] == name and s["Version"] == version)
+
+
+def script_mutations(sim: World) -> list[dict]:
+    return [m for m in sim.mutations() if "Script" in m["operation"]]
 
 
 class Clock:
@@ -75,7 +72,7 @@ class Clock:
         return self.now
 
 
-def loaded(sim: RunningSimulator, clock: Clock | None = None) -> ScriptsModel:
+def loaded(sim: World, clock: Clock | None = None) -> ScriptsModel:
     scripts = ScriptsModel(clock=clock or Clock())
     scripts.loading()
     scripts.loaded(model.load_world(context(sim)))
@@ -83,13 +80,13 @@ def loaded(sim: RunningSimulator, clock: Clock | None = None) -> ScriptsModel:
 
 
 def test_rows_group_versions_newest_first_with_the_fleets_that_run_them(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     scripts = loaded(world)
     keys = [key for key, _ in scripts.rows()]
     arena = [sim_script(world, "arena-realtime", v) for v in ("1.2.0", "1.1.0", "1.0.0")]
     assert keys[:4] == [GROUP_PREFIX + "arena-realtime", *arena]
     # Every simulated script is a row, under its group.
-    assert {k for k in keys if not k.startswith(GROUP_PREFIX)} == set(world.sim.gamelift.scripts)
+    assert {k for k in keys if not k.startswith(GROUP_PREFIX)} == set(held_scripts(world))
     cells = dict(scripts.rows())
     running = [f.name for f in world.sim.gamelift.fleets.values() if f.script_id == arena[0]]
     assert cells[arena[0]][1] == f"● {len(running)}"
@@ -105,10 +102,10 @@ def test_rows_group_versions_newest_first_with_the_fleets_that_run_them(
     assert [s.script_id for s in scripts.group_of(arena[1])] == arena
 
 
-def test_filter_status_and_clock(world: RunningSimulator, home: Path) -> None:
+def test_filter_status_and_clock(world: World, home: Path) -> None:
     clock = Clock()
     scripts = loaded(world, clock)
-    total = len(world.sim.gamelift.scripts)
+    total = len(held_scripts(world))
     clock.now += 7
     assert scripts.status_parts()[-1] == "updated 7s ago"
     scripts.filter_text = "lobby"
@@ -128,7 +125,7 @@ def test_filter_status_and_clock(world: RunningSimulator, home: Path) -> None:
     assert scripts.world is not None and not scripts.busy
 
 
-def test_marks_keep_two_and_pick_what_to_compare(world: RunningSimulator, home: Path) -> None:
+def test_marks_keep_two_and_pick_what_to_compare(world: World, home: Path) -> None:
     scripts = loaded(world)
     arena = [sim_script(world, "arena-realtime", v) for v in ("1.2.0", "1.1.0", "1.0.0")]
     group = GROUP_PREFIX + "arena-realtime"
@@ -152,7 +149,7 @@ def test_marks_keep_two_and_pick_what_to_compare(world: RunningSimulator, home: 
     assert dict(scripts.rows())[arena[2]][0].startswith("  ✓ ")
 
 
-def test_export_rows_follow_the_table_and_skip_group_lines(world: RunningSimulator,
+def test_export_rows_follow_the_table_and_skip_group_lines(world: World,
                                                           home: Path) -> None:
     scripts = loaded(world)
     keys = [k for k, _ in scripts.rows()]
@@ -165,7 +162,7 @@ def test_export_rows_follow_the_table_and_skip_group_lines(world: RunningSimulat
     assert scripts.export_title() == "Realtime scripts · filter 'lobby'"
 
 
-def test_update_uploads_then_archives_the_zip(world: RunningSimulator, home: Path) -> None:
+def test_update_uploads_then_archives_the_zip(world: World, home: Path) -> None:
     aws = context(world)
     scripts = loaded(world)
     script_id = sim_script(world, "arena-realtime", "1.1.0")
@@ -186,7 +183,7 @@ def test_update_uploads_then_archives_the_zip(world: RunningSimulator, home: Pat
     assert scripts.status_parts()[-1] == "✓ " + result.summary
 
 
-def test_content_in_s3_is_archived_first_or_the_note_says_why_not(world: RunningSimulator,
+def test_content_in_s3_is_archived_first_or_the_note_says_why_not(world: World,
                                                                   home: Path) -> None:
     aws = context(world)
     script_id = sim_script(world, "lobby-chat", "0.9.0")
@@ -205,7 +202,7 @@ def test_content_in_s3_is_archived_first_or_the_note_says_why_not(world: Running
     assert [m["operation"] for m in script_mutations(world)] == ["UpdateScript"]
 
 
-def test_create_a_new_version(world: RunningSimulator, home: Path) -> None:
+def test_create_a_new_version(world: World, home: Path) -> None:
     aws = context(world)
     upload = a_zip("const a = 1;\n")
     result = model.apply_change(aws, ScriptArchive(), None, Change(
@@ -216,7 +213,7 @@ def test_create_a_new_version(world: RunningSimulator, home: Path) -> None:
     assert [e.source for e in ScriptArchive().entries(script_id=result.script_id)] == ["create"]
 
 
-def test_refusals_and_failures_change_nothing_and_archive_nothing(world: RunningSimulator,
+def test_refusals_and_failures_change_nothing_and_archive_nothing(world: World,
                                                                   home: Path) -> None:
     scripts = loaded(world)
     script = scripts.find(sim_script(world, "arena-realtime", "1.0.0"))
@@ -226,13 +223,13 @@ def test_refusals_and_failures_change_nothing_and_archive_nothing(world: Running
                                  change)
     assert refused.failed and refused.summary.startswith("Refused: ")
     assert refused.summary.endswith("; nothing was sent")
-    httpx.post(f"{world.endpoint_url}/_sim/credentials", json={"denied": ["UpdateScript"]})
+    world.credentials(denied=["UpdateScript"])
     try:
         denied = model.apply_change(context(world), scripts.archive, script, change)
     finally:
-        httpx.post(f"{world.endpoint_url}/_sim/credentials", json={})
+        world.credentials()
     assert denied.failed and denied.summary.startswith("Failed, nothing changed: ")
     assert "your role lacks gamelift:UpdateScript" in denied.summary
     assert script_mutations(world) == []
     assert ScriptArchive().entries() == []
-    assert world.sim.gamelift.scripts[script.script_id].version == "1.0.0"
+    assert held_scripts(world)[script.script_id]["Version"] == "1.0.0"
