@@ -9,22 +9,20 @@ a status line, the audit log, an export or an error text.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from apptest import settle
+from apptest import pane_of, settle, wait_for
 from botocore.exceptions import ClientError
+from simctl import World
 from textual.widgets import Static
 
 from tui import locations
 from tui.aws.errors import explain
-from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, AwsContext, Target
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.sessions import SessionsPane
+from tui.ui.panes.stages import StagesPane
 from tui.ui.widgets.session_grid import SessionGrid
 
 # Keys shaped like real ones, so that any pattern-based scrubbing is exercised too.
@@ -32,28 +30,13 @@ KEY_ID = "AKIAGAMEOPSTEST4KEY1"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYgameopsKEY"
 ALL_SECRETS = (KEY_ID, SECRET, DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY)
 
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+# Each test its own world (the default spec: 60 sessions, frozen, no rate limits): its
+# mutation log and its credential lists are the test's alone.
+pytestmark = pytest.mark.world()
 
 
-def make_app(sim: RunningSimulator, *, key: str = KEY_ID, secret: str = SECRET) -> GameOpsApp:
-    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                    access_key_id=key, secret_access_key=secret)
-    return GameOpsApp(AwsContext(target), simulator=sim)
-
-
-def credentials(sim: RunningSimulator, **lists: list[str]) -> None:
-    body = {"expired": [], "revoked": [], "denied": [], **lists}
-    httpx.post(f"{sim.endpoint_url}/_sim/credentials", json=body).raise_for_status()
-
-
-def mutations(sim: RunningSimulator) -> list[dict[str, Any]]:
-    return sim.sim.mutations.as_list()
+def make_app(world: World, *, key: str = KEY_ID, secret: str = SECRET) -> GameOpsApp:
+    return GameOpsApp(world.aws(access_key_id=key, secret_access_key=secret), simulator=world)
 
 
 def notes(app: GameOpsApp) -> list[str]:
@@ -83,11 +66,11 @@ def assert_no_secret_in_files() -> None:
                 assert secret.encode() not in data, path
 
 
-async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:
+async def cursor_to_active(app: GameOpsApp, world: World) -> str:
     pane = app.query_one(SessionsPane)
     table = app.query_one("#session-table", SessionGrid)
-    truth = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{pane.fleet_id}").json()
-    active = {s["GameSessionId"] for s in truth["GameSessions"] if s["Status"] == "ACTIVE"}
+    active = {sid for sid, s in world.sessions(pane.fleet_id).items()
+              if s["Status"] == "ACTIVE"}
     key = next(str(r.value) for r in table.rows if str(r.value) in active)
     table.focus()
     table.move_cursor(row=table.get_row_index(key))
@@ -99,7 +82,7 @@ async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:
     ("revoked", "UnrecognizedClientException", "invalid"),
 ])
 async def test_bad_credentials_mid_session_then_fixed_without_restart(
-        world: RunningSimulator, home: Path, kind: str, code: str, words: str) -> None:
+        world: World, home: Path, kind: str, code: str, words: str) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
@@ -107,8 +90,9 @@ async def test_bad_credentials_mid_session_then_fixed_without_restart(
         rows = app.query_one("#session-table", SessionGrid).row_count
         assert rows and pane.error is None
 
-        credentials(world, **{kind: [KEY_ID]})
+        world.credentials(**{kind: [KEY_ID]})
         await pilot.press("r")
+        await wait_for(pilot, lambda: "STALE" in status(app, "#session-status"))
         await settle(app, pilot)
         line = status(app, "#session-status")
         assert "STALE" in line and code in line and words in line
@@ -119,37 +103,44 @@ async def test_bad_credentials_mid_session_then_fixed_without_restart(
         # An action meanwhile: reported as failed, nothing changed at the service.
         target = await cursor_to_active(app, world)
         await pilot.press("l", "y")
+        # Its answer (the result toast) is the moment it is over.
+        await wait_for(pilot, lambda: any("Result" in n and code in n for n in notes(app)))
         await settle(app, pilot)
-        assert any("Result" in n and code in n for n in notes(app))
-        assert mutations(world) == []
+        assert world.mutations() == []
         assert app.is_running
         assert_no_secret_shown(app)
 
         # The user fixes the credentials; r retries, no restart.
-        credentials(world)
+        world.credentials()
+        last_load = pane.updated_at
         await pilot.press("r")
+        # A load that succeeded after the fix (a newer update time) has come back.
+        await wait_for(pilot, lambda: pane.updated_at != last_load)
         await settle(app, pilot)
         assert pane.error is None and "STALE" not in status(app, "#session-status")
         await cursor_to_active(app, world)
         app.query_one("#session-table", SessionGrid).move_cursor(
             row=app.query_one("#session-table", SessionGrid).get_row_index(target))
         await pilot.press("l", "y")
+        await wait_for(pilot, lambda: any("set to DENY_ALL" in n for n in notes(app)))
         await settle(app, pilot)
-        assert [(m["operation"], m["target"]) for m in mutations(world)] == [
+        assert [(m["operation"], m["target"]) for m in world.mutations()] == [
             ("UpdateGameSession", target)]
-        assert any("set to DENY_ALL" in n for n in notes(app))
 
         # The other services' panes recover the same way.
-        credentials(world, **{kind: [KEY_ID]})
+        world.credentials(**{kind: [KEY_ID]})
         await pilot.press("4")
-        await settle(app, pilot)
+        stages = await pane_of(app, pilot, StagesPane)
+        await wait_for(pilot, lambda: not stages.pending)
         await pilot.press("r")
-        await settle(app, pilot)
-        assert "STALE" in status(app, "#stages-status")
-        credentials(world)
+        await wait_for(pilot, lambda: "STALE" in status(app, "#stages-status")
+                       and not stages.pending)
+        world.credentials()
+        last_load = stages.updated_at
         await pilot.press("r")
+        await wait_for(pilot, lambda: stages.updated_at != last_load and not stages.pending)
         await settle(app, pilot)
-        assert "STALE" not in status(app, "#stages-status")
+        assert stages.error is None and "STALE" not in status(app, "#stages-status")
         assert_no_secret_shown(app)
 
     assert_no_secret_in_files()
@@ -159,32 +150,39 @@ async def test_bad_credentials_mid_session_then_fixed_without_restart(
         ("UpdateGameSession", "error", code), ("UpdateGameSession", "ok", None)]
 
 
-async def test_missing_permission_names_the_action(world: RunningSimulator, home: Path) -> None:
+async def test_missing_permission_names_the_action(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        credentials(world, denied=["UpdateGameSession"])
+        pane = app.query_one(SessionsPane)
+        world.credentials(denied=["UpdateGameSession"])
         target = await cursor_to_active(app, world)
         await pilot.press("p", "y")
+        # The refusal's toast is the moment the action is over.
+        await wait_for(pilot, lambda: any("your role lacks gamelift:UpdateGameSession" in n
+                                          for n in notes(app)))
         await settle(app, pilot)
-        assert any("your role lacks gamelift:UpdateGameSession" in n for n in notes(app))
-        assert mutations(world) == []
+        assert world.mutations() == []
         # Reads still work: the pane is not marked stale by a refused write.
+        last_load = pane.updated_at
         await pilot.press("r")
+        await wait_for(pilot, lambda: pane.updated_at != last_load)  # a load came back good
         await settle(app, pilot)
-        assert "STALE" not in status(app, "#session-status")
-        credentials(world)
+        assert pane.error is None and "STALE" not in status(app, "#session-status")
+        world.credentials()
         table = app.query_one("#session-table", SessionGrid)
         table.move_cursor(row=table.get_row_index(target))
+        results = sum("Result" in n for n in notes(app))
         await pilot.press("p", "y")
+        await wait_for(pilot, lambda: sum("Result" in n for n in notes(app)) > results)
         await settle(app, pilot)
-        assert [m["target"] for m in mutations(world)] == [target]
+        assert [m["target"] for m in world.mutations()] == [target]
         assert_no_secret_shown(app)
     assert_no_secret_in_files()
 
 
 async def test_credentials_rotated_in_the_credentials_file_are_picked_up(
-        world: RunningSimulator, home: Path, hermetic_aws_env: Path) -> None:
+        world: World, home: Path, hermetic_aws_env: Path) -> None:
     """A real account, not the demo: the key in ~/.aws/credentials is revoked, the user puts a
     new one there (as `aws configure` does) and presses r."""
     aws_dir = hermetic_aws_env
@@ -197,20 +195,26 @@ async def test_credentials_rotated_in_the_credentials_file_are_picked_up(
             f"[ops]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
 
     write_credentials(KEY_ID, SECRET)
-    target = Target(profile="ops", endpoint_url=world.endpoint_url)
-    app = GameOpsApp(AwsContext(target), simulator=world)
+    # Not the demo: the profile's keys and region, only the endpoint is the world's.
+    app = GameOpsApp(world.aws(demo=False, region=None, profile="ops"), simulator=world)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
         assert pane.error is None
-        credentials(world, revoked=[KEY_ID])
+        world.credentials(revoked=[KEY_ID])
         await pilot.press("r")
-        await settle(app, pilot)
-        assert "UnrecognizedClientException" in status(app, "#session-status")
+        await wait_for(pilot, lambda: "UnrecognizedClientException"
+                       in status(app, "#session-status"))
         write_credentials(new_key, new_secret)
+        last_load = pane.updated_at
         await pilot.press("r")
+        try:  # a load with the new key came back good (a newer update time)...
+            await wait_for(pilot, lambda: pane.updated_at != last_load)
+        except AssertionError:
+            pass  # ...or not: said below
         await settle(app, pilot)
-        still_stale = pane.error
+        still_stale = pane.error or (
+            "no load succeeded after the rotation" if pane.updated_at == last_load else None)
         for text in (app.export_screenshot(), *notes(app)):
             for secret in (KEY_ID, SECRET, new_key, new_secret):
                 assert secret not in text
@@ -234,9 +238,9 @@ def test_error_texts_never_carry_credentials() -> None:
 
 
 def test_audit_log_redacts_credential_values_whatever_field_holds_them(
-        sim: RunningSimulator, home: Path) -> None:
-    ctx = AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                            access_key_id=KEY_ID, secret_access_key=SECRET))
+        world: World, home: Path) -> None:
+    # It changes a session: its own world, not the shared read-only one.
+    ctx = world.aws(access_key_id=KEY_ID, secret_access_key=SECRET)
     client = ctx.client("gamelift")
     fleet = client.list_fleets()["FleetIds"][0]
     session = client.describe_game_sessions(FleetId=fleet, Limit=1)["GameSessions"][0]
@@ -256,12 +260,9 @@ HOSTILE_PLAYER = f"x-amz-security-token:{TOKEN}"
 
 
 async def test_an_error_quoting_a_session_token_is_shown_scrubbed(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     """The service's validation error quotes the value it refused; here that is a header line
     with a session token (pasted as a player id). The toast and the status line show it cut."""
-    from apptest import pane_of, wait_for
-
-    from tui.ui.panes.stages import StagesPane
     from tui.ui.screens.player_connections import PlayerScreen
 
     app = make_app(world)
@@ -280,10 +281,10 @@ async def test_an_error_quoting_a_session_token_is_shown_scrubbed(
 
 
 def test_the_audit_log_scrubs_tokens_out_of_error_messages(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     from tui.services import gamesparks
 
-    ctx = AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True))
+    ctx = world.aws()
     with pytest.raises(ClientError) as refused:
         gamesparks.disconnect_player(ctx, "kart-league", "prod", HOSTILE_PLAYER)
     assert TOKEN in str(refused.value)  # the service did quote it
