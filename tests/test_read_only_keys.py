@@ -6,18 +6,16 @@ opening the flow. The simulator proves nothing was sent (its mutation log stays 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from apptest import make_app, pane_of, settle, wait_for
 from rich.console import Console
+from simctl import World
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.scripts import ScriptsPane
 from tui.ui.panes.sessions import SessionsPane
@@ -33,17 +31,9 @@ SESSION_KEYS = {"t": "terminate", "p": "toggle_protection", "l": "toggle_lock", 
 SCRIPT_KEYS = {"u": "update", "n": "create"}
 STAGE_KEYS = {"R": "rollback", "d": "deploy", "n": "new_snapshot"}
 
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
-
-
-def mutations(sim: RunningSimulator) -> list[dict[str, Any]]:
-    return httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
+# Each test its own frozen world of 60 sessions: its mutation log starts empty and holds only
+# what the test's app sent.
+pytestmark = pytest.mark.world(sessions=60)
 
 
 def footer_keys(app: GameOpsApp) -> dict[str, bool]:
@@ -63,6 +53,20 @@ def notes(app: GameOpsApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
+async def drained(app: GameOpsApp, pilot: Any) -> None:
+    """Everything the app had queued when this was called has been handled: a callback queued
+    behind it has run (the moment a screen the key opened would be on the stack)."""
+    ran: list[bool] = []
+    app.call_later(ran.append, True)
+    await wait_for(pilot, lambda: ran)
+
+
+async def nothing_was_sent(app: GameOpsApp, pilot: Any, world: World) -> None:
+    """Every worker the app started has finished: whatever it was going to send, it has."""
+    await settle(app, pilot)  # waits for the app's workers to complete
+    assert world.mutations() == []
+
+
 async def press_each(app: GameOpsApp, pilot: Any, keys: dict[str, str]) -> None:
     """Each key: one explanation, no screen opened."""
     base = app.screen
@@ -71,7 +75,7 @@ async def press_each(app: GameOpsApp, pilot: Any, keys: dict[str, str]) -> None:
         await pilot.press(key)
         # A toast reaches the app as a message of its own, a moment after the key.
         await wait_for(pilot, lambda b=before: len(notes(app)) > b)
-        await pilot.pause()
+        await drained(app, pilot)
         assert app.screen is base, f"{key} opened {app.screen}"
         new = notes(app)[before:]
         assert len(new) == 1 and HINT in new[0], (key, new)
@@ -87,8 +91,7 @@ async def sessions_ready(app: GameOpsApp, pilot: Any) -> SessionsPane:
     return pane
 
 
-async def test_session_keys_are_disabled_and_explain(world: RunningSimulator, home: Path) -> None:
-    before = mutations(world)
+async def test_session_keys_are_disabled_and_explain(world: World, home: Path) -> None:
     app = make_app(world, read_only=True)
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await sessions_ready(app, pilot)
@@ -111,7 +114,7 @@ async def test_session_keys_are_disabled_and_explain(world: RunningSimulator, ho
         assert "⊘ Terminate (disabled: read-only)" in text
         assert HINT in text
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
         # The palette: listed as disabled; choosing one explains.
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert "Sessions: Terminate (disabled)" in commands
@@ -120,13 +123,13 @@ async def test_session_keys_are_disabled_and_explain(world: RunningSimulator, ho
         commands["Sessions: Terminate (disabled)"].callback()
         await wait_for(pilot, lambda: len(notes(app)) > before_notes)
         assert HINT in notes(app)[before_notes]
+        await drained(app, pilot)
         assert app.screen is app.screen_stack[0]
-    assert mutations(world) == before
+        await nothing_was_sent(app, pilot, world)
 
 
-async def test_scripts_and_stages_keys_are_disabled_and_explain(world: RunningSimulator,
+async def test_scripts_and_stages_keys_are_disabled_and_explain(world: World,
                                                                home: Path) -> None:
-    before = mutations(world)
     app = make_app(world, read_only=True)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press("3")
@@ -171,15 +174,16 @@ async def test_scripts_and_stages_keys_are_disabled_and_explain(world: RunningSi
         button = screen.query_one("#player-disconnect", Button)
         assert button.disabled and "read-only" in str(button.label)
         assert HINT in drawn(screen)
+        before_notes = len(notes(app))
         screen.action_disconnect()  # as a click on it would, were it enabled
-        await pilot.pause()
-        assert app.screen is screen and any(HINT in n for n in notes(app))
+        await wait_for(pilot, lambda: any(HINT in n for n in notes(app)[before_notes:]))
+        await drained(app, pilot)
+        assert app.screen is screen  # no confirmation opened
+        await nothing_was_sent(app, pilot, world)
         await pilot.press("escape")
-    assert mutations(world) == before
 
 
-async def test_read_write_app_keeps_the_keys_enabled(world: RunningSimulator,
-                                                     home: Path) -> None:
+async def test_read_write_app_keeps_the_keys_enabled(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(160, 40)) as pilot:
         pane = await sessions_ready(app, pilot)
