@@ -16,22 +16,20 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-import httpx
 import pytest
 import test_stages_pane as stages_helpers
 from apptest import settle, wait_for
+from simctl import World
 
 from tui import locations
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.config import load_settings
 from tui.services.downloads import DownloadError, destination_in, download
 from tui.services.export import ExportTable, write_export
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 
 HOSTILE_NAMES = ["../../../tmp/x", "..", ".", "", "/etc/passwd", "a/../../b", ".hidden",
@@ -79,14 +77,6 @@ def test_a_table_export_stays_in_its_folder(tmp_path: Path, slug: str) -> None:
 
 
 # --- the snapshot export of a game with a hostile name ----------------------------------------
-
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
 
 
 HOSTILE_GAME = "../../../tmp/x"
@@ -144,15 +134,14 @@ class RenamingEndpoint:
 
 @pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "read-write"])
 async def test_snapshot_export_of_a_hostile_game_name_stays_in_downloads(
-        world: RunningSimulator, home: Path, read_only: bool) -> None:
+        world: World, home: Path, read_only: bool) -> None:
     endpoint = RenamingEndpoint(world.endpoint_url, REAL_GAME, HOSTILE_GAME)
     downloads = home / "data" / "downloads"
     # Where ../../../tmp/x-….json pointed from the downloads folder: made to exist, so the old
     # code would have succeeded in writing there.
     escape = downloads.parent.parent.parent / "tmp"
     escape.mkdir(parents=True)
-    target = Target(region="us-west-2", endpoint_url=endpoint.endpoint_url, demo=True,
-                    read_only=read_only)
+    target = world.target(endpoint_url=endpoint.endpoint_url, read_only=read_only)
     app = GameOpsApp(AwsContext(target), simulator=world)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await stages_helpers.open_stage(app, pilot, HOSTILE_GAME, "prod")
@@ -239,7 +228,7 @@ def test_print_config_paths_with_the_whole_home_beneath_a_file(tmp_path: Path) -
 
 
 async def test_export_key_with_an_unusable_downloads_dir_says_so_and_the_app_runs_on(
-        sim: RunningSimulator, home: Path, tmp_path: Path) -> None:
+        sim: World, home: Path, tmp_path: Path) -> None:
     from tui.ui.screens.export_dialog import ExportModal
 
     blocker = tmp_path / "not-a-folder"
@@ -247,8 +236,7 @@ async def test_export_key_with_an_unusable_downloads_dir_says_so_and_the_app_run
     config = tmp_path / "config.toml"
     config.write_text(f'downloads_dir = "{blocker}/dl"\n')
     settings = load_settings(config)
-    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
-    app = GameOpsApp(AwsContext(target), simulator=sim, settings=settings)
+    app = GameOpsApp(sim.aws(), simulator=sim, settings=settings)
     try:
         locations.set_downloads_dir(settings.downloads_dir)
         async with app.run_test(size=(100, 30)) as pilot:
