@@ -2,47 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import httpx
 import pytest
 from apptest import make_app, settle, wait_for
+from simctl import World
 from textual.widgets import DataTable, Static
 
-from tui.aws.session import DEMO_ACCESS_KEY_ID, AwsContext, Target
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.aws.session import DEMO_ACCESS_KEY_ID
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.widgets.session_grid import SessionGrid
 
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A private world: these tests change sessions and credentials.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=300, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
+# A private frozen world per test: these tests change sessions and credentials.
+pytestmark = pytest.mark.world(sessions=300)
 
 
-def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{fleet_id}").json()
-    return {s["GameSessionId"]: s for s in data["GameSessions"]}
+def status_text(app: GameOpsApp) -> str:
+    return str(app.query_one("#session-status", Static).render())
 
 
-async def test_fleets_and_sessions_match_the_service(world: RunningSimulator, home: Path) -> None:
+async def test_fleets_and_sessions_match_the_service(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
         fleets = app.query_one("#fleet-table", DataTable)
         assert fleets.row_count == 5 + 1  # and the "all fleets" row
-        expected = sim_sessions(world, pane.fleet_id or "")
+        assert pane.fleet_id  # the first fleet is chosen, not "all" (None: every session)
+        expected = world.sessions(pane.fleet_id)
         table = app.query_one("#session-table", SessionGrid)
         assert {str(k.value) for k in table.rows} == set(expected)
-        status = str(app.query_one("#session-status", Static).render())
+        status = status_text(app)
         assert f"{len(expected)} sessions" in status
 
         # Choose the third fleet with the keyboard; its sessions replace the first fleet's.
@@ -50,20 +42,18 @@ async def test_fleets_and_sessions_match_the_service(world: RunningSimulator, ho
         await settle(app, pilot)
         third = str(fleets.coordinate_to_cell_key(fleets.cursor_coordinate).row_key.value)
         assert pane.fleet_id == third
-        assert {str(k.value) for k in table.rows} == set(sim_sessions(world, third))
+        assert {str(k.value) for k in table.rows} == set(world.sessions(third))
 
         # `a` (or the last fleet row) shows every fleet's sessions, paged concurrently.
         await pilot.press("a")
         await settle(app, pilot)
         assert pane.fleet_id == "*"
-        everything = httpx.get(f"{world.endpoint_url}/_sim/gamelift/sessions").json()
-        assert {str(k.value) for k in table.rows} == {
-            s["GameSessionId"] for s in everything["GameSessions"]}
-        assert "all 5 fleets" in str(app.query_one("#session-status", Static).render())
+        assert {str(k.value) for k in table.rows} == set(world.sessions())
+        assert "all 5 fleets" in status_text(app)
 
 
 async def test_refresh_updates_rows_in_place_and_keeps_the_cursor(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -72,7 +62,7 @@ async def test_refresh_updates_rows_in_place_and_keeps_the_cursor(
         table.focus()
         await pilot.press("down", "down", "down")
         cursor_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        active = [sid for sid, s in sim_sessions(world, pane.fleet_id or "").items()
+        active = [sid for sid, s in world.sessions(pane.fleet_id).items()
                   if s["Status"] == "ACTIVE"]
         victim = active[0]
         client = boto3.client("gamelift", region_name="us-west-2",
@@ -80,7 +70,7 @@ async def test_refresh_updates_rows_in_place_and_keeps_the_cursor(
                               aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
         client.terminate_game_session(GameSessionId=victim,
                                       TerminationMode="TRIGGER_ON_PROCESS_TERMINATE")
-        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        world.advance(60)
         rows_before = table.row_count
         await pilot.press("r")
         await settle(app, pilot)
@@ -90,45 +80,43 @@ async def test_refresh_updates_rows_in_place_and_keeps_the_cursor(
 
 
 async def test_failed_refresh_keeps_rows_and_marks_them_stale(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         table = app.query_one("#session-table", SessionGrid)
         rows = table.row_count
-        httpx.post(f"{world.endpoint_url}/_sim/credentials",
-                   json={"expired": [DEMO_ACCESS_KEY_ID]})
+        world.credentials(expired=[DEMO_ACCESS_KEY_ID])
         await pilot.press("r")
         await settle(app, pilot)
-        status = str(app.query_one("#session-status", Static).render())
+        status = status_text(app)
         assert "STALE" in status
         assert "expired" in status.lower()
         assert table.row_count == rows
         assert app.is_running
 
 
-async def test_quick_filter_matches_game_properties(world: RunningSimulator, home: Path) -> None:
+async def test_quick_filter_matches_game_properties(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
         table = app.query_one("#session-table", SessionGrid)
         everything = table.row_count
-        expected = {sid for sid, s in sim_sessions(world, pane.fleet_id or "").items()
+        expected = {sid for sid, s in world.sessions(pane.fleet_id).items()
                     if any(p["Value"] == "winter-cup" for p in s["GameProperties"])}
         assert expected, "the demo world should have winter-cup sessions"
         await pilot.press("slash", *"winter-cup")
-        await pilot.pause()
-        assert {str(k.value) for k in table.rows} == expected
-        assert "filter 'winter-cup'" in str(app.query_one("#session-status", Static).render())
+        await wait_for(pilot, lambda: {str(k.value) for k in table.rows} == expected)
+        assert "filter 'winter-cup'" in status_text(app)
         await pilot.press("enter")
         assert app.focused is table
         await pilot.press("slash", "escape")
-        await pilot.pause()
-        assert table.row_count == everything
+        await wait_for(pilot, lambda: table.row_count == everything)
+        assert "filter" not in status_text(app)
 
 
-async def test_enter_opens_session_detail_with_players(world: RunningSimulator,
+async def test_enter_opens_session_detail_with_players(world: World,
                                                        home: Path) -> None:
     from tui.ui.screens.session_detail import SessionDetailScreen
 
@@ -137,7 +125,7 @@ async def test_enter_opens_session_detail_with_players(world: RunningSimulator,
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
         table = app.query_one("#session-table", SessionGrid)
-        truth = sim_sessions(world, pane.fleet_id or "")
+        truth = world.sessions(pane.fleet_id)
         active = next(k for k in (str(r.value) for r in table.rows)
                       if truth[k]["Status"] == "ACTIVE" and truth[k]["CurrentPlayerSessionCount"])
         table.focus()
@@ -153,13 +141,13 @@ async def test_enter_opens_session_detail_with_players(world: RunningSimulator,
         for prop in truth[active]["GameProperties"][:3]:
             assert prop["Key"] in shown and prop["Value"] in shown
         await pilot.press("escape")
-        assert not isinstance(app.screen, SessionDetailScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, SessionDetailScreen))
 
 
-async def _cursor_to_active(app: GameOpsApp, world: RunningSimulator) -> str:
+async def _cursor_to_active(app: GameOpsApp, world: World) -> str:
     pane = app.query_one(SessionsPane)
     table = app.query_one("#session-table", SessionGrid)
-    truth = sim_sessions(world, pane.fleet_id or "")
+    truth = world.sessions(pane.fleet_id)
     target = next(k for k in (str(r.value) for r in table.rows)
                   if truth[k]["Status"] == "ACTIVE")
     table.focus()
@@ -167,11 +155,7 @@ async def _cursor_to_active(app: GameOpsApp, world: RunningSimulator) -> str:
     return target
 
 
-def mutations(world: RunningSimulator) -> list[dict]:
-    return httpx.get(f"{world.endpoint_url}/_sim/mutations").json()["mutations"]
-
-
-async def test_graceful_terminate_from_the_keyboard(world: RunningSimulator, home: Path) -> None:
+async def test_graceful_terminate_from_the_keyboard(world: World, home: Path) -> None:
     from tui.ui.screens.confirm import TerminateModal
 
     app = make_app(world)
@@ -179,48 +163,51 @@ async def test_graceful_terminate_from_the_keyboard(world: RunningSimulator, hom
         await settle(app, pilot)
         target = await _cursor_to_active(app, world)
         await pilot.press("t")
-        await pilot.pause()
-        assert isinstance(app.screen, TerminateModal)
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
         assert app.focused is not None and app.focused.id == "cancel"
         await pilot.press("tab", "enter")  # Cancel → Terminate
         await settle(app, pilot)
-        done = [m for m in mutations(world) if m["operation"] == "TerminateGameSession"]
+        done = world.mutations("TerminateGameSession")
         assert [(m["target"], m["params"]["TerminationMode"]) for m in done] == [
             (target, "TRIGGER_ON_PROCESS_TERMINATE")]
-        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        world.advance(60)
         await pilot.press("r")
         await settle(app, pilot)
         table = app.query_one("#session-table", SessionGrid)
         assert str(table.get_cell(target, "status")) == "TERMINATED (graceful)"
 
 
-async def test_force_terminate_needs_the_typed_suffix(world: RunningSimulator,
+async def test_force_terminate_needs_the_typed_suffix(world: World,
                                                       home: Path) -> None:
     from textual.widgets import RadioButton
+
+    from tui.ui.screens.confirm import TerminateModal
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = await _cursor_to_active(app, world)
         await pilot.press("t")
-        await pilot.pause()
-        app.screen.query_one("#force", RadioButton).value = True
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
         modal = app.screen
+        modal.query_one("#force", RadioButton).value = True
+        await wait_for(pilot, lambda: modal.query_one("#typed").has_class("shown"))
         modal.query_one("#confirm").focus()
         await pilot.press("enter")
-        await settle(app, pilot)
+        # The refusal is said: the press was handled, and sent nothing.
+        await wait_for(pilot, lambda: any(f"Type {target[-4:]} to confirm" in str(n.message)
+                                          for n in app._notifications))
         assert app.screen is modal  # still asking: the suffix was not typed
-        assert mutations(world) == []
+        assert world.mutations() == []
         modal.query_one("#typed").value = target[-4:]
         modal.query_one("#confirm").focus()
         await pilot.pause(0.5)  # a Button ignores a second press during its press effect
         await pilot.press("enter")
         await settle(app, pilot)
-        assert [m["params"]["TerminationMode"] for m in mutations(world)] == ["FORCE_TERMINATE"]
+        assert [m["params"]["TerminationMode"] for m in world.mutations()] == ["FORCE_TERMINATE"]
 
 
-async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: Path) -> None:
+async def test_lock_toggle_and_read_only_refusal(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -228,23 +215,22 @@ async def test_lock_toggle_and_read_only_refusal(world: RunningSimulator, home: 
         await pilot.press("l", "y")
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
-        assert sim_sessions(world, pane.fleet_id or "")[target][
+        assert world.sessions(pane.fleet_id)[target][
             "PlayerSessionCreationPolicy"] == "DENY_ALL"
         assert pane.sessions[target].player_session_creation_policy == "DENY_ALL"
 
-    target_rw = Target(profile=None, region="us-west-2", endpoint_url=world.endpoint_url,
-                       demo=True, read_only=True)
-    app = GameOpsApp(AwsContext(target_rw), simulator=world)
-    before = len(mutations(world))
+    app = GameOpsApp(world.aws(read_only=True), simulator=world)
+    before = len(world.mutations())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await _cursor_to_active(app, world)
         await pilot.press("p", "y")
+        # The refusal is said (the key was handled): then nothing else happened.
+        await wait_for(pilot, lambda: any("read-only: start without --read-only"
+                                          in str(n.message) for n in app._notifications))
         await settle(app, pilot)
         assert app.screen is app.screen_stack[0]  # no confirmation: the key explains itself
-        assert len(mutations(world)) == before
-        assert any("read-only: start without --read-only" in str(n.message)
-                   for n in app._notifications)
+        assert len(world.mutations()) == before
 
 
 async def _confirm_with_y(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
@@ -257,7 +243,7 @@ async def _confirm_with_y(app: GameOpsApp, pilot) -> None:  # noqa: ANN001
     await pilot.press("y")
 
 
-async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, home: Path) -> None:
+async def test_edit_session_sends_only_valid_changes(world: World, home: Path) -> None:
     from tui.ui.screens.confirm import ConfirmModal
     from tui.ui.screens.edit_session import EditSessionModal, PropertyRows
 
@@ -266,17 +252,15 @@ async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, ho
         await settle(app, pilot)
         target = await _cursor_to_active(app, world)
         await pilot.press("e")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, EditSessionModal))
         modal = app.screen
-        assert isinstance(modal, EditSessionModal)
         rows = modal.query_one(PropertyRows)
         for i in range(17):  # over the 16-property limit
             await rows.add_row(f"k{i}", "v")
         await pilot.click("#save")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "at most 16" in str(modal.query_one("#problem").render()))
         assert app.screen is modal
-        assert "at most 16" in str(modal.query_one("#problem").render())
-        assert mutations(world) == []
+        assert world.mutations() == []
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, EditSessionModal))
         await pilot.press("e")
@@ -289,16 +273,15 @@ async def test_edit_session_sends_only_valid_changes(world: RunningSimulator, ho
         modal.query_one("#save").focus()
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await pilot.pause()
-        assert mutations(world) == []  # a confirmation first
-        assert isinstance(app.screen, ConfirmModal)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert world.mutations() == []  # a confirmation first
         await _confirm_with_y(app, pilot)
         await settle(app, pilot)
-        truth = sim_sessions(world, app.query_one(SessionsPane).fleet_id or "")[target]
+        truth = world.sessions(app.query_one(SessionsPane).fleet_id)[target]
         assert truth["MaximumPlayerSessionCount"] == 99
         got = {p["Key"]: p["Value"] for p in truth["GameProperties"]}
         assert got["hotfix"] == "test" and got["region.tag"] == "eu"
-        assert len(mutations(world)) == 1
+        assert len(world.mutations()) == 1
 
 
 def test_edit_validation_messages() -> None:
@@ -326,7 +309,7 @@ def test_edit_validation_messages() -> None:
     assert any("cannot delete" in w for w in plan.warnings)
 
 
-async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> None:
+async def test_status_filter_and_sort(world: World, home: Path) -> None:
     from tui.ui.screens.status_filter import StatusFilterModal
 
     app = make_app(world)
@@ -335,10 +318,9 @@ async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> No
         pane = app.query_one(SessionsPane)
         table = app.query_one("#session-table", SessionGrid)
         table.focus()
-        truth = sim_sessions(world, pane.fleet_id or "")
+        truth = world.sessions(pane.fleet_id)
         await pilot.press("f")
-        await pilot.pause()
-        assert isinstance(app.screen, StatusFilterModal)
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusFilterModal))
         # The cursor starts on ACTIVE; space unticks it, enter applies.
         await pilot.press("space", "enter")
         await settle(app, pilot)
@@ -347,13 +329,13 @@ async def test_status_filter_and_sort(world: RunningSimulator, home: Path) -> No
         pane.statuses = {"ACTIVE"}
         pane.apply_filter()
         await pilot.press("s")  # sort by players, most first
-        await pilot.pause()
+        await wait_for(pilot, lambda: "sorted by players" in status_text(app))
         counts = [truth[key]["CurrentPlayerSessionCount"] for key in table.ordered_keys]
         assert counts == sorted(counts, reverse=True) and len(counts) > 3
-        assert "sorted by players" in str(app.query_one("#session-status", Static).render())
+        assert "sorted by players" in status_text(app)
 
 
-async def test_log_download_after_the_session_ended(world: RunningSimulator, home: Path) -> None:
+async def test_log_download_after_the_session_ended(world: World, home: Path) -> None:
     from tui import locations
     from tui.ui.screens.session_detail import SessionDetailScreen
 
@@ -373,7 +355,7 @@ async def test_log_download_after_the_session_ended(world: RunningSimulator, hom
                               endpoint_url=world.endpoint_url,
                               aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
         client.terminate_game_session(GameSessionId=target, TerminationMode="FORCE_TERMINATE")
-        httpx.post(f"{world.endpoint_url}/_sim/clock", json={"advance": 60})
+        world.advance(60)
         await pilot.press("r")
         await settle(app, pilot)
         await pilot.press("enter")
@@ -389,7 +371,7 @@ async def test_log_download_after_the_session_ended(world: RunningSimulator, hom
         assert "saved" in str(app.screen.query_one("#log-status", Static).render())
 
 
-async def test_create_session_with_one_token(world: RunningSimulator, home: Path) -> None:
+async def test_create_session_with_one_token(world: World, home: Path) -> None:
     from tui.ui.screens.edit_session import CreateSessionModal, PropertyRows
 
     app = make_app(world)
@@ -398,13 +380,13 @@ async def test_create_session_with_one_token(world: RunningSimulator, home: Path
         pane = app.query_one(SessionsPane)
         app.query_one("#session-table", SessionGrid).focus()
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateSessionModal))
         modal = app.screen
-        assert isinstance(modal, CreateSessionModal)
         modal.query_one("#location").value = "mars-1"
         await pilot.click("#save")
-        await pilot.pause()
-        assert "location must be one of" in str(modal.query_one("#problem").render())
+        await wait_for(pilot, lambda: "location must be one of"
+                       in str(modal.query_one("#problem").render()))
+        assert world.mutations() == []
         modal.query_one("#location").value = modal.locations[0]
         modal.query_one("#max").value = "12"
         modal.query_one("#name").value = "hotfix-check"
@@ -414,18 +396,20 @@ async def test_create_session_with_one_token(world: RunningSimulator, home: Path
         await pilot.press("enter")
         await _confirm_with_y(app, pilot)
         await settle(app, pilot)
-        created = [m for m in mutations(world) if m["operation"] == "CreateGameSession"]
+        created = world.mutations("CreateGameSession")
         assert len(created) == 1
         assert created[0]["params"]["IdempotencyToken"] == modal.token
-        session = sim_sessions(world, pane.fleet_id or "")[created[0]["target"]]
+        session = world.sessions(pane.fleet_id)[created[0]["target"]]
         assert (session["Name"], session["MaximumPlayerSessionCount"]) == ("hotfix-check", 12)
         assert created[0]["target"] in {str(r.value) for r in
                                         app.query_one("#session-table", SessionGrid).rows}
 
 
-async def test_drain_first_locks_then_terminates_when_empty(world: RunningSimulator,
+async def test_drain_first_locks_then_terminates_when_empty(world: World,
                                                             home: Path) -> None:
     from textual.widgets import Checkbox
+
+    from tui.ui.screens.confirm import TerminateModal
 
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -433,59 +417,59 @@ async def test_drain_first_locks_then_terminates_when_empty(world: RunningSimula
         pane = app.query_one(SessionsPane)
         pane.drain_poll_seconds = 0.2
         table = app.query_one("#session-table", SessionGrid)
-        truth = sim_sessions(world, pane.fleet_id or "")
+        truth = world.sessions(pane.fleet_id)
         target = next(k for k in (str(r.value) for r in table.rows)
                       if truth[k]["Status"] == "ACTIVE" and truth[k]["CurrentPlayerSessionCount"])
         table.focus()
         table.move_cursor(row=table.get_row_index(target))
         await pilot.press("t")
-        await pilot.pause()
-        app.screen.query_one("#drain", Checkbox).value = True
-        await pilot.pause()
-        assert "DENY_ALL; when empty" in str(app.screen.query_one("#cli", Static).render())
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
+        modal = app.screen
+        modal.query_one("#drain", Checkbox).value = True
+        await wait_for(pilot, lambda: "DENY_ALL; when empty"
+                       in str(modal.query_one("#cli", Static).render()))
         await pilot.press("tab", "enter")  # Cancel → Terminate
 
         def done(operation: str) -> list[dict]:
-            return [m for m in mutations(world) if m["operation"] == operation]
+            return world.mutations(operation)
 
         await wait_for(pilot, lambda: done("UpdateGameSession"))
         assert done("UpdateGameSession")[0]["params"]["PlayerSessionCreationPolicy"] == "DENY_ALL"
         # A look at the session found players on it: that look terminated nothing.
         await wait_for(pilot, lambda: (pane.draining or (0, -1))[1] > 0)
         assert done("TerminateGameSession") == []
-        assert "draining 1" in str(app.query_one("#session-status", Static).render())
+        assert "draining 1" in status_text(app)
 
-        httpx.post(f"{world.endpoint_url}/_sim/gamelift/players",
-                   json={"GameSessionId": target, "current": 0})
+        world.set_players(target, 0)
         await wait_for(pilot, lambda: done("TerminateGameSession"))
         assert [m["target"] for m in done("TerminateGameSession")] == [target]
-        await settle(app, pilot)
-        assert "draining" not in str(app.query_one("#session-status", Static).render())
+        await wait_for(pilot, lambda: pane.draining is None)
+        await wait_for(pilot, lambda: "draining" not in status_text(app))
 
 
 async def test_throttled_refresh_backs_off_and_keeps_rows(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore gives up fast; the pane backs off
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         pane = app.query_one(SessionsPane)
         rows = app.query_one("#session-table", SessionGrid).row_count
-        httpx.post(f"{world.endpoint_url}/_sim/faults", json={"throttle_rate": 1.0})
+        world.faults(throttle_rate=1.0)
         await pilot.press("r")
         await settle(app, pilot)
-        status = str(app.query_one("#session-status", Static).render())
+        status = status_text(app)
         assert "STALE" in status and "next refresh in 30s" in status
         assert pane.interval == 2 * pane.refresh_seconds
         assert app.query_one("#session-table", SessionGrid).row_count == rows
-        httpx.post(f"{world.endpoint_url}/_sim/faults", json={"throttle_rate": 0.0})
+        world.faults(throttle_rate=0.0)
         await pilot.press("r")
         await settle(app, pilot)
         assert pane.interval == pane.refresh_seconds
-        assert "STALE" not in str(app.query_one("#session-status", Static).render())
+        assert "STALE" not in status_text(app)
 
 
-def test_sessions_pane_snapshot(world: RunningSimulator, home: Path, snap_compare) -> None:  # noqa: ANN001
+def test_sessions_pane_snapshot(world: World, home: Path, snap_compare) -> None:  # noqa: ANN001
     # 80×24 on a frozen seeded world: the Age column (the only wall-clock text) is off-screen.
     from tui.ui.widgets.context_bar import ContextBar
 
@@ -526,7 +510,7 @@ def test_fleet_row_counts_of_a_large_fleet_are_whole_or_shortened_never_cut() ->
 
 
 async def test_columns_stay_put_and_the_view_follows_as_rows_come_and_go(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
@@ -535,26 +519,23 @@ async def test_columns_stay_put_and_the_view_follows_as_rows_come_and_go(
         width = table.scrollable_content_region.width
         table.focus()
         await pilot.press("end")
-        await pilot.pause()
-        assert table.scroll_y > 0
+        await wait_for(pilot, lambda: table.scroll_y > 0)
         # Down to a few rows: the view is back at the top, showing them; the columns did not
         # move (the scrollbar stays, so it cannot take or give back their room).
         await pilot.press("slash", *"winter-cup")
-        await pilot.pause(0.3)
-        assert 0 < table.row_count < table.size.height
-        assert table.scroll_y == 0
+        await wait_for(pilot, lambda: "filter 'winter-cup'" in status_text(app)
+                       and 0 < table.row_count < table.size.height and table.scroll_y == 0)
         assert table.scrollable_content_region.width == width
         first = table.rows[table.ordered_keys[0]][0]  # the first row's Session cell
         assert any(first in "".join(s.text for s in table.render_line(y))
                    for y in range(table.size.height))
         # And back to every row.
         await pilot.press("escape")
-        await pilot.pause(0.3)
-        assert table.row_count > table.size.height
+        await wait_for(pilot, lambda: table.row_count > table.size.height)
         assert table.scrollable_content_region.width == width
 
 
-async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimulator,
+async def test_a_burst_typed_after_slash_goes_to_the_filter(world: World,
                                                             home: Path) -> None:
     # A paste or a fast typist: the keys arrive together, before the filter box has focus.
     from apptest import type_burst
@@ -568,12 +549,14 @@ async def test_a_burst_typed_after_slash_goes_to_the_filter(world: RunningSimula
         await pilot.pause()
         screen = app.screen
         await type_burst(app, pilot, "/winter-cup")
+        box = app.query_one(f"#{SessionsPane.FILTER_ID}", Input)
+        # Every key of the burst has been handled once the last one is in the filter.
+        await wait_for(pilot, lambda: box.value.endswith("p")
+                       and "filter 'winter-cup'" in status_text(app))
         # The "n" of "winter" did not open the New session form; every letter is the filter's.
         assert app.screen is screen
-        box = app.query_one(f"#{SessionsPane.FILTER_ID}", Input)
         assert box.value == "winter-cup"
         assert app.focused is box
-        assert "filter 'winter-cup'" in str(app.query_one("#session-status", Static).render())
         # Back in the table, its keys are its own again.
         await pilot.press("enter", "n")
-        assert app.screen is not screen
+        await wait_for(pilot, lambda: app.screen is not screen)
