@@ -1,14 +1,13 @@
 """The GameSparks simulator, driven through the real HTTP server by real boto3 (rest-json, SigV4).
 
-The module shares one simulator with a frozen clock; tests that start deployments let them finish
-before they return, so that the next test finds every stage idle.
+Each test has a private world (the `world` fixture: a frozen clock, no drift, rate limits off),
+so every stage is idle when it starts.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,41 +18,34 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simctl import World
 
 import tui
 from tui.sim.core import Clock, MutationLog, Presigner, RequestContext, SimError
 from tui.sim.gamesparks import GameSparksSim
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 TOKEN_A = "rollback-token-0123456789abcdef-0001"
 TOKEN_B = "rollback-token-0123456789abcdef-0002"
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    running = start_simulator(SimConfig(rate_limits="off"))
-    running.sim.clock.freeze()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def client(sim: RunningSimulator) -> Any:
+def boto_session() -> boto3.session.Session:
     session = botocore.session.get_session()
     session.get_component("data_loader").search_paths.insert(
         0, str(Path(tui.__file__).parent / "aws" / "data"))
-    return boto3.session.Session(botocore_session=session).client(
-        "gamesparks", region_name="us-west-2", endpoint_url=sim.endpoint_url,
+    return boto3.session.Session(botocore_session=session)
+
+
+@pytest.fixture
+def client(world: World, boto_session: boto3.session.Session) -> Any:
+    return boto_session.client(
+        "gamesparks", region_name="us-west-2", endpoint_url=world.endpoint_url,
         aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
 
 
-def _settle(sim: RunningSimulator) -> None:
-    # Longer than PENDING + IN_PROGRESS, so no deployment is left running for the next test.
-    sim.sim.clock.advance(10)
-
-
-def _mutations(sim: RunningSimulator, operation: str) -> list[dict[str, Any]]:
-    return [m for m in sim.sim.mutations.as_list() if m["operation"] == operation]
+def _settle(world: World) -> None:
+    # Longer than PENDING + IN_PROGRESS: every deployment the test started has finished.
+    world.advance(10)
 
 
 def _error(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -105,7 +97,7 @@ def test_game_and_stage_details(client: Any) -> None:
     assert tags == stage["Tags"]
 
 
-def test_pages_are_capped_when_max_results_is_absent(client: Any, sim: RunningSimulator) -> None:
+def test_pages_are_capped_when_max_results_is_absent(client: Any, world: World) -> None:
     client.create_game(GameName="paging-test", Description="created by the tests")
     created = [client.create_snapshot(GameName="paging-test", Description=f"take {i}")["Snapshot"]
                for i in range(25)]
@@ -115,7 +107,7 @@ def test_pages_are_capped_when_max_results_is_absent(client: Any, sim: RunningSi
     assert len(first["Snapshots"]) == 20 and first["NextToken"]
     listed = _all(client, "list_snapshots", "Snapshots", GameName="paging-test")
     assert [s["Id"] for s in listed] == [s["Id"] for s in reversed(created)]
-    assert len(_mutations(sim, "CreateSnapshot")) >= 25
+    assert len(world.mutations("CreateSnapshot")) >= 25
 
 
 # --- deployment history and rollback -----------------------------------------------------------
@@ -155,7 +147,7 @@ def test_snapshots_differ_so_a_diff_has_something_to_show(client: Any) -> None:
     assert set(only) == {"Config", "Player"}
 
 
-def test_rollback_runs_pending_in_progress_completed(client: Any, sim: RunningSimulator) -> None:
+def test_rollback_runs_pending_in_progress_completed(client: Any, world: World) -> None:
     good = _serving_snapshot(client, "space-raiders", "prod")
     started = client.start_stage_deployment(GameName="space-raiders", StageName="prod",
                                             SnapshotId=good, ClientToken=TOKEN_A)
@@ -169,15 +161,15 @@ def test_rollback_runs_pending_in_progress_completed(client: Any, sim: RunningSi
         return client.get_stage_deployment(GameName="space-raiders", StageName="prod",
                                            DeploymentId=ident)["StageDeployment"]
 
-    sim.sim.clock.advance(1.9)
+    world.advance(1.9)
     assert current()["DeploymentState"] == "PENDING"
-    sim.sim.clock.advance(0.1)
+    world.advance(0.1)
     in_progress = current()
     assert in_progress["DeploymentState"] == "IN_PROGRESS"
     assert in_progress["LastUpdated"] > deployment["LastUpdated"]
-    sim.sim.clock.advance(3.9)
+    world.advance(3.9)
     assert current()["DeploymentState"] == "IN_PROGRESS"
-    sim.sim.clock.advance(0.1)
+    world.advance(0.1)
     done = current()
     assert done["DeploymentState"] == "COMPLETED"
     assert done["DeploymentResult"]["ResultCode"] == "SUCCESS"
@@ -185,51 +177,51 @@ def test_rollback_runs_pending_in_progress_completed(client: Any, sim: RunningSi
     latest = client.get_stage_deployment(GameName="space-raiders", StageName="prod")
     assert latest["StageDeployment"]["DeploymentId"] == ident
     assert _deployments(client, "space-raiders", "prod")[0]["DeploymentId"] == ident
-    records = [m for m in _mutations(sim, "StartStageDeployment")
+    records = [m for m in world.mutations("StartStageDeployment")
                if m["params"].get("DeploymentId") == ident]
     assert len(records) == 1 and records[0]["target"] == "space-raiders/prod"
     assert records[0]["params"]["SnapshotId"] == good
 
 
-def test_broken_snapshot_fails(client: Any, sim: RunningSimulator) -> None:
+def test_broken_snapshot_fails(client: Any, world: World) -> None:
     broken = next(s["Id"] for s in _all(client, "list_snapshots", "Snapshots",
                                         GameName="space-raiders")
                   if "broken" in s["Description"])
     ident = client.start_stage_deployment(GameName="space-raiders", StageName="dev",
                                           SnapshotId=broken)["StageDeployment"]["DeploymentId"]
-    _settle(sim)
+    _settle(world)
     result = client.get_stage_deployment(GameName="space-raiders", StageName="dev",
                                          DeploymentId=ident)["StageDeployment"]
     assert result["DeploymentState"] == "FAILED"
     assert result["DeploymentResult"]["ResultCode"] == "UNSPECIFIED_FAILURE"
 
 
-def test_invalid_role_fails(client: Any, sim: RunningSimulator) -> None:
+def test_invalid_role_fails(client: Any, world: World) -> None:
     client.create_game(GameName="role-test")
     # A stage takes any role string; a bad one only shows when a deployment assumes it.
     client.create_stage(GameName="role-test", StageName="qa", Role="not-a-role-arn")
     snapshot = client.create_snapshot(GameName="role-test")["Snapshot"]["Id"]
     ident = client.start_stage_deployment(GameName="role-test", StageName="qa",
                                           SnapshotId=snapshot)["StageDeployment"]["DeploymentId"]
-    sim.sim.clock.advance(2)
+    world.advance(2)
     result = client.get_stage_deployment(GameName="role-test", StageName="qa",
                                          DeploymentId=ident)["StageDeployment"]
     assert result["DeploymentState"] == "FAILED"
     assert result["DeploymentResult"]["ResultCode"] == "INVALID_ROLE_FAILURE"
 
 
-def test_client_token_makes_a_deployment_idempotent(client: Any, sim: RunningSimulator) -> None:
+def test_client_token_makes_a_deployment_idempotent(client: Any, world: World) -> None:
     snapshot = _serving_snapshot(client, "kart-league", "dev")
     before = len(_deployments(client, "kart-league", "dev"))
     kwargs = {"GameName": "kart-league", "StageName": "dev", "SnapshotId": snapshot,
               "ClientToken": TOKEN_B}
     first = client.start_stage_deployment(**kwargs)["StageDeployment"]
-    sim.sim.clock.advance(2.5)
+    world.advance(2.5)
     again = client.start_stage_deployment(**kwargs)["StageDeployment"]
     assert again["DeploymentId"] == first["DeploymentId"]
     assert again["DeploymentState"] == "IN_PROGRESS"  # the replay reports the current state
     assert len(_deployments(client, "kart-league", "dev")) == before + 1
-    records = [m for m in _mutations(sim, "StartStageDeployment")
+    records = [m for m in world.mutations("StartStageDeployment")
                if m["params"].get("ClientToken") == TOKEN_B]
     assert len(records) == 1
     other = next(s["Id"] for s in _all(client, "list_snapshots", "Snapshots",
@@ -237,27 +229,27 @@ def test_client_token_makes_a_deployment_idempotent(client: Any, sim: RunningSim
     with pytest.raises(client.exceptions.ConflictException) as err:
         client.start_stage_deployment(**{**kwargs, "SnapshotId": other})
     assert _error(err)[1] == 409
-    _settle(sim)
+    _settle(world)
 
 
 def test_second_deployment_conflicts_while_one_is_running(client: Any,
-                                                          sim: RunningSimulator) -> None:
+                                                          world: World) -> None:
     snapshot = _serving_snapshot(client, "kart-league", "staging")
     client.start_stage_deployment(GameName="kart-league", StageName="staging",
                                   SnapshotId=snapshot)
-    records = len(_mutations(sim, "StartStageDeployment"))
+    records = len(world.mutations("StartStageDeployment"))
     with pytest.raises(client.exceptions.ConflictException) as err:
         client.start_stage_deployment(GameName="kart-league", StageName="staging",
                                       SnapshotId=snapshot)
     code, status, message = _error(err)
     assert (code, status) == ("ConflictException", 409)
     assert "in progress on stage staging" in message
-    assert len(_mutations(sim, "StartStageDeployment")) == records  # refused: nothing recorded
-    _settle(sim)
+    assert len(world.mutations("StartStageDeployment")) == records  # refused: nothing recorded
+    _settle(world)
     again = client.start_stage_deployment(GameName="kart-league", StageName="staging",
                                           SnapshotId=snapshot)
     assert again["StageDeployment"]["DeploymentState"] == "PENDING"
-    _settle(sim)
+    _settle(world)
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -295,15 +287,15 @@ def test_bad_input_is_a_validation_error(client: Any) -> None:
         client.list_stages(GameName="kart-league", NextToken=token)  # issued for another game
 
 
-def test_unsigned_request_is_refused(sim: RunningSimulator) -> None:
-    response = httpx.get(f"{sim.endpoint_url}/game")
+def test_unsigned_request_is_refused(world: World) -> None:
+    response = httpx.get(f"{world.endpoint_url}/game")
     assert response.status_code == 403
 
 
 # --- snapshots, export, configuration ----------------------------------------------------------
 
 
-def test_export_url_downloads_then_expires(client: Any, sim: RunningSimulator) -> None:
+def test_export_url_downloads_then_expires(client: Any, world: World) -> None:
     snapshot_id = client.list_snapshots(GameName="kart-league", MaxResults=1)["Snapshots"][0]["Id"]
     url = client.export_snapshot(GameName="kart-league", SnapshotId=snapshot_id)["S3Url"]
     response = httpx.get(url)
@@ -312,12 +304,12 @@ def test_export_url_downloads_then_expires(client: Any, sim: RunningSimulator) -
     assert document["SnapshotId"] == snapshot_id
     full = client.get_snapshot(GameName="kart-league", SnapshotId=snapshot_id)["Snapshot"]
     assert document["Sections"] == full["Sections"]
-    sim.sim.clock.advance(601)
+    world.advance(601)
     assert httpx.get(url).status_code == 403
 
 
 def test_create_snapshot_copies_the_game_configuration(client: Any,
-                                                       sim: RunningSimulator) -> None:
+                                                       world: World) -> None:
     config = client.get_game_configuration(GameName="kart-league")["GameConfiguration"]
     assert config["Sections"]
     snapshot = client.create_snapshot(GameName="kart-league",
@@ -325,7 +317,7 @@ def test_create_snapshot_copies_the_game_configuration(client: Any,
     assert snapshot["Sections"] == config["Sections"]
     newest = client.list_snapshots(GameName="kart-league", MaxResults=1)["Snapshots"][0]
     assert newest["Id"] == snapshot["Id"]
-    records = [m for m in _mutations(sim, "CreateSnapshot")
+    records = [m for m in world.mutations("CreateSnapshot")
                if m["params"].get("SnapshotId") == snapshot["Id"]]
     assert len(records) == 1 and records[0]["target"] == "kart-league"
     only = client.get_game_configuration(GameName="kart-league", Sections=["Config"])
@@ -335,7 +327,7 @@ def test_create_snapshot_copies_the_game_configuration(client: Any,
 # --- the runtime: players ----------------------------------------------------------------------
 
 
-def test_player_connections_and_disconnect(client: Any, sim: RunningSimulator) -> None:
+def test_player_connections_and_disconnect(client: Any, world: World) -> None:
     where = {"GameName": "space-raiders", "StageName": "prod"}
     connections = client.get_player_connection_status(PlayerId="player-1001",
                                                       **where)["Connections"]
@@ -347,12 +339,12 @@ def test_player_connections_and_disconnect(client: Any, sim: RunningSimulator) -
                                                **where)["Connections"] == []
     assert client.get_player_connection_status(PlayerId="nobody-here",
                                                **where)["Connections"] == []
-    records = [m for m in _mutations(sim, "DisconnectPlayer")
+    records = [m for m in world.mutations("DisconnectPlayer")
                if m["params"]["PlayerId"] == "player-1001"]
     assert len(records) == 1 and records[0]["target"] == "space-raiders/prod"
     with pytest.raises(client.exceptions.ValidationException):
         client.get_player_connection_status(PlayerId="player 1001", **where)
-    players = sim.sim.gamesparks.state()["games"]["kart-league"]["stages"]["dev"]["players"]
+    players = world.state()["gamesparks"]["games"]["kart-league"]["stages"]["dev"]["players"]
     assert players and "player-1001" not in players
 
 
