@@ -8,30 +8,25 @@ private simulator whose request count and mutation log show that nothing went ou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from apptest import make_app, wait_for
+from simctl import World
 
 from tui.aws.audit import AuditUnavailable
 from tui.aws.errors import explain
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.services import gamelift as gl
 from tui.services import gamesparks as gs
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+
+# A private frozen world of 20 sessions per test: its request count and mutation log move only
+# with what the test sends.
+pytestmark = pytest.mark.world(sessions=20)
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=20, drift=False))
-    yield sim
-    sim.stop()
-
-
-def context(sim: RunningSimulator, audit_path: Path) -> AwsContext:
-    return AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"),
-                      audit_path=audit_path)
+def context(world: World, audit_path: Path) -> AwsContext:
+    return AwsContext(world.target(), audit_path=audit_path)
 
 
 def an_active_session(ctx: AwsContext) -> str:
@@ -44,7 +39,7 @@ def an_active_session(ctx: AwsContext) -> str:
 
 @pytest.mark.parametrize("blocked", ["directory in its place", "under a regular file"])
 def test_a_mutation_is_not_sent_when_its_record_cannot_be_written(
-        world: RunningSimulator, tmp_path: Path, blocked: str) -> None:
+        world: World, tmp_path: Path, blocked: str) -> None:
     if blocked == "directory in its place":
         path = tmp_path / "audit.jsonl"
         path.mkdir()
@@ -53,15 +48,15 @@ def test_a_mutation_is_not_sent_when_its_record_cannot_be_written(
         path = tmp_path / "not-a-folder" / "audit.jsonl"
     ctx = context(world, path)
     session_id = an_active_session(ctx)  # reads are not audited: they still work
-    requests = world.sim.request_count
+    requests = world.state()["requests"]
 
     with pytest.raises(AuditUnavailable) as refused:
         gl.update_game_session(ctx, session_id, Name="never sent")
     with pytest.raises(AuditUnavailable):
         gl.terminate_game_session(ctx, session_id)
 
-    assert world.sim.mutations.as_list() == []
-    assert world.sim.request_count == requests  # not even a first attempt
+    assert world.mutations() == []
+    assert world.state()["requests"] == requests  # not even a first attempt
     text = explain(refused.value)
     assert text.startswith(f"UpdateGameSession not sent: the audit log {path} could not be "
                            "written: ")
@@ -70,24 +65,24 @@ def test_a_mutation_is_not_sent_when_its_record_cannot_be_written(
 
 
 def test_gamesparks_mutations_are_refused_too_and_writing_again_works(
-        world: RunningSimulator, tmp_path: Path) -> None:
+        world: World, tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     path.mkdir()
     ctx = context(world, path)
     with pytest.raises(AuditUnavailable):
         gs.create_snapshot(ctx, "kart-league", "never sent")
-    assert world.sim.mutations.as_list() == []
+    assert world.mutations() == []  # (the snapshots listed first are a read: not audited)
 
     path.rmdir()  # the user fixes it: the next mutation is recorded and sent
     snapshot = gs.create_snapshot(ctx, "kart-league", "sent")
     [line] = [json.loads(text) for text in path.read_text().splitlines()]
     assert line["operation"] == "CreateSnapshot" and line["outcome"] == "ok"
     assert line["result"]["Snapshot"]["Id"] == snapshot.id
-    assert [m["operation"] for m in world.sim.mutations.as_list()] == ["CreateSnapshot"]
+    assert [m["operation"] for m in world.mutations()] == ["CreateSnapshot"]
 
 
 def test_the_record_is_on_disk_before_the_request_and_completed_in_place(
-        world: RunningSimulator, tmp_path: Path) -> None:
+        world: World, tmp_path: Path) -> None:
     """One line per call: written (outcome "sending") before the request is sent, then the
     same line completed with the outcome."""
     path = tmp_path / "log" / "audit.jsonl"
@@ -110,7 +105,7 @@ def test_the_record_is_on_disk_before_the_request_and_completed_in_place(
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-async def test_the_app_says_why_and_where(world: RunningSimulator, home: Path) -> None:
+async def test_the_app_says_why_and_where(world: World, home: Path) -> None:
     """Stages `n` with an unwritable audit log: nothing is created, the toast names the file."""
     from test_stages_pane import open_stage
 
@@ -131,4 +126,5 @@ async def test_the_app_says_why_and_where(world: RunningSimulator, home: Path) -
         [note] = [str(n.message) for n in app._notifications
                   if "not sent: the audit log" in str(n.message)]
         assert str(path) in note and "could not be written" in note
-    assert world.sim.mutations.as_list() == []
+    # The refusal was shown and the worker is done: nothing reached the service.
+    assert world.mutations() == []
