@@ -8,64 +8,46 @@ same simulator for the same request: the service's answer, never a list written 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from apptest import make_app, pane_of, settle, wait_for
+from simctl import World
 from textual.coordinate import Coordinate
 from textual.widgets import Input, OptionList, Select, Static
 
 from tui.models.search import SortSpec
 from tui.services import filter_builder as fb
 from tui.services.saved_searches import SearchStore
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.search import SearchPane
 
-
-def frozen_world() -> RunningSimulator:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=300, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    return sim
+# A private frozen world per test (tests lock sessions, add latency and count requests).
+# Every comparison asks it afresh, and counts are taken as differences.
+pytestmark = pytest.mark.world(sessions=300)
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    # A frozen world private to this module (tests lock sessions, add latency and count
-    # requests, so nothing else may share it). Every comparison asks it afresh, and counts
-    # are taken as differences, so the tests do not depend on each other's order.
-    sim = frozen_world()
-    yield sim
-    sim.stop()
-
-
-def client(sim: RunningSimulator) -> Any:
+def client(sim: World) -> Any:
     return boto3.client("gamelift", region_name="us-west-2", endpoint_url=sim.endpoint_url,
                         aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
 
 
-def service_pages(sim: RunningSimulator, **params: str) -> list[list[str]]:
+def service_pages(sim: World, **params: str) -> list[list[str]]:
     """The service's answer: SearchGameSessions pages through boto3's own paginator."""
     paginator = client(sim).get_paginator("search_game_sessions")
     return [[s["GameSessionId"] for s in page["GameSessions"]]
             for page in paginator.paginate(**params)]
 
 
-def service_answer(sim: RunningSimulator, **params: str) -> list[str]:
+def service_answer(sim: World, **params: str) -> list[str]:
     return [sid for page in service_pages(sim, **params) for sid in page]
 
 
-def biggest_fleet(sim: RunningSimulator) -> str:
+def biggest_fleet(sim: World) -> str:
     fleets = client(sim).list_fleets()["FleetIds"]
     return max(fleets, key=lambda f: len(service_answer(sim, FleetId=f)))
-
-
-def mutations(sim: RunningSimulator) -> list[dict]:
-    return httpx.get(f"{sim.endpoint_url}/_sim/mutations").json()["mutations"]
 
 
 async def open_search(app: GameOpsApp, pilot) -> SearchPane:  # noqa: ANN001
@@ -102,15 +84,16 @@ def notes(app: GameOpsApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-def requests(sim: RunningSimulator) -> int:
-    return sim.sim.request_count
+def requests(world: World) -> int:
+    """Calls the service has answered (the /_sim/ controls are not counted)."""
+    return int(world.state()["requests"])
 
 
 # --------------------------------------------------------------------------- the builder
 
 
 async def test_condition_built_with_the_keyboard_runs_and_matches_the_service(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     from tui.ui.screens.search_forms import ConditionForm
 
     fleet = biggest_fleet(world)
@@ -128,20 +111,18 @@ async def test_condition_built_with_the_keyboard_runs_and_matches_the_service(
         await pilot.press("shift+tab", "shift+tab", "enter", "up", "up", "enter")  # operand
         await pilot.press("tab", "enter", "down", "down", "enter")  # comparator > → >=
         await pilot.press("tab", "backspace", "1", "0", "enter")
-        await pilot.pause()
-        assert not isinstance(app.screen, ConditionForm)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConditionForm))
         assert builder_lines(pane)[0] == "maximumSessions >= 10"
         # Second: hasAvailablePlayerSessions = true (the comparator list shrinks to = and <>).
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm))
         form = app.screen
         await pilot.press("shift+tab", "shift+tab", "enter", "down", "enter")
         assert str(form.query_one("#comparator", Select).value) == "="
         assert form.query_one("#comparator", Select)._options[-1][0] == "<>"
         await pilot.press("tab", "tab", "backspace", *"true", "enter")
-        await pilot.pause()
-        assert builder_lines(pane)[:2] == ["    maximumSessions >= 10",
-                                           "AND hasAvailablePlayerSessions = true"]
+        await wait_for(pilot, lambda: builder_lines(pane)[:2] == [
+            "    maximumSessions >= 10", "AND hasAvailablePlayerSessions = true"])
         text = "maximumSessions >= 10 AND hasAvailablePlayerSessions = true"
         assert preview(pane)[0] == f"filter: {text}"
         assert "search sees ACTIVE sessions only" in preview(pane)[1]
@@ -159,8 +140,10 @@ async def test_condition_built_with_the_keyboard_runs_and_matches_the_service(
                                                            filter_expression=text)
 
 
-async def test_builder_keys_group_not_op_and_reorder(world: RunningSimulator,
+async def test_builder_keys_group_not_op_and_reorder(world: World,
                                                      home: Path) -> None:
+    from tui.ui.screens.search_forms import ConditionForm
+
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_search(app, pilot)
@@ -193,11 +176,10 @@ async def test_builder_keys_group_not_op_and_reorder(world: RunningSimulator,
         assert builder_lines(pane) == ["playerSessionCount > 0", "↕ sort: service order"]
         # o on the top level flips the root; x on the sort line leaves the filter alone.
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm))
         await pilot.press("enter")  # the form's defaults: a second, identical row
-        await pilot.pause()
-        assert builder_lines(pane)[:2] == ["    playerSessionCount > 0",
-                                           "AND playerSessionCount > 0"]
+        await wait_for(pilot, lambda: builder_lines(pane)[:2] == [
+            "    playerSessionCount > 0", "AND playerSessionCount > 0"])
         await pilot.press("up", "o")
         assert preview(pane)[0] == "filter: playerSessionCount > 0 OR playerSessionCount > 0"
         pane.builder.sort_spec.operand = "maximumSessions"
@@ -207,7 +189,7 @@ async def test_builder_keys_group_not_op_and_reorder(world: RunningSimulator,
         assert builder_lines(pane)[-1] == "↕ sort: service order"
 
 
-async def test_reordering_rows_that_read_the_same(world: RunningSimulator, home: Path) -> None:
+async def test_reordering_rows_that_read_the_same(world: World, home: Path) -> None:
     # Two rows can hold the same condition; keys act on the row under the cursor, not on
     # the first equal one.
     app = make_app(world)
@@ -232,17 +214,19 @@ async def test_reordering_rows_that_read_the_same(world: RunningSimulator, home:
 
 
 async def test_creation_time_in_words_shows_and_sends_the_implied_comparator(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
+    from tui.ui.screens.search_forms import ConditionForm
+
     fleet = biggest_fleet(world)
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_search(app, pilot)
         choose(pane, fleet)
         await pilot.press("enter")  # edit the starter row: playerSessionCount > 0
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm))
         await pilot.press("shift+tab", "shift+tab", "enter", "up", "enter")  # creationTime…
         await pilot.press("tab", "tab", "backspace", *"older than 2h", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConditionForm))
         assert builder_lines(pane)[0] == "creationTimeMillis < older than 2h"
         first = preview(pane)[0]
         assert first.startswith("filter: creationTimeMillis < ")
@@ -257,42 +241,44 @@ async def test_creation_time_in_words_shows_and_sends_the_implied_comparator(
         assert sorted(shown_ids(pane)) == sorted(expected)
 
 
-async def test_bad_input_is_explained_and_never_sent(world: RunningSimulator,
+async def test_bad_input_is_explained_and_never_sent(world: World,
                                                      home: Path) -> None:
+    from tui.ui.screens.search_forms import ConditionForm
+
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_search(app, pilot)
         before = requests(world)
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm))
         form = app.screen
         await pilot.press("backspace", *"ten", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "playerSessionCount needs a number, not 'ten'" in str(
+            form.query_one("#problem", Static).render()))
         assert app.screen is form
-        assert "playerSessionCount needs a number, not 'ten'" in str(
-            form.query_one("#problem", Static).render())
         await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not form)
         assert builder_lines(pane)[:2] == ["playerSessionCount > 0", "↕ sort: service order"]
 
         # The form takes a long name; the preview explains why it cannot be sent.
         await pilot.press("a")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConditionForm))
         await pilot.press("shift+tab", "shift+tab", "enter", *["up"] * 5, "enter")
         app.screen.query_one("#value", Input).value = "x" * 1030
         await pilot.press("tab", "tab", "tab", "enter")  # key (hidden) → value → OK
-        await pilot.pause()
-        assert any(line == "✗ expression is longer than 1024 characters"
-                   for line in preview(pane))
+        await wait_for(pilot, lambda: "✗ expression is longer than 1024 characters"
+                       in preview(pane))
         assert not any(line.startswith("$ aws") for line in preview(pane))
         await pilot.press("g", "c", "S")
+        # Each key's refusal is said: then nothing was sent or saved.
+        await wait_for(pilot, lambda: "expression is longer than 1024 characters" in notes(app)
+                       and "Fix the filter before saving it." in notes(app))
         await settle(app, pilot)
-        assert "expression is longer than 1024 characters" in notes(app)
-        assert "Fix the filter before saving it." in notes(app)
         assert requests(world) == before
         assert SearchStore().history() == []
 
 
-async def test_raw_mode_error_caret_and_way_back_into_the_builder(world: RunningSimulator,
+async def test_raw_mode_error_caret_and_way_back_into_the_builder(world: World,
                                                                   home: Path) -> None:
     from tui.ui.screens.search_forms import RawForm
 
@@ -303,33 +289,31 @@ async def test_raw_mode_error_caret_and_way_back_into_the_builder(world: Running
         choose(pane, fleet)
         before = requests(world)
         await pilot.press("w")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, RawForm))
         form = app.screen
-        assert isinstance(form, RawForm)
         box = form.query_one("#filter", Input)
         assert box.value == "playerSessionCount > 0"
         bad = "maximumSessions >= AND playerSessionCount > 1"
         box.value = bad
         await pilot.press("enter")
-        await pilot.pause()
+        said = f"expected a value after '>=' at column {bad.index('AND') + 1}"
+        await wait_for(pilot, lambda: said in str(form.query_one("#problem", Static).render()))
         assert app.screen is form
-        problem = str(form.query_one("#problem", Static).render())
-        assert f"expected a value after '>=' at column {bad.index('AND') + 1}" in problem
         caret = form.query_one("#filter-caret", Static)
         assert str(caret.render()) == " " * bad.index("AND") + "^"
         assert caret.content_region.x == box.content_region.x  # under the input's text
         # An unterminated quote in the sort box is explained too, at its own caret.
         box.value = "gameSessionName = 'open"
         await pilot.press("enter")
-        await pilot.pause()
-        assert "^" in str(form.query_one("#filter-caret", Static).render())
+        await wait_for(pilot, lambda: "^" in str(form.query_one("#filter-caret", Static).render())
+                       and str(form.query_one("#filter-caret", Static).render())
+                       != " " * bad.index("AND") + "^")
         box.value = "gameSessionName = 'x'"
         form.query_one("#sort", Input).value = "maximumSessions UP"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: str(form.query_one("#sort-caret", Static).render())
+                       == " " * len("maximumSessions ") + "^")
         assert str(form.query_one("#filter-caret", Static).render()) == ""
-        assert str(form.query_one("#sort-caret", Static).render()) == \
-            " " * len("maximumSessions ") + "^"
         assert requests(world) == before
 
         # A valid pair goes back into the builder as rows and the sort line; nothing is run.
@@ -338,8 +322,7 @@ async def test_raw_mode_error_caret_and_way_back_into_the_builder(world: Running
         box.value = text
         form.query_one("#sort", Input).value = "creationTimeMillis asc"
         await pilot.press("enter")
-        await pilot.pause()
-        assert not isinstance(app.screen, RawForm)
+        await wait_for(pilot, lambda: not isinstance(app.screen, RawForm))
         assert builder_lines(pane) == [
             "    NOT OR group (2)",
             "      gameSessionProperties.mode = 'ranked'",
@@ -361,7 +344,7 @@ async def test_raw_mode_error_caret_and_way_back_into_the_builder(world: Running
 
 
 async def test_results_over_several_pages_all_arrive_in_service_order(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     from tui.ui.screens.search_forms import SortForm
 
     fleet = biggest_fleet(world)
@@ -376,7 +359,7 @@ async def test_results_over_several_pages_all_arrive_in_service_order(
         assert isinstance(app.screen, SortForm)
         await pilot.press("enter", *["down"] * 5, "enter")  # (service order) → creationTime…
         await pilot.press("tab", "enter", "up", "enter", "tab", "enter")  # DESC → ASC, OK
-        await pilot.pause()
+        await wait_for(pilot, lambda: not isinstance(app.screen, SortForm))
         assert builder_lines(pane)[-1] == "↕ sort by creationTimeMillis ASC"
         assert preview(pane)[0] == "filter: (none)   sort: creationTimeMillis ASC"
         before = requests(world)
@@ -393,7 +376,7 @@ async def test_results_over_several_pages_all_arrive_in_service_order(
         assert requests(world) - before == 2 * len(pages)
 
 
-async def test_escape_cancels_a_slow_search_and_keeps_the_rows(world: RunningSimulator,
+async def test_escape_cancels_a_slow_search_and_keeps_the_rows(world: World,
                                                                 home: Path) -> None:
     fleet = biggest_fleet(world)
     everything = service_answer(world, FleetId=fleet)
@@ -402,7 +385,7 @@ async def test_escape_cancels_a_slow_search_and_keeps_the_rows(world: RunningSim
         pane = await open_search(app, pilot)
         choose(pane, fleet)
         await pilot.press("x")
-        httpx.post(f"{world.endpoint_url}/_sim/faults", json={"latency_ms": 400})
+        world.faults(latency_ms=400)
         try:
             await pilot.press("g")
             await wait_for(pilot, lambda: len(pane.sessions) >= 20)
@@ -419,11 +402,11 @@ async def test_escape_cancels_a_slow_search_and_keeps_the_rows(world: RunningSim
             assert not [w for w in app.workers if w.name == "search" and not w.is_finished]
             assert shown_ids(pane) == kept
         finally:
-            httpx.post(f"{world.endpoint_url}/_sim/faults", json={"latency_ms": 0})
+            world.faults(latency_ms=0)  # the app's shutdown is not slowed
 
 
 async def test_copied_cli_command_asks_the_service_the_same_question(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     fleet = biggest_fleet(world)
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -462,7 +445,7 @@ async def open_save_form(app: GameOpsApp, pilot, fleet: str, text: str):  # noqa
     return app.screen
 
 
-async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: RunningSimulator,
+async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: World,
                                                                    home: Path) -> None:
     fleet = biggest_fleet(world)
     text = "gameSessionProperties.mode = 'ranked' AND playerSessionCount > 0"
@@ -500,7 +483,7 @@ async def test_save_then_palette_loads_and_runs_it_after_a_restart(world: Runnin
         assert requests(world) > before
 
 
-async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSimulator,
+async def test_saving_under_a_taken_name_asks_before_replacing(world: World,
                                                                home: Path) -> None:
     fleet = biggest_fleet(world)
     store = SearchStore()
@@ -511,11 +494,10 @@ async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSim
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_save_form(app, pilot, fleet, text)
         await pilot.press(*"night shift", "enter")
-        await pilot.pause()
         # The first Save only warns; the saved search is untouched.
+        await wait_for(pilot, lambda: "exists: Save again to replace it" in str(
+            form.query_one("#problem", Static).render()))
         assert app.screen is form
-        assert "exists: Save again to replace it" in str(
-            form.query_one("#problem", Static).render())
         assert SearchStore().saved() == {"night shift": kept}
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is not form, timeout=5)
@@ -525,9 +507,10 @@ async def test_saving_under_a_taken_name_asks_before_replacing(world: RunningSim
             "night shift": fb.SearchSpec(fleet_id=fleet, filter_expression=text)}
 
 
-async def test_saved_screen_loads_renames_and_deletes(world: RunningSimulator,
+async def test_saved_screen_loads_renames_and_deletes(world: World,
                                                       home: Path) -> None:
     from tui.ui.screens.saved_searches import SavedSearchesScreen
+    from tui.ui.screens.search_forms import NameForm
 
     fleets = client(world).list_fleets()["FleetIds"]
     store = SearchStore()
@@ -560,30 +543,27 @@ async def test_saved_screen_loads_renames_and_deletes(world: RunningSimulator,
         # The cursor starts on the first saved search; n renames it.
         assert listing.highlighted == 1
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, NameForm))
         await pilot.press("ctrl+u", *"large rooms", "enter")
-        await pilot.pause()
-        assert app.screen is screen
-        assert list(SearchStore().saved()) == ["large rooms", "empty"]
+        await wait_for(pilot, lambda: app.screen is screen
+                       and list(SearchStore().saved()) == ["large rooms", "empty"])
         # d deletes the highlighted one: down to "empty".
         await pilot.press("down", "d")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Deleted saved search 'empty'." in notes(app))
         assert list(SearchStore().saved()) == ["large rooms"]
-        assert "Deleted saved search 'empty'." in notes(app)
         # The cursor stays near where it was: on the recent search, which enter loads into
         # the builder without running it.
         assert listing.get_option_at_index(listing.highlighted or 0).id == "history:0"
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen is not screen
+        await wait_for(pilot, lambda: app.screen is not screen)
         assert preview(pane)[0] == "filter: hasAvailablePlayerSessions = false"
         assert str(pane.query_one("#search-where", Select).value) == f"fleet:{fleets[3]}"
         await pilot.press("O")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, SavedSearchesScreen)
+                       and app.screen is not screen)
         await pilot.press("enter")  # and the renamed saved one, with its sort
-        await pilot.pause()
-        assert preview(pane)[0] == ("filter: maximumSessions >= 10   sort: playerSessionCount "
-                                    "DESC")
+        await wait_for(pilot, lambda: preview(pane)[0] == (
+            "filter: maximumSessions >= 10   sort: playerSessionCount DESC"))
         assert builder_lines(pane)[-1] == "↕ sort by playerSessionCount DESC"
         assert requests(world) == before
         await pilot.press("g")
@@ -593,8 +573,10 @@ async def test_saved_screen_loads_renames_and_deletes(world: RunningSimulator,
                                                  SortExpression="playerSessionCount DESC")
 
 
-async def test_broken_saved_file_is_explained_and_kept(world: RunningSimulator,
+async def test_broken_saved_file_is_explained_and_kept(world: World,
                                                        home: Path) -> None:
+    from tui.ui.screens.saved_searches import SavedSearchesScreen
+
     store = SearchStore()
     store.saved_path.parent.mkdir(parents=True, exist_ok=True)
     store.saved_path.write_text("[searches\nthis is not toml\n")
@@ -604,9 +586,13 @@ async def test_broken_saved_file_is_explained_and_kept(world: RunningSimulator,
         assert not [c for c in app.get_system_commands(app.screen)
                     if c.title.startswith("Saved search:")]
         await pilot.press("O")
-        await pilot.pause()
-        problem = str(app.screen.query_one("#saved-problem", Static).render())
-        assert str(store.saved_path) in problem and "not valid TOML" in problem
+        await wait_for(pilot, lambda: isinstance(app.screen, SavedSearchesScreen))
+
+        def problem() -> str:
+            return str(app.screen.query_one("#saved-problem", Static).render())
+
+        await wait_for(pilot, lambda: "not valid TOML" in problem())
+        assert str(store.saved_path) in problem()
         await pilot.press("escape", "S", *"mine", "enter")
         await wait_for(pilot, lambda: any(str(store.saved_path) in n and "not valid TOML" in n
                                           for n in notes(app)))
@@ -616,7 +602,7 @@ async def test_broken_saved_file_is_explained_and_kept(world: RunningSimulator,
 # --------------------------------------------------------------------------- actions
 
 
-async def test_lock_a_result_row_and_see_its_new_state(world: RunningSimulator,
+async def test_lock_a_result_row_and_see_its_new_state(world: World,
                                                        home: Path) -> None:
     fleet = biggest_fleet(world)
     text = "hasAvailablePlayerSessions = true"
@@ -633,10 +619,10 @@ async def test_lock_a_result_row_and_see_its_new_state(world: RunningSimulator,
         target = shown_ids(pane)[2]
         pane.table.move_cursor(row=2)
         assert str(pane.table.get_cell(target, "policy")) == "open"
-        before = len(mutations(world))
+        before = len(world.mutations())
         await pilot.press("l", "y")
         await settle(app, pilot)
-        done = [m for m in mutations(world)[before:] if m["operation"] == "UpdateGameSession"]
+        done = [m for m in world.mutations()[before:] if m["operation"] == "UpdateGameSession"]
         assert [(m["target"], m["params"]["PlayerSessionCreationPolicy"]) for m in done] == [
             (target, "DENY_ALL")]
         assert str(pane.table.get_cell(target, "policy")) == "deny"
@@ -645,7 +631,7 @@ async def test_lock_a_result_row_and_see_its_new_state(world: RunningSimulator,
         assert target not in service_answer(world, FleetId=fleet, FilterExpression=text)
 
 
-async def test_read_only_app_searches_an_alias_but_refuses_actions(world: RunningSimulator,
+async def test_read_only_app_searches_an_alias_but_refuses_actions(world: World,
                                                                    home: Path) -> None:
     aliases = client(world).list_aliases()["Aliases"]
     routed = [a for a in aliases if a["RoutingStrategy"]["Type"] == "SIMPLE"]
@@ -676,28 +662,30 @@ async def test_read_only_app_searches_an_alias_but_refuses_actions(world: Runnin
                                                filter_expression="playerSessionCount > 0")
         target = shown_ids(pane)[0]
         assert str(pane.table.get_cell(target, "policy")) == "open"
-        before = len(mutations(world))
+        before = len(world.mutations())
         # Read-only: the keys explain themselves and open no confirmation (y does nothing).
+        def refusals() -> list[str]:
+            return [n for n in notes(app) if "read-only: start without --read-only" in n]
+
         await pilot.press("l", "y")
-        await settle(app, pilot)
+        await wait_for(pilot, lambda: len(refusals()) == 1)
         await pilot.press("p", "y")
+        await wait_for(pilot, lambda: len(refusals()) == 2)
         await settle(app, pilot)
         assert app.screen is app.screen_stack[0]
-        assert len(mutations(world)) == before
-        refusals = [n for n in notes(app) if "read-only: start without --read-only" in n]
-        assert len(refusals) == 2
+        assert len(world.mutations()) == before
+        assert len(refusals()) == 2
         assert str(pane.table.get_cell(target, "policy")) == "open"
 
 
 # --------------------------------------------------------------------------- snapshot
 
 
-def test_search_pane_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
+def test_search_pane_snapshot(world: World, home: Path, snap_compare) -> None:  # noqa: ANN001
     # 80×24 on a fresh frozen seeded world: the Age column (wall-clock text) is off-screen,
     # and the elapsed time and endpoint port are pinned.
     from tui.ui.widgets.context_bar import ContextBar
 
-    world = frozen_world()
     app = make_app(world)
 
     async def searched(pilot) -> None:  # noqa: ANN001
@@ -716,14 +704,11 @@ def test_search_pane_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         pane.show_status()
         await pilot.pause()
 
-    try:
-        assert snap_compare(app, terminal_size=(80, 24), run_before=searched)
-    finally:
-        world.stop()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=searched)
 
 
 async def test_a_history_that_cannot_be_written_is_named_and_the_search_still_runs(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     fleet = biggest_fleet(world)
     expected = service_answer(world, FleetId=fleet)
     app = make_app(world)
@@ -739,7 +724,7 @@ async def test_a_history_that_cannot_be_written_is_named_and_the_search_still_ru
 
 
 async def test_protection_unknown_to_search_shows_and_is_looked_up_before_terminate(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     """SearchGameSessions does not report ProtectionPolicy: a protected result is drawn "?",
     never "-" (unprotected), and t looks it up so the terminate dialog knows."""
     from tui.ui.screens.confirm import TerminateModal
@@ -760,13 +745,12 @@ async def test_protection_unknown_to_search_shows_and_is_looked_up_before_termin
         assert pane.sessions[target].protection_policy is None  # unknown, not "off"
         assert {str(pane.table.get_cell(sid, "prot")) for sid in shown_ids(pane)} == {"?"}
         pane.table.move_cursor(row=shown_ids(pane).index(target))
-        before = len(mutations(world))
+        before = len(world.mutations())
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
         modal = app.screen
         assert [s.protection_policy for s in modal.sessions] == ["FullProtection"]
         await pilot.press("escape")
+        await wait_for(pilot, lambda: str(pane.table.get_cell(target, "prot")) == "full")
         await settle(app, pilot)
-        assert str(pane.table.get_cell(target, "prot")) == "full"
-        assert len(mutations(world)) == before + 0  # looking is not acting
-    client(world).update_game_session(GameSessionId=target, ProtectionPolicy="NoProtection")
+        assert len(world.mutations()) == before + 0  # looking is not acting
