@@ -9,18 +9,15 @@ a padded name and values with commas or spaces exactly as they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
-import httpx
 import pytest
 from apptest import make_app, pane_of, settle, type_burst, wait_for
+from simctl import World
 from textual import events
 from textual.widgets import Input
 
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.screens.base import REPEAT_SECONDS, OnceModal
@@ -32,31 +29,8 @@ from tui.ui.widgets.session_grid import SessionGrid
 GAPS = [0.0, 0.15]  # back to back, and 150 ms apart
 CHARS = {"enter": "\r", "y": "y", "p": "p"}
 
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=120, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
-
-
-def mutations(world: RunningSimulator) -> list[dict[str, Any]]:
-    return httpx.get(f"{world.endpoint_url}/_sim/mutations").json()["mutations"]
-
-
-def clear(world: RunningSimulator) -> None:
-    httpx.delete(f"{world.endpoint_url}/_sim/mutations")
-
-
-def sim_sessions(world: RunningSimulator) -> dict[str, dict[str, Any]]:
-    data = httpx.get(f"{world.endpoint_url}/_sim/gamelift/sessions").json()
-    return {s["GameSessionId"]: s for s in data["GameSessions"]}
-
-
-def client(world: RunningSimulator) -> Any:
-    return boto3.client("gamelift", region_name="us-west-2", endpoint_url=world.endpoint_url,
-                        aws_access_key_id="AKIDTEST", aws_secret_access_key="x")
+# Each test its own frozen world of 120 sessions: its mutation log holds only what it sent.
+pytestmark = pytest.mark.world(sessions=120)
 
 
 def burst(app: GameOpsApp, *keys: str) -> None:
@@ -77,7 +51,35 @@ async def double(app: GameOpsApp, pilot: Any, key: str, gap: float) -> None:
         app.post_message(second)
     else:
         burst(app, key, key)
-    await pilot.pause(0.3)
+    await handled(app, pilot)
+
+
+async def handled(app: GameOpsApp, pilot: Any, rounds: int = 3) -> None:
+    """Every key posted so far has been handled, and what it led to: ``rounds`` times, a
+    callback queued behind every message on the app and on each node of every open screen
+    has run (a key goes from the app to the screen to the focused widget; a screen it opens
+    is walked in the next round). The moment a second answer would have happened."""
+    for _ in range(rounds):
+        ran: list[bool] = []
+        nodes = [app, *(node for screen in app.screen_stack
+                        for node in screen.walk_children(with_self=True))]
+        expected = sum(1 for node in nodes if node.call_later(ran.append, True))
+        await wait_for(pilot, lambda ran=ran, n=expected: len(ran) >= n)
+
+
+async def focus(pilot: Any, app: GameOpsApp, widget: Any) -> None:
+    widget.focus()
+    await wait_for(pilot, lambda: app.focused is widget)
+
+
+async def applied(app: GameOpsApp, pilot: Any, world: World,
+                  operation: str) -> list[dict[str, Any]]:
+    """The ``operation`` calls the service applied, once the first has arrived and then every
+    key has been handled and every worker has finished: a second would be there too."""
+    await wait_for(pilot, lambda: world.mutations(operation))
+    await handled(app, pilot)
+    await settle(app, pilot)
+    return world.mutations(operation)
 
 
 async def shown(pilot: Any, app: GameOpsApp, cls: type) -> Any:
@@ -98,10 +100,10 @@ def no_detail(app: GameOpsApp) -> bool:
     return not any(isinstance(s, SessionDetailScreen) for s in app.screen_stack)
 
 
-async def cursor_to_active(app: GameOpsApp, world: RunningSimulator) -> str:
+async def cursor_to_active(app: GameOpsApp, world: World) -> str:
     pane = app.query_one(SessionsPane)
     table = app.query_one("#session-table", SessionGrid)
-    truth = sim_sessions(world)
+    truth = world.sessions()
     target = next(k for k in (str(r.value) for r in table.rows)
                   if truth[k]["Status"] == "ACTIVE" and k in pane.sessions)
     table.focus()
@@ -113,8 +115,7 @@ async def confirm_twice(app: GameOpsApp, pilot: Any, key: str, gap: float) -> No
     """On a drawn confirmation: the confirming key twice (Enter on the Confirm button)."""
     await past_repeat(pilot)
     if key == "enter":
-        app.screen.query_one("#confirm").focus()
-        await pilot.pause()
+        await focus(pilot, app, app.screen.query_one("#confirm"))
     await double(app, pilot, key, gap)
 
 
@@ -123,44 +124,41 @@ async def confirm_twice(app: GameOpsApp, pilot: Any, key: str, gap: float) -> No
 
 @pytest.mark.parametrize("gap", GAPS)
 async def test_edit_double_enter_opens_one_confirmation_and_sends_once(
-        world: RunningSimulator, home: Path, gap: float) -> None:
+        world: World, home: Path, gap: float) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = await cursor_to_active(app, world)
-        before = sim_sessions(world)[target]["MaximumPlayerSessionCount"]
-        clear(world)
+        before = world.sessions()[target]["MaximumPlayerSessionCount"]
+        world.clear_mutations()
         await pilot.press("e")
         form = await shown(pilot, app, EditSessionModal)
         form.query_one("#max", Input).value = str(before + 1)
-        form.query_one("#max", Input).focus()
-        await pilot.pause()
-        await double(app, pilot, "enter", gap)
+        await focus(pilot, app, form.query_one("#max", Input))
+        await double(app, pilot, "enter", gap)  # returns once both Enters were handled
         assert app.is_running and no_detail(app)
         assert [type(m) for m in modals(app)] == [EditSessionModal, ConfirmModal]
-        assert mutations(world) == []  # nothing is sent before the confirmation says yes
+        assert world.mutations() == []  # nothing is sent before the confirmation says yes
         await shown(pilot, app, ConfirmModal)
         await confirm_twice(app, pilot, "enter", gap)
-        await settle(app, pilot)
+        sent = await applied(app, pilot, world, "UpdateGameSession")
         assert app.is_running and no_detail(app) and modals(app) == []
-        sent = [m for m in mutations(world) if m["operation"] == "UpdateGameSession"]
         assert len(sent) == 1 and sent[0]["target"] == target
-        assert sim_sessions(world)[target]["MaximumPlayerSessionCount"] == before + 1
+        assert world.sessions()[target]["MaximumPlayerSessionCount"] == before + 1
 
 
 @pytest.mark.parametrize("gap", GAPS)
 async def test_create_double_enter_and_double_y_create_one_session(
-        world: RunningSimulator, home: Path, gap: float) -> None:
+        world: World, home: Path, gap: float) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         app.query_one("#session-table", SessionGrid).focus()
-        clear(world)
+        world.clear_mutations()
         await pilot.press("n")
         form = await shown(pilot, app, CreateSessionModal)
         form.query_one("#name", Input).value = f"double-{gap}"
-        form.query_one("#max", Input).focus()
-        await pilot.pause()
+        await focus(pilot, app, form.query_one("#max", Input))
         await double(app, pilot, "enter", gap)
         assert app.is_running and no_detail(app)
         assert [type(m) for m in modals(app)] == [CreateSessionModal, ConfirmModal]
@@ -168,20 +166,19 @@ async def test_create_double_enter_and_double_y_create_one_session(
         cli = str(confirm.query_one("#confirm-cli").render())
         assert "aws gamelift create-game-session" in cli and form.token in cli
         await confirm_twice(app, pilot, "y", gap)
-        await settle(app, pilot)
+        created = await applied(app, pilot, world, "CreateGameSession")
         assert app.is_running and no_detail(app) and modals(app) == []
-        created = [m for m in mutations(world) if m["operation"] == "CreateGameSession"]
         assert len(created) == 1
         assert created[0]["params"]["Name"] == f"double-{gap}"
 
 
-async def test_cancel_in_the_confirmation_returns_to_the_form(world: RunningSimulator,
+async def test_cancel_in_the_confirmation_returns_to_the_form(world: World,
                                                               home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await cursor_to_active(app, world)
-        clear(world)
+        world.clear_mutations()
         await pilot.press("e")
         form = await shown(pilot, app, EditSessionModal)
         form.query_one("#max", Input).value = "77"
@@ -190,29 +187,34 @@ async def test_cancel_in_the_confirmation_returns_to_the_form(world: RunningSimu
         await past_repeat(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is form)
-        assert form.query_one("#max", Input).value == "77" and mutations(world) == []
+        # Back on the form: the confirmation was answered no, nothing was sent.
+        assert form.query_one("#max", Input).value == "77" and world.mutations() == []
         await pilot.press("escape")
         await wait_for(pilot, lambda: modals(app) == [])
-        assert mutations(world) == []
+        await settle(app, pilot)  # every worker done
+        assert world.mutations() == []
 
 
 async def test_edit_of_max_players_leaves_everything_else_as_it_was(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = await cursor_to_active(app, world)
         props = [{"Key": "map", "Value": "dust, mode=deathmatch"},
                  {"Key": "note", "Value": " spaced "}]
-        client(world).update_game_session(GameSessionId=target, Name=" padded-name ",
-                                          GameProperties=props)
+        world.aws().client("gamelift").update_game_session(
+            GameSessionId=target, Name=" padded-name ", GameProperties=props)
+        pane = app.query_one(SessionsPane)
         await pilot.press("r")
+        await wait_for(pilot, lambda: target in pane.sessions
+                       and pane.sessions[target].name == " padded-name ")
         await settle(app, pilot)
         await cursor_to_active(app, world)
         app.query_one("#session-table", SessionGrid).move_cursor(
             row=app.query_one("#session-table", SessionGrid).get_row_index(target))
-        before = sim_sessions(world)[target]
-        clear(world)
+        before = world.sessions()[target]
+        world.clear_mutations()
         await pilot.press("e")
         form = await shown(pilot, app, EditSessionModal)
         assert form.query_one("#name", Input).value == " padded-name "
@@ -231,25 +233,25 @@ async def test_edit_of_max_players_leaves_everything_else_as_it_was(
         assert "--name" not in cli and "--game-properties" not in cli
         await past_repeat(pilot)
         await pilot.press("y")
-        await settle(app, pilot)
-        sent = mutations(world)
+        await applied(app, pilot, world, "UpdateGameSession")
+        sent = world.mutations()
         assert [m["operation"] for m in sent] == ["UpdateGameSession"]
         assert set(sent[0]["params"]) == {"GameSessionId", "MaximumPlayerSessionCount"}
-        after = sim_sessions(world)[target]
+        after = world.sessions()[target]
         assert after["Name"] == " padded-name "
         assert after["GameProperties"] == before["GameProperties"]
         assert {p["Key"]: p["Value"] for p in after["GameProperties"]}["note"] == " spaced "
         assert after["MaximumPlayerSessionCount"] == new_max
 
 
-async def test_property_rows_change_one_value_and_add_one(world: RunningSimulator,
+async def test_property_rows_change_one_value_and_add_one(world: World,
                                                           home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = await cursor_to_active(app, world)
-        before = sim_sessions(world)[target]
-        clear(world)
+        before = world.sessions()[target]
+        world.clear_mutations()
         await pilot.press("e")
         form = await shown(pilot, app, EditSessionModal)
         rows = form.query_one(PropertyRows)
@@ -276,8 +278,8 @@ async def test_property_rows_change_one_value_and_add_one(world: RunningSimulato
         assert 'property added: (not set) → " x "' in body
         await past_repeat(pilot)
         await pilot.press("y")
-        await settle(app, pilot)
-        sent = [m["params"] for m in mutations(world)]
+        await applied(app, pilot, world, "UpdateGameSession")
+        sent = [m["params"] for m in world.mutations()]
         assert sent == [{"GameSessionId": target, "GameProperties": [
             {"Key": first_key, "Value": "a, b=c "}, {"Key": "added", "Value": " x "}]}]
 
@@ -287,50 +289,52 @@ async def test_property_rows_change_one_value_and_add_one(world: RunningSimulato
 
 @pytest.mark.parametrize("gap", GAPS)
 @pytest.mark.parametrize("toggle, key", [("p", "y"), ("l", "enter")])
-async def test_toggle_confirmation_answers_once(world: RunningSimulator, home: Path,
+async def test_toggle_confirmation_answers_once(world: World, home: Path,
                                                 gap: float, toggle: str, key: str) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = await cursor_to_active(app, world)
-        clear(world)
+        world.clear_mutations()
         await pilot.press(toggle)
         confirm = await shown(pilot, app, ConfirmModal)
         body = str(confirm.query_one("#confirm-body").render())
         assert "→" in body
         assert target in str(confirm.query_one("#confirm-cli").render())
         await confirm_twice(app, pilot, key, gap)
-        await settle(app, pilot)
+        await applied(app, pilot, world, "UpdateGameSession")
         assert app.is_running and no_detail(app) and modals(app) == []
-        assert len(mutations(world)) == 1
+        assert len(world.mutations()) == 1
 
 
 @pytest.mark.parametrize("gap", GAPS)
-async def test_terminate_answers_once(world: RunningSimulator, home: Path, gap: float) -> None:
+async def test_terminate_answers_once(world: World, home: Path, gap: float) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await cursor_to_active(app, world)
-        clear(world)
+        world.clear_mutations()
         await pilot.press("t")
         await shown(pilot, app, TerminateModal)
         await confirm_twice(app, pilot, "enter", gap)
-        await settle(app, pilot)
+        await applied(app, pilot, world, "TerminateGameSession")
         assert app.is_running and no_detail(app) and modals(app) == []
-        assert [m["operation"] for m in mutations(world)] == ["TerminateGameSession"]
+        assert [m["operation"] for m in world.mutations()] == ["TerminateGameSession"]
 
 
 async def test_keys_typed_before_a_confirmation_was_drawn_never_confirm(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await cursor_to_active(app, world)
-        clear(world)
+        world.clear_mutations()
         # Typed as a word, all at once: the y is read before the confirmation exists.
         await type_burst(app, pilot, "py")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))  # p was handled
+        await handled(app, pilot)  # and so was the y, and whatever it led to
         await settle(app, pilot)
-        assert mutations(world) == []
+        assert world.mutations() == []
         if isinstance(app.screen, ConfirmModal):
             await pilot.press("escape")
         await wait_for(pilot, lambda: modals(app) == [])
@@ -343,18 +347,19 @@ async def test_keys_typed_before_a_confirmation_was_drawn_never_confirm(
             early = events.Key(key, CHARS[key])
             early.time = confirm._once_drawn_at - 0.01  # type: ignore[operator]
             if key == "enter":
-                confirm.query_one("#confirm").focus()
-                await pilot.pause()
+                await focus(pilot, app, confirm.query_one("#confirm"))
             app.post_message(early)
-            await pilot.pause(0.2)
+            await handled(app, pilot)  # the key has been handled (and ignored)
         assert app.screen is confirm and not confirm.answered
-        assert mutations(world) == []
+        await settle(app, pilot)
+        assert world.mutations() == []
         await pilot.press("escape")
         await wait_for(pilot, lambda: modals(app) == [])
-        assert mutations(world) == []
+        await settle(app, pilot)
+        assert world.mutations() == []
 
 
-async def test_terminate_warns_when_protection_is_on_or_unknown(world: RunningSimulator,
+async def test_terminate_warns_when_protection_is_on_or_unknown(world: World,
                                                                 home: Path) -> None:
     import dataclasses
 
@@ -387,7 +392,7 @@ async def test_terminate_warns_when_protection_is_on_or_unknown(world: RunningSi
 
 
 @pytest.mark.parametrize("gap", GAPS)
-async def test_add_condition_double_enter_adds_one(world: RunningSimulator, home: Path,
+async def test_add_condition_double_enter_adds_one(world: World, home: Path,
                                                    gap: float) -> None:
     from textual.widgets import OptionList
 
@@ -405,38 +410,34 @@ async def test_add_condition_double_enter_adds_one(world: RunningSimulator, home
         await pilot.press("a")
         form = await shown(pilot, app, ConditionForm)
         form.query_one("#value", Input).value = "7"
-        form.query_one("#value", Input).focus()
-        await pilot.pause()
-        await double(app, pilot, "enter", gap)
+        await focus(pilot, app, form.query_one("#value", Input))
+        await double(app, pilot, "enter", gap)  # returns once both Enters were handled
+        await wait_for(pilot, lambda: builder.option_count > count)
+        await handled(app, pilot)
         await settle(app, pilot)
         assert app.is_running and modals(app) == []
         assert builder.option_count == count + 1
 
 
+@pytest.mark.world(sessions=20)
 @pytest.mark.parametrize("gap", GAPS)
-async def test_new_snapshot_double_enter_creates_one(home: Path, gap: float) -> None:
+async def test_new_snapshot_double_enter_creates_one(world: World, home: Path,
+                                                     gap: float) -> None:
     from test_stages_pane import open_stage
 
     from tui.ui.screens.snapshot_create import SnapshotCreateModal
 
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=20, drift=False))
-    sim.sim.clock.freeze()
-    try:
-        app = make_app(sim)
-        async with app.run_test(size=(80, 24)) as pilot:
-            pane = await open_stage(app, pilot, "kart-league", "dev")
-            screens = list(app.screen_stack)
-            sim.sim.mutations.clear()
-            await pilot.press("n")
-            form = await shown(pilot, app, SnapshotCreateModal)
-            form.query_one("#snapshot-description", Input).value = " twice? "
-            await double(app, pilot, "enter", gap)
-            await wait_for(pilot, lambda: not pane.pending)
-            await pilot.pause(0.3)
-            assert app.is_running and list(app.screen_stack) == screens
-            created = [m for m in sim.sim.mutations.as_list()
-                       if m["operation"] == "CreateSnapshot"]
-            assert len(created) == 1
-            assert created[0]["params"]["Description"] == " twice? "  # never trimmed
-    finally:
-        sim.stop()
+    app = make_app(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_stage(app, pilot, "kart-league", "dev")
+        screens = list(app.screen_stack)
+        world.clear_mutations()
+        await pilot.press("n")
+        form = await shown(pilot, app, SnapshotCreateModal)
+        form.query_one("#snapshot-description", Input).value = " twice? "
+        await double(app, pilot, "enter", gap)
+        created = await applied(app, pilot, world, "CreateSnapshot")
+        await wait_for(pilot, lambda: not pane.pending)
+        assert app.is_running and list(app.screen_stack) == screens
+        assert len(created) == 1
+        assert created[0]["params"]["Description"] == " twice? "  # never trimmed
