@@ -10,20 +10,18 @@ import datetime as dt
 import io
 import json
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from apptest import make_app, pane_of, settle, wait_for
+from simctl import World
 from textual.widgets import DataTable
 
 from tui.aws.records import GameSession
 from tui.aws.session import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from tui.services import export
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.scripts import ScriptsPane
 from tui.ui.panes.sessions import SessionsPane
@@ -82,19 +80,6 @@ def test_write_export_is_private_atomic_and_never_overwrites(tmp_path: Path) -> 
 # --- in the app, against the simulator -------------------------------------------------------
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=120, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
-
-
-def sim_sessions(sim: RunningSimulator, fleet_id: str) -> dict[str, dict]:
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{fleet_id}").json()
-    return {s["GameSessionId"]: s for s in data["GameSessions"]}
-
-
 def downloads(home: Path) -> list[Path]:
     folder = home / "data" / "downloads"
     return sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
@@ -115,8 +100,9 @@ async def export_as(app: GameOpsApp, pilot: Any, home: Path, key: str) -> Path:
     return path
 
 
+@pytest.mark.world(sessions=120)
 async def test_sessions_export_holds_exactly_the_filtered_sorted_rows(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -127,7 +113,8 @@ async def test_sessions_export_holds_exactly_the_filtered_sorted_rows(
         await pilot.press("slash", *"casual", "enter", "s")
         await settle(app, pilot)
         shown = [str(k) for k in table.ordered_keys]
-        truth = sim_sessions(world, pane.fleet_id or "")
+        assert pane.fleet_id  # one fleet's sessions (None would be every fleet's)
+        truth = world.sessions(pane.fleet_id)
         expected = {sid for sid, s in truth.items()
                     if "casual" in " ".join([sid, s.get("Name", "")] + [
                         p for kv in s.get("GameProperties", []) for p in kv.values()]).casefold()}
@@ -161,14 +148,15 @@ async def test_sessions_export_holds_exactly_the_filtered_sorted_rows(
             truth[sid]["CurrentPlayerSessionCount"] for sid in shown]
 
 
-async def test_scripts_and_fleets_export(world: RunningSimulator, home: Path) -> None:
+@pytest.mark.world(sessions=120)
+async def test_scripts_and_fleets_export(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         # The fleet table has the focus at start: its rows are fleets, not sessions.
         assert app.focused is not None and app.focused.id == "fleet-table"
         fleets = json.loads((await export_as(app, pilot, home, "j")).read_text())
-        state = httpx.get(f"{world.endpoint_url}/_sim/state").json()["gamelift"]
+        state = world.state()["gamelift"]
         fleet_table = app.query_one("#fleet-table", DataTable)
         assert [r["fleet_id"] for r in fleets["rows"]] == [
             row.key.value for row in fleet_table.ordered_rows if row.key.value != "*"]
@@ -191,38 +179,35 @@ async def test_scripts_and_fleets_export(world: RunningSimulator, home: Path) ->
         assert any(r["fleet_ids"] for r in document["rows"])  # some fleets run a script
 
 
-async def test_stage_deployments_export_in_history_order(home: Path) -> None:
+@pytest.mark.world(sessions=10)
+async def test_stage_deployments_export_in_history_order(world: World, home: Path) -> None:
     from tui.ui.panes.stages import DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
 
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
-    sim.sim.clock.freeze()
-    try:
-        app = make_app(sim)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("4")
-            pane = await pane_of(app, pilot, StagesPane)
-            await wait_for(pilot, lambda: pane._find(Ref(GAME, "space-raiders").key))
-            pane.stage_tree.move_cursor(pane._find(Ref(GAME, "space-raiders").key))
-            await pilot.press("space")
-            await wait_for(pilot, lambda: pane._find(Ref(STAGE, "space-raiders", "prod").key))
-            pane.stage_tree.move_cursor(pane._find(Ref(STAGE, "space-raiders", "prod").key))
-            # Before the history is loaded there is nothing to export: say what to do.
-            await pilot.press("E")
-            await pilot.pause()
-            assert not isinstance(app.screen, ExportModal)
-            assert any("Expand Deployments" in str(n.message) for n in app._notifications)
-            await pilot.press("space")
-            await pilot.pause()
-            pane.stage_tree.move_cursor(pane._find(Ref(DEPLOYMENTS, "space-raiders", "prod").key))
-            await pilot.press("space")
-            await wait_for(pilot, lambda: ("space-raiders", "prod") in pane.deployments
-                           and not pane.pending)
-            document = json.loads((await export_as(app, pilot, home, "j")).read_text())
-        truth = sim.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
-        assert document["kind"] == "deployments"
-        assert [r["deployment_id"] for r in document["rows"]] == [
-            d["DeploymentId"] for d in truth["deployments"]]
-        serving = [r["deployment_id"] for r in document["rows"] if r["serving"]]
-        assert serving == [truth["serving"]]
-    finally:
-        sim.stop()
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        pane = await pane_of(app, pilot, StagesPane)
+        await wait_for(pilot, lambda: pane._find(Ref(GAME, "space-raiders").key))
+        pane.stage_tree.move_cursor(pane._find(Ref(GAME, "space-raiders").key))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: pane._find(Ref(STAGE, "space-raiders", "prod").key))
+        pane.stage_tree.move_cursor(pane._find(Ref(STAGE, "space-raiders", "prod").key))
+        # Before the history is loaded there is nothing to export: say what to do.
+        await pilot.press("E")
+        await wait_for(pilot, lambda: any("Expand Deployments" in str(n.message)
+                                          for n in app._notifications))
+        assert not isinstance(app.screen, ExportModal)
+        await pilot.press("space")
+        deployments = Ref(DEPLOYMENTS, "space-raiders", "prod").key
+        await wait_for(pilot, lambda: pane._find(deployments))
+        pane.stage_tree.move_cursor(pane._find(deployments))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: ("space-raiders", "prod") in pane.deployments
+                       and not pane.pending)
+        document = json.loads((await export_as(app, pilot, home, "j")).read_text())
+    truth = world.state()["gamesparks"]["games"]["space-raiders"]["stages"]["prod"]
+    assert document["kind"] == "deployments"
+    assert [r["deployment_id"] for r in document["rows"]] == [
+        d["DeploymentId"] for d in truth["deployments"]]
+    serving = [r["deployment_id"] for r in document["rows"] if r["serving"]]
+    assert serving == [truth["serving"]]
