@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,43 +21,35 @@ from typing import Any
 
 import pytest
 from lossy_proxy import Fault, LossyProxy
+from simctl import World
 
 from tui.aws.errors import OutcomeUnknown, explain
-from tui.aws.session import AwsContext, Target
+from tui.aws.session import AwsContext
 from tui.services import gamelift as gl
 from tui.services import gamesparks as gs
 from tui.services import scripts as sc
 from tui.services.outcome import Outcome
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 GAME = "kart-league"
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    # A private world: its mutation log holds only what these tests did.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=120, drift=False))
-    yield sim
-    sim.stop()
+# Each test its own frozen world of 120 sessions: its mutation log holds only what it did.
+pytestmark = pytest.mark.world(sessions=120)
 
 
-@pytest.fixture(scope="module")
-def proxy(world: RunningSimulator) -> Iterator[LossyProxy]:
+@pytest.fixture
+def proxy(world: World) -> Iterator[LossyProxy]:
+    """The lossy proxy in front of this test's world."""
     lossy = LossyProxy(world.endpoint_url)
     yield lossy
     lossy.close()
 
 
 @pytest.fixture
-def ctx(proxy: LossyProxy, home: Path) -> AwsContext:
-    proxy.clear()
-    return AwsContext(Target(demo=True, endpoint_url=proxy.url, region="us-west-2"))
-
-
-def mutations(world: RunningSimulator) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(world.endpoint_url + "/_sim/mutations") as answer:
-        return list(json.load(answer)["mutations"])
+def ctx(world: World, proxy: LossyProxy, home: Path) -> AwsContext:
+    """The demo target, through the proxy."""
+    return world.aws(endpoint_url=proxy.url)
 
 
 def demo_zip(text: str) -> bytes:
@@ -71,8 +62,17 @@ def demo_zip(text: str) -> bytes:
 _taken: set[str] = set()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_world_sessions() -> Iterator[None]:
+    """Each test has a world of its own: none of its sessions is taken yet (its ids may be
+    those an earlier test's world had)."""
+    _taken.clear()
+    yield
+    _taken.clear()
+
+
 def active_session(ctx: AwsContext) -> str:
-    """An ACTIVE session no other test here has used."""
+    """An ACTIVE session this test has not used yet."""
     for fleet in gl.list_fleets(ctx, with_locations=False):
         if fleet.status != "ACTIVE" or fleet.compute_type == "ANYWHERE":
             continue
@@ -89,10 +89,10 @@ def active_fleet(ctx: AwsContext) -> str:
                 if f.status == "ACTIVE" and f.compute_type != "ANYWHERE")
 
 
-def free_stage(ctx: AwsContext, world: RunningSimulator) -> tuple[str, str, str]:
+def free_stage(ctx: AwsContext, world: World) -> tuple[str, str, str]:
     """A (game, stage, snapshot) with no deployment under way: the clock is moved on until
     whatever runs has ended."""
-    world.sim.clock.advance(3600)
+    world.advance(3600)
     games = gs.list_games(ctx)
     for game in games:
         for stage in gs.list_stages(ctx, game.name):
@@ -105,12 +105,12 @@ def free_stage(ctx: AwsContext, world: RunningSimulator) -> tuple[str, str, str]
     raise AssertionError("every stage is busy")
 
 
-def connected_player(ctx: AwsContext, world: RunningSimulator) -> tuple[str, str, str, int]:
-    for game in world.sim.gamesparks.games.values():
-        for stage in game.stages.values():
-            for player, connections in stage.players.items():
+def connected_player(ctx: AwsContext, world: World) -> tuple[str, str, str, int]:
+    for game, held in world.state()["gamesparks"]["games"].items():
+        for stage, state in held["stages"].items():
+            for player, connections in state.get("players", {}).items():
                 if connections:
-                    return game.name, stage.name, player, len(connections)
+                    return game, stage, player, len(connections)
     raise AssertionError("nobody is connected")
 
 
@@ -120,23 +120,23 @@ class Case:
 
     operation: str
     tokened: bool
-    run: Callable[[AwsContext, RunningSimulator], tuple[Outcome[Any], Callable[[Any], bool]]]
+    run: Callable[[AwsContext, World], tuple[Outcome[Any], Callable[[Any], bool]]]
 
 
-def _create_snapshot(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _create_snapshot(ctx: AwsContext, world: World) -> Any:
     description = f"lost answer {next(_names)}"
     return (gs.create_snapshot_outcome(ctx, GAME, description),
             lambda snap: snap.description == description)
 
 
-def _create_script(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _create_script(ctx: AwsContext, world: World) -> Any:
     name = f"lost-{next(_names)}"
     return (sc.create_script_outcome(ctx, name=name, version="1.0.0", node_js_version="24.x",
                                      zip_file=demo_zip(f"// {name}")),
             lambda script: script.name == name and script.version == "1.0.0")
 
 
-def _update_script(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _update_script(ctx: AwsContext, world: World) -> Any:
     script = gl.list_scripts(ctx)[0]
     version = f"9.{next(_names)}"
     body = demo_zip("// " + "x" * (100 + next(_names)))  # a size the script has not had
@@ -144,13 +144,13 @@ def _update_script(ctx: AwsContext, world: RunningSimulator) -> Any:
             lambda got: got.version == version and got.size_on_disk == len(body))
 
 
-def _terminate(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _terminate(ctx: AwsContext, world: World) -> Any:
     session_id = active_session(ctx)
     return (gl.terminate_game_session_outcome(ctx, session_id, "FORCE_TERMINATE"),
             lambda got: got.game_session_id == session_id and got.status in gl.ENDING)
 
 
-def _update_session(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _update_session(ctx: AwsContext, world: World) -> Any:
     session_id = active_session(ctx)
     name = f"renamed-{next(_names)}"
     return (gl.update_game_session_outcome(ctx, session_id, Name=name,
@@ -158,20 +158,20 @@ def _update_session(ctx: AwsContext, world: RunningSimulator) -> Any:
             lambda got: got.name == name and dict(got.game_properties)["mode"] == "lost, answer")
 
 
-def _create_session(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _create_session(ctx: AwsContext, world: World) -> Any:
     fleet_id = active_fleet(ctx)
     name = f"made-{next(_names)}"
     return (gl.create_game_session_outcome(ctx, fleet_id, 4, name=name),
             lambda got: got.name == name and got.fleet_id == fleet_id)
 
 
-def _disconnect(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _disconnect(ctx: AwsContext, world: World) -> Any:
     game, stage, player, count = connected_player(ctx, world)
     return (gs.disconnect_player_outcome(ctx, game, stage, player),
             lambda got: len(got[0]) == count and not got[1])
 
 
-def _deploy(ctx: AwsContext, world: RunningSimulator) -> Any:
+def _deploy(ctx: AwsContext, world: World) -> Any:
     game, stage, snapshot_id = free_stage(ctx, world)
     return (gs.start_stage_deployment_outcome(ctx, game, stage, snapshot_id),
             lambda got: got.snapshot_id == snapshot_id)
@@ -194,12 +194,12 @@ FAULTS: tuple[Fault, ...] = ("lose", "bad_gateway", "refuse")
 @pytest.mark.parametrize("operation", sorted(CASES))
 def test_one_action_applied_once_and_reported_as_it_was(
         operation: str, fault: Fault, ctx: AwsContext, proxy: LossyProxy,
-        world: RunningSimulator) -> None:
+        world: World) -> None:
     case = CASES[operation]
-    before = len(mutations(world))
+    before = len(world.mutations())
     proxy.fail(operation, fault, times=1)
     result, proves = case.run(ctx, world)
-    made = [m for m in mutations(world)[before:] if m["operation"] == operation]
+    made = [m for m in world.mutations()[before:] if m["operation"] == operation]
 
     # What the service applied is what was reported, never more than once.
     assert len(made) == (1 if result.applied else 0), (result, made)
@@ -223,11 +223,11 @@ def test_one_action_applied_once_and_reported_as_it_was(
 
 
 def test_token_calls_whose_every_answer_is_lost_are_read_back_or_unknown(
-        ctx: AwsContext, proxy: LossyProxy, world: RunningSimulator,
+        ctx: AwsContext, proxy: LossyProxy, world: World,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore reads it when it is built
     quick = AwsContext(ctx.target)
-    before = len(mutations(world))
+    before = len(world.mutations())
     proxy.fail("CreateGameSession", "lose", times=None)
     made, proves = _create_session(quick, world)
     # The session the token names is found by its id.
@@ -241,12 +241,12 @@ def test_token_calls_whose_every_answer_is_lost_are_read_back_or_unknown(
     text = explain(deployed.unwrap_error())
     assert text.startswith("outcome unknown: StartStageDeployment")
     assert "same ClientToken" in text and "cannot start twice" in text
-    new = [m["operation"] for m in mutations(world)[before:]]
+    new = [m["operation"] for m in world.mutations()[before:]]
     assert new.count("CreateGameSession") == 1 and new.count("StartStageDeployment") == 1
 
 
 def test_plain_functions_return_what_was_applied_and_raise_unknown(
-        ctx: AwsContext, proxy: LossyProxy, world: RunningSimulator) -> None:
+        ctx: AwsContext, proxy: LossyProxy, world: World) -> None:
     """The functions the panes call: the value of an applied change whose answer was lost, and
     OutcomeUnknown (worded with what to check) when reading back cannot tell."""
     proxy.fail("CreateSnapshot", "lose")
@@ -270,13 +270,13 @@ def test_plain_functions_return_what_was_applied_and_raise_unknown(
 
 
 def test_a_bulk_terminate_with_lost_answers_reports_every_one_done(
-        ctx: AwsContext, proxy: LossyProxy, world: RunningSimulator) -> None:
+        ctx: AwsContext, proxy: LossyProxy, world: World) -> None:
     """The issue's 23 terminates: every answer lost, every one applied, every one reported."""
     ids = [active_session(ctx) for _ in range(23)]
-    before = len(mutations(world))
+    before = len(world.mutations())
     proxy.fail("TerminateGameSession", "lose", times=None)
     results = [gl.terminate_game_session_outcome(ctx, sid) for sid in ids]
-    made = [m for m in mutations(world)[before:] if m["operation"] == "TerminateGameSession"]
+    made = [m for m in world.mutations()[before:] if m["operation"] == "TerminateGameSession"]
     assert [r.state for r in results] == ["applied"] * 23
     assert len(made) == 23 and len({m["target"] for m in made}) == 23
     assert proxy.seen["TerminateGameSession"] == 23  # none sent twice
@@ -291,19 +291,19 @@ def test_a_session_found_terminating_counts_as_done(ctx: AwsContext) -> None:
     assert result.value is not None and result.value.status in gl.ENDING
 
 
-def test_throttled_mutations_are_still_retried(ctx: AwsContext, world: RunningSimulator) -> None:
+def test_throttled_mutations_are_still_retried(ctx: AwsContext, world: World,
+                                               tmp_path: Path) -> None:
     """Throttling means the service refused the request: repeating it is safe."""
-    from tui.sim.core import RateLimits
-
     session_id = active_session(ctx)
-    world.sim.rate_limits = RateLimits({"UpdateGameSession": (5.0, 1.0)})
-    try:
-        requests = world.sim.request_count
-        for count in (11, 12, 13):
-            gl.update_game_session(ctx, session_id, MaximumPlayerSessionCount=count)
-        assert world.sim.request_count - requests > 3  # at least one was retried
-    finally:
-        world.sim.rate_limits = RateLimits.from_spec("off")
+    limits = tmp_path / "rate-limits.json"
+    limits.write_text(json.dumps({"UpdateGameSession": [5.0, 1.0]}))
+    assert world.rate_limits(str(limits))  # this test's world only: no need to undo it
+    requests = world.state()["requests"]
+    for count in (11, 12, 13):
+        gl.update_game_session(ctx, session_id, MaximumPlayerSessionCount=count)
+    assert world.state()["requests"] - requests > 3  # at least one was retried
+    assert [m["params"]["MaximumPlayerSessionCount"]
+            for m in world.mutations("UpdateGameSession")] == [11, 12, 13]
 
 
 def test_audit_line_says_the_call_was_not_retried(ctx: AwsContext, proxy: LossyProxy) -> None:
@@ -316,7 +316,7 @@ def test_audit_line_says_the_call_was_not_retried(ctx: AwsContext, proxy: LossyP
 
 
 async def test_stages_new_snapshot_with_a_lost_answer_makes_one_and_says_so(
-        world: RunningSimulator, proxy: LossyProxy, home: Path) -> None:
+        world: World, proxy: LossyProxy, home: Path) -> None:
     """The issue's `n` in Stages: one snapshot, reported as created."""
     from apptest import wait_for
     from test_stages_pane import open_stage
@@ -324,10 +324,8 @@ async def test_stages_new_snapshot_with_a_lost_answer_makes_one_and_says_so(
     from tui.ui.app import GameOpsApp
     from tui.ui.screens.snapshot_create import SnapshotCreateModal
 
-    proxy.clear()
-    app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=proxy.url, demo=True)),
-                     simulator=world)
-    before = len(mutations(world))
+    app = GameOpsApp(world.aws(endpoint_url=proxy.url), simulator=world)
+    before = len(world.mutations())
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_stage(app, pilot, GAME, "dev")
         proxy.fail("CreateSnapshot", "lose")
@@ -339,13 +337,13 @@ async def test_stages_new_snapshot_with_a_lost_answer_makes_one_and_says_so(
         await wait_for(pilot, lambda: not pane.pending)
         [note] = [str(n.message) for n in app._notifications if n.title == "Snapshot created"]
         assert "the answer was lost; reading back shows snapshot" in note
-    made = [m for m in mutations(world)[before:] if m["operation"] == "CreateSnapshot"]
+    made = [m for m in world.mutations()[before:] if m["operation"] == "CreateSnapshot"]
     assert len(made) == 1 and made[0]["params"]["Description"] == "cup final"
     assert proxy.seen["CreateSnapshot"] == 1
 
 
 def test_many_refused_retries_leave_the_other_calls_their_retries(
-        ctx: AwsContext, proxy: LossyProxy, world: RunningSimulator) -> None:
+        ctx: AwsContext, proxy: LossyProxy, world: World) -> None:
     """botocore's retry quota (500, 5 a retry, given back only by a later success of the same
     call) must not pay for the retries the guard refused: after 120 of them a tokened call
     and a read are still retried."""
