@@ -8,19 +8,17 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from apptest import make_app, settle, wait_for
 from rich.console import Console
+from simctl import World
 from textual.widgets import DataTable, Static
 
 from tui.aws.session import AwsContext
 from tui.services import gamelift
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.sessions import SessionsPane
 from tui.ui.screens.activity import Activity, ActivityScreen, AuditTail
@@ -92,19 +90,11 @@ def test_a_long_log_is_read_from_its_end(tmp_path: Path) -> None:
 # --- in the app --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
-    httpx.post(f"{sim.endpoint_url}/_sim/clock", json={"freeze": True})
-    yield sim
-    sim.stop()
-
-
-async def cursor_to_active(app: GameOpsApp, sim: RunningSimulator) -> str:
+async def cursor_to_active(app: GameOpsApp, world: World) -> str:
     pane = app.query_one(SessionsPane)
     table = app.query_one("#session-table", SessionGrid)
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{pane.fleet_id}").json()
-    truth = {s["GameSessionId"]: s for s in data["GameSessions"]}
+    assert pane.fleet_id  # one fleet's sessions (None would be every fleet's)
+    truth = world.sessions(pane.fleet_id)
     target = next(k for k in map(str, table.ordered_keys) if truth[k]["Status"] == "ACTIVE")
     table.focus()
     table.move_cursor(row=table.get_row_index(target))
@@ -122,8 +112,9 @@ def rows(screen: ActivityScreen) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows]
 
 
+@pytest.mark.world(sessions=60)
 async def test_activity_shows_what_i_just_did_and_follows_new_actions(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ActivityScreen, "poll_seconds", 0.1)
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -160,15 +151,17 @@ async def test_activity_shows_what_i_just_did_and_follows_new_actions(
 
         # E exports what the view shows: the audit records themselves.
         await pilot.press("E", "j")
+        folder = home / "data" / "downloads"
+        await wait_for(pilot, lambda: folder.exists() and any(folder.iterdir()))
         await settle(app, pilot)
-        (path,) = (home / "data" / "downloads").iterdir()
+        (path,) = folder.iterdir()
         document = json.loads(path.read_text())
         assert document["kind"] == "activity" and "filter 'update'" in document["title"]
         assert [r["operation"] for r in document["rows"]] == ["UpdateGameSession"]
         assert document["rows"][0]["params"]["PlayerSessionCreationPolicy"] == "DENY_ALL"
 
         await pilot.press("escape")  # leave the view
-        assert not isinstance(app.screen, ActivityScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ActivityScreen))
 
 
 def _terminate_missing(aws: AwsContext) -> None:
@@ -180,8 +173,9 @@ def _terminate_missing(aws: AwsContext) -> None:
         pass  # the audit log has it; that is what the view reads
 
 
+@pytest.mark.world(sessions=60)
 async def test_activity_shows_a_refused_change_in_read_only_mode(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
