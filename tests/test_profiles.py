@@ -14,14 +14,14 @@ import json
 from pathlib import Path
 
 import pytest
-from apptest import settle
+from apptest import settle, wait_for
 from botocore.exceptions import ClientError
+from simctl import World
 from textual.widgets import DataTable
 
-from tui.aws.session import AwsContext, Target, available_profiles, gamelift_regions
+from tui.aws.session import available_profiles, gamelift_regions
 from tui.cli import build_parser, resolve_target
 from tui.config import BannerRule, Settings
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.screens.profile_picker import ProfilePicker
 from tui.ui.screens.profile_sso import SsoLoginScreen
@@ -39,6 +39,11 @@ def bar_text(app: GameOpsApp) -> str:
 def fleet_ids(app: GameOpsApp) -> set[str]:
     table = app.query_one("#sessions-pane #fleet-table", DataTable)
     return {str(key.value) for key in table.rows} - {"*"}  # "*": the all-fleets row
+
+
+def fleets_held(world: World) -> list[str]:
+    """The home region's fleet ids as the service holds them."""
+    return [f["FleetId"] for f in world.state()["gamelift"]["fleets"]]
 
 
 def write_profiles(aws_dir: Path, config: str, credentials: str = "") -> None:
@@ -69,20 +74,16 @@ aws_secret_access_key = prod-secret
 
 # --- the simulator's STS ------------------------------------------------------------------------
 
-def test_sts_caller_identity_through_boto3(sim: RunningSimulator, aws: AwsContext) -> None:
+def test_sts_caller_identity_through_boto3(world: World, home: Path) -> None:
+    aws = world.aws()
     identity = aws.caller_identity()
     assert identity["Account"] == ACCOUNT
     assert identity["Arn"].startswith(f"arn:aws:iam::{ACCOUNT}:")
     # The query protocol's error shape reaches boto3 as the right error code.
-    import httpx
-
-    httpx.post(f"{sim.endpoint_url}/_sim/credentials", json={"expired": ["AKIDGAMEOPSDEMO"]})
-    try:
-        with pytest.raises(ClientError) as caught:
-            aws.client("sts").get_caller_identity()
-        assert caught.value.response["Error"]["Code"] == "ExpiredToken"
-    finally:
-        httpx.post(f"{sim.endpoint_url}/_sim/credentials", json={})
+    world.credentials(expired=["AKIDGAMEOPSDEMO"])
+    with pytest.raises(ClientError) as caught:
+        aws.client("sts").get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "ExpiredToken"
 
 
 def test_regions_and_profiles_come_from_botocore(hermetic_aws_env: Path) -> None:
@@ -95,45 +96,42 @@ def test_regions_and_profiles_come_from_botocore(hermetic_aws_env: Path) -> None
 
 # --- switching in the app -----------------------------------------------------------------------
 
-async def test_region_switch_reloads_every_pane_with_the_new_regions_data(home: Path) -> None:
-    world = start_simulator(SimConfig(rate_limits="off", sessions=60))
-    try:
-        app = GameOpsApp(AwsContext(Target(demo=True, endpoint_url=world.endpoint_url,
-                                           region="us-west-2")), simulator=world)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot, rounds=4)
-            assert ACCOUNT in bar_text(app)
-            home_fleets = set(world.sim.gamelift.fleets)
-            assert fleet_ids(app) == home_fleets
-            old_panes = {name: app.query_one(f"#{name}-pane")
-                         for name in ("sessions", "search", "scripts", "stages")}
-            await pilot.press("G")
-            assert isinstance(app.screen, RegionPicker)
-            await pilot.press(*"eu-west-1", "enter")
-            await settle(app, pilot, rounds=4)
-            assert "eu-west-1" in bar_text(app) and "us-west-2" not in bar_text(app)
-            assert app.aws.region == "eu-west-1"
-            eu_fleets = set(world.sim.worlds("eu-west-1")[0].fleets)
-            assert eu_fleets and eu_fleets.isdisjoint(home_fleets)
-            assert fleet_ids(app) == eu_fleets  # the new region's fleets, none of the old
-            for name, old in old_panes.items():
-                assert app.query_one(f"#{name}-pane") is not old  # fresh panes, no stale state
-            # The picker knows where we are now.
-            await pilot.press("G")
-            current = app.screen.query_one("#choice-list")
-            assert "● eu-west-1  (current)" in str(current.get_option_at_index(
-                current.highlighted).prompt)
-            await pilot.press("escape")
-            assert app.aws.region == "eu-west-1"
-    finally:
-        world.stop()
+@pytest.mark.world(sessions=60, frozen=False)
+async def test_region_switch_reloads_every_pane_with_the_new_regions_data(world: World,
+                                                                           home: Path) -> None:
+    app = GameOpsApp(world.aws(), simulator=world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot, rounds=4)
+        assert ACCOUNT in bar_text(app)
+        home_fleets = set(fleets_held(world))
+        assert fleet_ids(app) == home_fleets
+        old_panes = {name: app.query_one(f"#{name}-pane")
+                     for name in ("sessions", "search", "scripts", "stages")}
+        await pilot.press("G")
+        assert isinstance(app.screen, RegionPicker)
+        await pilot.press(*"eu-west-1", "enter")
+        await settle(app, pilot, rounds=4)
+        assert "eu-west-1" in bar_text(app) and "us-west-2" not in bar_text(app)
+        assert app.aws.region == "eu-west-1"
+        eu_fleets = set(world.sim.worlds("eu-west-1")[0].fleets)
+        assert eu_fleets and eu_fleets.isdisjoint(home_fleets)
+        assert fleet_ids(app) == eu_fleets  # the new region's fleets, none of the old
+        for name, old in old_panes.items():
+            assert app.query_one(f"#{name}-pane") is not old  # fresh panes, no stale state
+        # The picker knows where we are now.
+        await pilot.press("G")
+        current = app.screen.query_one("#choice-list")
+        assert "● eu-west-1  (current)" in str(current.get_option_at_index(
+            current.highlighted).prompt)
+        await pilot.press("escape")
+        assert app.aws.region == "eu-west-1"
 
 
-async def test_profile_switch_shows_banner_and_account(sim: RunningSimulator, home: Path,
+async def test_profile_switch_shows_banner_and_account(sim: World, home: Path,
                                                        hermetic_aws_env: Path) -> None:
     write_profiles(hermetic_aws_env, STATIC_PROFILES, STATIC_KEYS)
     settings = Settings(banner=(BannerRule("*prod*", "darkred", "PROD"),))
-    app = GameOpsApp(AwsContext(Target(profile="dev", endpoint_url=sim.endpoint_url)),
+    app = GameOpsApp(sim.aws(demo=False, region=None, profile="dev"),
                      settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot, rounds=4)
@@ -154,23 +152,26 @@ async def test_profile_switch_shows_banner_and_account(sim: RunningSimulator, ho
         assert "prod-admin @ us-west-2" in text and ACCOUNT in text
         assert bar.styles.background != plain_background
         assert app.aws.profile_name == "prod-admin"
-        assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
+        assert len(fleet_ids(app)) == len(fleets_held(sim))
 
 
-async def test_a_broken_profile_is_explained_and_the_app_stays(sim: RunningSimulator,
+async def test_a_broken_profile_is_explained_and_the_app_stays(sim: World,
                                                                home: Path,
                                                                hermetic_aws_env: Path) -> None:
     write_profiles(hermetic_aws_env, STATIC_PROFILES, STATIC_KEYS)
-    app = GameOpsApp(AwsContext(Target(profile="dev", endpoint_url=sim.endpoint_url)))
+    app = GameOpsApp(sim.aws(demo=False, region=None, profile="dev"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot, rounds=4)
         await pilot.press("P", *"broken", "enter")
+        # The refusal is told: only then is "still on dev" a proof of anything.
+        await wait_for(pilot, lambda: any(n.title == "cannot switch"
+                                          for n in app._notifications))
         await settle(app, pilot, rounds=4)
         assert app.aws.profile_name == "dev" and bar_text(app).startswith("dev @")
         messages = [n.message for n in app._notifications]
         assert any(n.title == "cannot switch" for n in app._notifications)
         assert any("broken" in m and "Still on profile dev" in m for m in messages)
-        assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
+        assert len(fleet_ids(app)) == len(fleets_held(sim))
 
 
 # --- SSO -----------------------------------------------------------------------------------------
@@ -204,11 +205,11 @@ def write_token(path: Path, *, hours: float) -> None:
 
 
 async def test_expired_sso_login_names_the_command_and_retry_recovers(
-        sim: RunningSimulator, home: Path, hermetic_aws_env: Path, tmp_path: Path,
+        sim: World, home: Path, hermetic_aws_env: Path, tmp_path: Path,
         monkeypatch) -> None:  # noqa: ANN001
     token = sso_setup(tmp_path, hermetic_aws_env, monkeypatch, sim.endpoint_url)
     write_token(token, hours=-2)  # the login of yesterday
-    app = GameOpsApp(AwsContext(Target(profile="ops-sso", endpoint_url=sim.endpoint_url)))
+    app = GameOpsApp(sim.aws(demo=False, region=None, profile="ops-sso"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot, rounds=4)
         assert isinstance(app.screen, SsoLoginScreen)
@@ -222,15 +223,15 @@ async def test_expired_sso_login_names_the_command_and_retry_recovers(
         await settle(app, pilot, rounds=4)
         assert not isinstance(app.screen, SsoLoginScreen)
         assert ACCOUNT in bar_text(app)
-        assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
+        assert len(fleet_ids(app)) == len(fleets_held(sim))
 
 
 async def test_reconnect_key_retries_after_closing_the_sso_screen(
-        sim: RunningSimulator, home: Path, hermetic_aws_env: Path, tmp_path: Path,
+        sim: World, home: Path, hermetic_aws_env: Path, tmp_path: Path,
         monkeypatch) -> None:  # noqa: ANN001
     token = sso_setup(tmp_path, hermetic_aws_env, monkeypatch, sim.endpoint_url)
     write_token(token, hours=-1)
-    app = GameOpsApp(AwsContext(Target(profile="ops-sso", endpoint_url=sim.endpoint_url)))
+    app = GameOpsApp(sim.aws(demo=False, region=None, profile="ops-sso"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot, rounds=4)
         assert isinstance(app.screen, SsoLoginScreen)
@@ -242,7 +243,7 @@ async def test_reconnect_key_retries_after_closing_the_sso_screen(
         await pilot.press("C")
         await settle(app, pilot, rounds=4)
         assert ACCOUNT in bar_text(app)
-        assert len(fleet_ids(app)) == len(sim.sim.gamelift.fleets)
+        assert len(fleet_ids(app)) == len(fleets_held(sim))
 
 
 # --- where the target comes from ---------------------------------------------------------------
