@@ -9,6 +9,7 @@ refuse to send them) against a simulator started by the test.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import os
@@ -26,8 +27,9 @@ import httpx
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from simctl import World, WorldSpec
 
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
+from tui.sim.server import start_simulator
 
 REGION = "us-west-2"
 TIMEOUT = 1.0  # the test simulator's socket timeout, so that stalls end quickly
@@ -68,30 +70,37 @@ def hermetic_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[RunningSimulator]:
-    running = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False,
-                                        socket_timeout=TIMEOUT, idle_timeout=IDLE))
-    yield running
-    running.stop()
+@pytest.fixture
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The conftest world (a private one per test, shaped by a ``world`` marker), but served
+    with short socket and idle timeouts: WorldSpec has no field for them, and with the
+    defaults (10 s, 60 s) every stall below would take that long."""
+    marker = request.node.get_closest_marker("world")
+    spec = WorldSpec(**(marker.kwargs if marker else {}))
+    config = dataclasses.replace(spec.config(), socket_timeout=TIMEOUT, idle_timeout=IDLE)
+    private = World(start_simulator(config), spec)
+    try:
+        if spec.frozen:
+            private.freeze()
+        yield private
+    finally:
+        private.stop()
 
 
 @pytest.fixture
-def control(world: RunningSimulator) -> Iterator[httpx.Client]:
+def control(world: World) -> Iterator[httpx.Client]:
+    """A raw client for the /_sim/ controls, for input World's methods would never send (they
+    raise on the 400 that these tests look at). The world is the test's own: nothing to reset."""
     with httpx.Client(base_url=world.endpoint_url, timeout=10) as http:
         yield http
-        http.post("/_sim/faults", json={"throttle_rate": 0, "error_rate": 0, "drop_rate": 0,
-                                        "latency_ms": 0}).raise_for_status()
-        http.post("/_sim/rate-limits", json={"spec": "off"}).raise_for_status()
-        http.post("/_sim/credentials", json={}).raise_for_status()
 
 
-def _address(world: RunningSimulator) -> tuple[str, int]:
+def _address(world: World) -> tuple[str, int]:
     host, port = world.endpoint_url.removeprefix("http://").rsplit(":", 1)
     return host, int(port)
 
 
-def _raw(world: RunningSimulator, data: bytes, *, wait: float = 10.0,
+def _raw(world: World, data: bytes, *, wait: float = 10.0,
          then: list[tuple[float, bytes]] | None = None) -> Answer:
     """Sends ``data`` (and each of ``then`` after its delay), reads one response or EOF."""
     started = time.monotonic()
@@ -149,19 +158,11 @@ def _gamesparks(method: str, path: str, body: bytes) -> bytes:
                                          "Authorization": GAMESPARKS_AUTH})
 
 
-def _state(world: RunningSimulator) -> dict[str, Any]:
-    return httpx.get(world.endpoint_url + "/_sim/state", timeout=10).json()
+def _fleet(world: World) -> str:
+    return str(next(iter(world.sessions().values()))["FleetId"])
 
 
-def _mutations(world: RunningSimulator) -> int:
-    return len(httpx.get(world.endpoint_url + "/_sim/mutations", timeout=10).json()["mutations"])
-
-
-def _fleet(world: RunningSimulator) -> str:
-    return str(world.sim.gamelift.fleets[next(iter(world.sim.gamelift.fleets))].fleet_id)
-
-
-def _client(world: RunningSimulator, session: boto3.session.Session | None = None,
+def _client(world: World, session: boto3.session.Session | None = None,
             **config: Any) -> Any:
     config.setdefault("retries", {"mode": "standard", "max_attempts": 3})
     return (session or boto3.session.Session()).client(
@@ -205,7 +206,7 @@ def _assert_rest_error(answer: Answer, code: str, status: int = 400) -> dict[str
     b"{}{}", b"[" * 100_000, b"   ",
 ], ids=["syntax", "truncated", "non-utf8", "bom", "array", "string", "number", "null", "nan",
         "infinity", "two-values", "deep", "blank"])
-def test_json_body_that_cannot_be_read_is_a_serialization_400(world: RunningSimulator,
+def test_json_body_that_cannot_be_read_is_a_serialization_400(world: World,
                                                               body: bytes) -> None:
     answer = _raw(world, _json_rpc("DescribeGameSessionDetails", body))
     _assert_json_error(answer, "SerializationException")
@@ -230,23 +231,23 @@ def test_json_body_that_cannot_be_read_is_a_serialization_400(world: RunningSimu
     ("CreateScript", {"ZipFile": 5}, "ZipFile"),
     ("CreateScript", {"StorageLocation": ["bucket"]}, "StorageLocation"),
 ])
-def test_wrong_member_types_are_a_serialization_400(world: RunningSimulator, operation: str,
+def test_wrong_member_types_are_a_serialization_400(world: World, operation: str,
                                                     params: dict[str, Any], where: str) -> None:
-    before = _mutations(world)
+    before = len(world.mutations())
     answer = _raw(world, _json_rpc(operation, json.dumps(params).encode()))
     body = _assert_json_error(answer, "SerializationException")
     assert f"'{where}'" in body["message"]
-    assert _mutations(world) == before  # refused before the operation ran
+    assert len(world.mutations()) == before  # refused before the operation ran
 
 
-def test_unknown_members_and_nulls_are_ignored_as_aws_does(world: RunningSimulator) -> None:
+def test_unknown_members_and_nulls_are_ignored_as_aws_does(world: World) -> None:
     params = {"FleetId": _fleet(world), "Limit": 2, "NextToken": None, "NotAMember": [1, {}]}
     answer = _raw(world, _json_rpc("DescribeGameSessionDetails", json.dumps(params).encode()))
     assert answer.status == 200, answer.body
     assert len(answer.json()["GameSessionDetails"]) == 2
 
 
-def test_keep_alive_survives_a_refused_body(world: RunningSimulator) -> None:
+def test_keep_alive_survives_a_refused_body(world: World) -> None:
     # A 400 about the body is an ordinary answer: the client's connection stays usable.
     connection = http.client.HTTPConnection(*_address(world), timeout=10)
     headers = {"X-Amz-Target": "GameLift.ListFleets", "Authorization": GAMELIFT_AUTH,
@@ -262,14 +263,14 @@ def test_keep_alive_survives_a_refused_body(world: RunningSimulator) -> None:
         connection.close()
 
 
-def test_botocore_does_not_retry_a_wrong_type(world: RunningSimulator) -> None:
+def test_botocore_does_not_retry_a_wrong_type(world: World) -> None:
     """With parameter validation off, botocore sends what it is given; the 400 it gets back
     is final (a 500 would have been sent three times)."""
     client = _client(world, parameter_validation=False)
     fleet = _fleet(world)
     for kwargs, where in (({"FleetId": fleet, "Limit": "x"}, "Limit"),
                           ({"FleetId": 5}, "FleetId")):
-        before = _state(world)["requests"]
+        before = world.state()["requests"]
         with pytest.raises(ClientError) as info:
             client.describe_game_session_details(**kwargs)
         error = info.value.response
@@ -277,7 +278,7 @@ def test_botocore_does_not_retry_a_wrong_type(world: RunningSimulator) -> None:
         assert where in error["Error"]["Message"]
         assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert error["ResponseMetadata"]["RetryAttempts"] == 0
-        assert _state(world)["requests"] - before == 1
+        assert world.state()["requests"] - before == 1
 
 
 # --- GameLift smithy-rpc-v2-cbor -------------------------------------------------------------
@@ -289,7 +290,7 @@ def test_botocore_does_not_retry_a_wrong_type(world: RunningSimulator) -> None:
     cbor2.dumps({}) + b"\x00", b"\x81" * 100_000,
 ], ids=["break", "truncated", "huge-array", "bad-utf8", "array", "string", "trailing",
         "deep"])
-def test_cbor_body_that_cannot_be_read_is_a_serialization_400(world: RunningSimulator,
+def test_cbor_body_that_cannot_be_read_is_a_serialization_400(world: World,
                                                               body: bytes) -> None:
     answer = _raw(world, _cbor_rpc("DescribeGameSessionDetails", body))
     _assert_cbor_error(answer, "SerializationException")
@@ -299,19 +300,19 @@ def test_cbor_body_that_cannot_be_read_is_a_serialization_400(world: RunningSimu
     ({"Limit": "x"}, "Limit"), ({"FleetId": 5}, "FleetId"), ({"FleetId": b"fleet-1"}, "FleetId"),
     ({"Limit": cbor2.CBORTag(999, 1)}, "Limit"), ({"Limit": cbor2.undefined}, "Limit"),
 ])
-def test_cbor_wrong_types_are_a_serialization_400(world: RunningSimulator,
+def test_cbor_wrong_types_are_a_serialization_400(world: World,
                                                   params: dict[str, Any], where: str) -> None:
     answer = _raw(world, _cbor_rpc("DescribeGameSessionDetails", cbor2.dumps(params)))
     assert f"'{where}'" in _assert_cbor_error(answer, "SerializationException")["message"]
 
 
-def test_cbor_blob_must_be_a_byte_string(world: RunningSimulator) -> None:
+def test_cbor_blob_must_be_a_byte_string(world: World) -> None:
     # awsJson carries blobs as base64 text; in CBOR a blob is a byte string, so text is wrong.
     answer = _raw(world, _cbor_rpc("CreateScript", cbor2.dumps({"ZipFile": "UEsFBg=="})))
     assert "'ZipFile'" in _assert_cbor_error(answer, "SerializationException")["message"]
 
 
-def test_botocore_forced_to_cbor_still_works(world: RunningSimulator,
+def test_botocore_forced_to_cbor_still_works(world: World,
                                              tmp_path: Path) -> None:
     model = botocore.session.Session().get_component("data_loader").load_service_model(
         "gamelift", "service-2")
@@ -324,12 +325,12 @@ def test_botocore_forced_to_cbor_still_works(world: RunningSimulator,
     core.get_component("data_loader").search_paths.insert(0, str(tmp_path))
     client = _client(world, boto3.session.Session(botocore_session=core))
     assert client.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
-    before = _state(world)["protocols"]["cbor"]
+    before = world.state()["protocols"]["cbor"]
     page = client.describe_game_session_details(FleetId=_fleet(world), Limit=3)
     assert len(page["GameSessionDetails"]) == 3
     created = page["GameSessionDetails"][0]["GameSession"]["CreationTime"]
     assert created.year >= 2020  # timestamps still come back as CBOR tag 1
-    assert _state(world)["protocols"]["cbor"] == before + 1
+    assert world.state()["protocols"]["cbor"] == before + 1
 
 
 # --- GameSparks rest-json --------------------------------------------------------------------
@@ -337,12 +338,12 @@ def test_botocore_forced_to_cbor_still_works(world: RunningSimulator,
 
 @pytest.mark.parametrize("body", [b"{nope", b'{"Description": "\xff"}', b"[]", b"7"],
                          ids=["syntax", "non-utf8", "array", "number"])
-def test_gamesparks_body_that_cannot_be_read_is_a_validation_400(world: RunningSimulator,
+def test_gamesparks_body_that_cannot_be_read_is_a_validation_400(world: World,
                                                                  body: bytes) -> None:
-    games_before = len(world.sim.gamesparks.games)
+    games_before = len(world.state()["gamesparks"]["games"])
     answer = _raw(world, _gamesparks("POST", "/game", body))
     _assert_rest_error(answer, "ValidationException")
-    assert len(world.sim.gamesparks.games) == games_before
+    assert len(world.state()["gamesparks"]["games"]) == games_before
 
 
 @pytest.mark.parametrize(("method", "path", "params", "where"), [
@@ -351,21 +352,21 @@ def test_gamesparks_body_that_cannot_be_read_is_a_validation_400(world: RunningS
     ("POST", "/game", {"GameName": "ok-name", "Tags": {"team": 1}}, "Tags.team"),
     ("PATCH", "/game/{game}", {"Description": ["a", "list"]}, "Description"),
 ])
-def test_gamesparks_wrong_types_are_a_validation_400(world: RunningSimulator, method: str,
+def test_gamesparks_wrong_types_are_a_validation_400(world: World, method: str,
                                                      path: str, params: dict[str, Any],
                                                      where: str) -> None:
-    game = next(iter(world.sim.gamesparks.games))
+    game = next(iter(world.state()["gamesparks"]["games"]))
     answer = _raw(world, _gamesparks(method, path.format(game=game), json.dumps(params).encode()))
     body = _assert_rest_error(answer, "ValidationException")
     assert f"'{where}'" in body["message"]
-    assert "ok-name" not in world.sim.gamesparks.games
+    assert "ok-name" not in world.state()["gamesparks"]["games"]
 
 
 # --- framing: Content-Length, chunked, timeouts ----------------------------------------------
 
 
 @pytest.mark.parametrize("length", ["-1", "abc", "1e3", "0x10", "\u00b2", "5, 7"])
-def test_bad_content_length_is_answered_at_once(world: RunningSimulator, length: str) -> None:
+def test_bad_content_length_is_answered_at_once(world: World, length: str) -> None:
     answer = _raw(world, _json_rpc("ListFleets", b"{}", **{"Content-Length": length}))
     assert answer.seconds < TIMEOUT  # refused, not waited on
     _assert_json_error(answer, "BadRequest")
@@ -373,7 +374,7 @@ def test_bad_content_length_is_answered_at_once(world: RunningSimulator, length:
 
 
 def test_negative_content_length_on_rest_json_is_answered_at_once(
-        world: RunningSimulator) -> None:
+        world: World) -> None:
     answer = _raw(world, _request("POST", "/game", b"", {"Content-Length": "-1",
                                                          "Authorization": GAMESPARKS_AUTH}))
     assert answer.seconds < TIMEOUT
@@ -381,13 +382,13 @@ def test_negative_content_length_on_rest_json_is_answered_at_once(
 
 
 def test_body_shorter_than_its_length_is_answered_within_the_timeout(
-        world: RunningSimulator) -> None:
+        world: World) -> None:
     answer = _raw(world, _json_rpc("ListFleets", b"{}", **{"Content-Length": "100"}))
     assert answer.seconds < TIMEOUT + 2
     _assert_json_error(answer, "RequestTimeout")
 
 
-def test_body_that_trickles_in_is_cut_off_at_the_timeout(world: RunningSimulator) -> None:
+def test_body_that_trickles_in_is_cut_off_at_the_timeout(world: World) -> None:
     # One byte every 0.4 s never trips a per-read timeout of 1 s; the body's deadline does.
     trickle = [(0.4, b" ")] * 12
     answer = _raw(world, _json_rpc("ListFleets", b"{", **{"Content-Length": "40"}), then=trickle)
@@ -396,19 +397,19 @@ def test_body_that_trickles_in_is_cut_off_at_the_timeout(world: RunningSimulator
     assert answer.seconds < TIMEOUT + 2
 
 
-def test_client_that_stops_inside_its_headers_is_closed(world: RunningSimulator) -> None:
+def test_client_that_stops_inside_its_headers_is_closed(world: World) -> None:
     answer = _raw(world, b"POST / HTTP/1.1\r\nHost: sim\r\nX-Amz-Target: GameLift.ListF")
     assert answer.status in (None, 400)
     assert answer.seconds < TIMEOUT + 2
 
 
-def test_idle_connection_is_closed_after_the_timeout(world: RunningSimulator) -> None:
+def test_idle_connection_is_closed_after_the_timeout(world: World) -> None:
     answer = _raw(world, b"")
     assert answer.status is None
     assert answer.seconds < TIMEOUT + 2
 
 
-def test_kept_alive_connection_waits_for_the_idle_timeout(world: RunningSimulator) -> None:
+def test_kept_alive_connection_waits_for_the_idle_timeout(world: World) -> None:
     # A client that pauses between calls longer than the request timeout keeps its
     # connection; one that goes quiet longer than the idle timeout is closed.
     request = _json_rpc("ListFleets", b"{}")
@@ -427,7 +428,7 @@ def test_kept_alive_connection_waits_for_the_idle_timeout(world: RunningSimulato
         assert IDLE - 0.5 < time.monotonic() - started < IDLE + 2
 
 
-def test_oversized_body_is_refused_unread(world: RunningSimulator) -> None:
+def test_oversized_body_is_refused_unread(world: World) -> None:
     limit = world.sim.config.max_body_bytes
     answer = _raw(world, _json_rpc("CreateScript", b"", **{"Content-Length": str(limit + 1)}))
     assert answer.seconds < TIMEOUT
@@ -436,14 +437,14 @@ def test_oversized_body_is_refused_unread(world: RunningSimulator) -> None:
     _assert_json_error(huge, "RequestEntityTooLarge", 413)
 
 
-def test_chunked_body_is_read(world: RunningSimulator) -> None:
+def test_chunked_body_is_read(world: World) -> None:
     request = _json_rpc("ListFleets", b"1\r\n{\r\n1;ext=1\r\n}\r\n0\r\nX-Trailer: 1\r\n\r\n",
                         **{"Transfer-Encoding": "chunked"})
     answer = _raw(world, request)
     assert answer.status == 200 and answer.json()["FleetIds"]
 
 
-def test_chunked_body_through_httpx(world: RunningSimulator) -> None:
+def test_chunked_body_through_httpx(world: World) -> None:
     def parts() -> Iterator[bytes]:
         yield b'{"Lim'
         yield b'it": 2}'
@@ -457,7 +458,7 @@ def test_chunked_body_through_httpx(world: RunningSimulator) -> None:
 
 @pytest.mark.parametrize("chunks", [b"zz\r\n{}\r\n0\r\n\r\n", b"5\r\n{}\r\n0\r\n\r\n",
                                     b"ffffffffffff\r\n"], ids=["not-hex", "short", "huge"])
-def test_malformed_chunked_body_is_refused(world: RunningSimulator, chunks: bytes) -> None:
+def test_malformed_chunked_body_is_refused(world: World, chunks: bytes) -> None:
     answer = _raw(world, _json_rpc("ListFleets", chunks, **{"Transfer-Encoding": "chunked"}))
     assert answer.status in (400, 413)
     assert answer.json()["__type"] in ("BadRequest", "RequestTimeout", "RequestEntityTooLarge")
@@ -475,7 +476,7 @@ def test_malformed_chunked_body_is_refused(world: RunningSimulator, chunks: byte
     b"GET / HTTP/1.1\r\nBad Header Line\r\n\r\n",
 ], ids=["one-word", "tls-hello", "version", "method", "long-uri", "many-headers",
         "bad-header"])
-def test_unparseable_requests_get_json_not_html(world: RunningSimulator, data: bytes) -> None:
+def test_unparseable_requests_get_json_not_html(world: World, data: bytes) -> None:
     answer = _raw(world, data)
     assert answer.status is not None and 400 <= answer.status < 600
     assert answer.headers["Content-Type"] == "application/json"
@@ -489,12 +490,12 @@ def test_unparseable_requests_get_json_not_html(world: RunningSimulator, data: b
 
 
 def test_unsupported_method_on_a_gamelift_call_keeps_its_protocol(
-        world: RunningSimulator) -> None:
+        world: World) -> None:
     answer = _raw(world, _request("BREW", "/", b"", {"X-Amz-Target": "GameLift.ListFleets"}))
     _assert_json_error(answer, "NotImplemented", 501)
 
 
-def test_head_is_answered_without_a_body(world: RunningSimulator) -> None:
+def test_head_is_answered_without_a_body(world: World) -> None:
     connection = http.client.HTTPConnection(*_address(world), timeout=10)
     try:
         connection.request("HEAD", "/")
@@ -514,7 +515,7 @@ def test_head_is_answered_without_a_body(world: RunningSimulator) -> None:
     {"frozen": True},
 ], ids=["huge", "huge-negative", "too-far", "text", "bool", "null", "list", "freeze-text",
         "unknown-key"])
-def test_clock_refuses_bad_input_and_stays_usable(world: RunningSimulator,
+def test_clock_refuses_bad_input_and_stays_usable(world: World,
                                                   control: httpx.Client,
                                                   body: dict[str, Any]) -> None:
     before = control.get("/_sim/clock").json()
@@ -529,7 +530,7 @@ def test_clock_refuses_bad_input_and_stays_usable(world: RunningSimulator,
     assert len(page["GameSessionDetails"]) == 2
 
 
-def test_clock_refuses_non_json_literals(world: RunningSimulator,
+def test_clock_refuses_non_json_literals(world: World,
                                         control: httpx.Client) -> None:
     for raw in (b'{"advance": NaN}', b'{"advance": Infinity}', b"[60]", b"{nope", b"\xff"):
         response = control.post("/_sim/clock", content=raw)
@@ -537,16 +538,12 @@ def test_clock_refuses_non_json_literals(world: RunningSimulator,
         assert response.json()["__type"] == "ValidationException"
 
 
-def test_clock_still_advances_within_range(world: RunningSimulator,
+def test_clock_still_advances_within_range(world: World,
                                            control: httpx.Client) -> None:
-    frozen = control.post("/_sim/clock", json={"freeze": True}).json()
-    try:
-        moved = control.post("/_sim/clock", json={"advance": 60}).json()
-        assert moved["now"] == pytest.approx(frozen["now"] + 60)
-        back = control.post("/_sim/clock", json={"advance": -60}).json()
-        assert back["now"] == pytest.approx(frozen["now"])
-    finally:
-        control.post("/_sim/clock", json={"unfreeze": True}).raise_for_status()
+    frozen = world.freeze()
+    assert world.advance(60) == pytest.approx(frozen + 60)
+    assert world.advance(-60) == pytest.approx(frozen)
+    assert control.get("/_sim/clock").json()["now"] == pytest.approx(frozen)
 
 
 @pytest.mark.parametrize("body", [
@@ -586,7 +583,7 @@ def test_credentials_must_be_lists_of_strings(control: httpx.Client,
     assert control.post("/_sim/credentials", json={}).json()["denied"] == []
 
 
-def test_rate_limit_spec_is_checked(world: RunningSimulator, control: httpx.Client,
+def test_rate_limit_spec_is_checked(world: World, control: httpx.Client,
                                     tmp_path: Path) -> None:
     bad_file = tmp_path / "limits.json"
     bad_file.write_text(json.dumps({"SearchGameSessions": [0, 0]}))
@@ -613,10 +610,21 @@ def test_players_control_checks_types(control: httpx.Client, body: dict[str, Any
     assert response.json()["__type"] == "ValidationException"
 
 
-def test_simulator_serves_normally_after_all_of_this(world: RunningSimulator) -> None:
+def test_simulator_serves_normally_after_all_of_this(world: World,
+                                                     control: httpx.Client) -> None:
+    # Its own world, so "all of this" is sent here: a bad body in each protocol, garbage
+    # framing, a stalled body, and refused control input.
+    _assert_json_error(_raw(world, _json_rpc("ListFleets", b"{nope")), "SerializationException")
+    _assert_cbor_error(_raw(world, _cbor_rpc("ListFleets", b"\xff")), "SerializationException")
+    _assert_rest_error(_raw(world, _gamesparks("POST", "/game", b"{nope")), "ValidationException")
+    assert _raw(world, b"GARBAGE\r\n\r\n").headers["Content-Type"] == "application/json"
+    assert _raw(world, _json_rpc("ListFleets", b"{}", **{"Content-Length": "100"})).status == 400
+    for path, body in (("/_sim/clock", {"advance": 1e308}), ("/_sim/faults", {"error_rate": 2}),
+                       ("/_sim/credentials", {"expired": "x"})):
+        assert control.post(path, json=body).status_code == 400
     client = _client(world)
     fleets = client.list_fleets()["FleetIds"]
     assert fleets
     details = client.describe_game_session_details(FleetId=fleets[0], Limit=5)
     assert details["GameSessionDetails"]
-    assert _state(world)["gamelift"]
+    assert world.state()["gamelift"]
