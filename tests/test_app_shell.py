@@ -221,7 +221,9 @@ async def test_hidden_panes_are_built_after_the_fleet_list_and_load_on_their_own
         # Then the others are built and start loading without the user visiting them.
         await wait_for(pilot, lambda: len(app.query(Pane)) == 4, timeout=30)
         stages = app.query_one(StagesPane)
-        await wait_for(pilot, lambda: stages.stage_tree.root.children, timeout=30)
+        # Mounted is not yet composed (a loaded machine shows the gap): the tree comes first.
+        await wait_for(pilot, lambda: stages.query("#stages-tree")
+                       and stages.stage_tree.root.children, timeout=30)
         await pilot.press("4")
         assert app.query_one("#panes", TabbedContent).active == "stages"
         assert any("space-raiders" in str(n.label) for n in stages.stage_tree.root.children)
