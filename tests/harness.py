@@ -4,7 +4,7 @@ widget alone, not the panes and data behind it.
 
 - :class:`ModalHarness` is a plain Textual app: for screens that need nothing from the app.
 - :class:`GameHarness` is the real app class with its panes left out: for screens that call
-  AWS (they reach the app's context through ``game_app``), pointed at a real simulator.
+  AWS (they reach the app's context through ``contract.game_app``), pointed at a real simulator.
 - :class:`GridHarness` is a plain Textual app holding one :class:`SessionGrid`, with the
   session panes' columns and rows made as those panes make them.
 - :class:`StageTreeHarness` is the real app class holding only the Stages pane, its detail

@@ -140,6 +140,17 @@ def test_the_cycle_finder_sees_a_cycle() -> None:
     assert _cycles(graph) == [["a", "b", "c"]]
 
 
+def test_no_part_of_the_ui_imports_the_app() -> None:
+    # Lazily or for types only, too: the app composes panes, screens and commands, and they
+    # reach it through tui.ui.contract; an import back up ties every UI module into one knot.
+    offenders = sorted(module for module in SOURCES
+                       if module.startswith("tui.ui.") and module != "tui.ui.app"
+                       and "tui.ui.app" in _imports(module, load_time_only=False))
+    assert offenders == []
+    # And the contract is what they import: the test above is not passing on an empty tree.
+    assert "tui.ui.contract" in _imports("tui.ui.panes.sessions", load_time_only=False)
+
+
 def test_errors_and_session_do_not_import_each_other() -> None:
     assert "tui.aws.session" not in _imports("tui.aws.errors", load_time_only=False)
 

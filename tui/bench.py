@@ -129,7 +129,7 @@ async def _started(app: Any, pilot: Any) -> None:
     account known. A user acts after that; timing a case during it would time start-up too."""
     from textual.worker import WorkerCancelled, WorkerFailed
 
-    from tui.ui.app import PANES
+    from tui.ui.contract import PANES
 
     await _wait(pilot, lambda: bool(app.account_id) and len(app.panes) == len(PANES)
                 and all(pane.first_load_begun for pane in app.panes.values()))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
@@ -23,6 +23,7 @@ from tui.services.pacing import InputPacer
 from tui.trust import visible
 from tui.ui import commands as extra_commands
 from tui.ui import keymap, palette
+from tui.ui.contract import PANES, GameApp
 from tui.ui.keymap import KeyRow
 from tui.ui.panes.base import Pane
 from tui.ui.read_only import HINT as READ_ONLY_HINT
@@ -50,12 +51,6 @@ if TYPE_CHECKING:
     from tui.sim.server import RunningSimulator
     from tui.ui.screens.help import Row as HelpRow
 
-PANES = (
-    ("sessions", "1 Sessions"),
-    ("search", "2 Search"),
-    ("scripts", "3 Scripts"),
-    ("stages", "4 Stages"),
-)
 FIRST_PANE = "sessions"
 AUTO_THEME, AUTO_THEME_16 = "textual-dark", "ansi-dark"
 WARM_UP_FALLBACK = 2.0  # seconds before hidden panes load even if the shown one has not
@@ -69,7 +64,7 @@ def _css_files(folder: str) -> list[str]:
     return [f"{folder}/{path.name}" for path in sorted((_HERE / folder).glob("*.tcss"))]
 
 
-class GameOpsApp(App[int]):
+class GameOpsApp(GameApp):
     CSS_PATH = ["app.tcss", *_css_files("panes"), *_css_files("widgets")]
     TITLE = f"gameops-tui {__version__}"
     BINDINGS = [

@@ -26,7 +26,7 @@ from tui.ui.panes.base import NothingToExport
 
 if TYPE_CHECKING:
     from tui.services.export import ExportTable
-    from tui.ui.app import GameOpsApp
+    from tui.ui.contract import GameApp
     from tui.ui.screens.activity import ActivityScreen
 
 BINDINGS: list[Binding] = [
@@ -35,7 +35,7 @@ BINDINGS: list[Binding] = [
 ]
 
 
-def system_commands(app: GameOpsApp) -> Iterable[SystemCommand]:
+def system_commands(app: GameApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Export table rows",
                         "Write the focused table's rows to CSV or JSON in the downloads "
                         "folder (key E)", lambda: run(app, "export"))
@@ -44,7 +44,7 @@ def system_commands(app: GameOpsApp) -> Iterable[SystemCommand]:
                         "error (key L)", lambda: run(app, "activity"))
 
 
-def run(app: GameOpsApp, name: str) -> None:
+def run(app: GameApp, name: str) -> None:
     if name == "export":
         export(app)
     elif name == "activity":
@@ -56,7 +56,7 @@ def run(app: GameOpsApp, name: str) -> None:
 # --- the activity view -----------------------------------------------------------------------
 
 
-def activity(app: GameOpsApp) -> None:
+def activity(app: GameApp) -> None:
     from tui.ui.screens.activity import ActivityScreen
 
     if isinstance(app.screen, ActivityScreen):
@@ -68,7 +68,7 @@ def activity(app: GameOpsApp) -> None:
 # --- export ----------------------------------------------------------------------------------
 
 
-def export(app: GameOpsApp) -> None:
+def export(app: GameApp) -> None:
     from tui import locations
     from tui.ui.screens.export_dialog import ExportModal
 
@@ -96,7 +96,7 @@ def export(app: GameOpsApp) -> None:
     app.push_screen(ExportModal(table.title, len(table.rows), table.kind, str(folder)), chosen)
 
 
-def write_in_background(app: GameOpsApp, table: ExportTable, fmt: str, folder: Path) -> None:
+def write_in_background(app: GameApp, table: ExportTable, fmt: str, folder: Path) -> None:
     """Serialise and write in a thread: tens of thousands of sessions take a moment."""
     from tui.services.export import write_export
 
@@ -122,7 +122,7 @@ def write_in_background(app: GameOpsApp, table: ExportTable, fmt: str, folder: P
                    description=f"export {table.kind} as {fmt}")
 
 
-def table_rows(app: GameOpsApp) -> ExportTable:
+def table_rows(app: GameApp) -> ExportTable:
     """The rows of the focused table as an ``ExportTable``; raises NothingToExport."""
     from tui.ui.screens.activity import ActivityScreen
 

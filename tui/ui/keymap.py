@@ -12,7 +12,7 @@ from tui.ui.read_only import refused_here
 from tui.ui.textual_private import own_bindings
 
 if TYPE_CHECKING:
-    from tui.ui.app import GameOpsApp
+    from tui.ui.contract import GameApp
 
 KeyRow = tuple[str, str, str, bool]  # keys, action, binding id, disabled (read-only)
 
@@ -34,7 +34,7 @@ def known_binding_ids() -> set[str]:
     return ids
 
 
-def overrides(app: GameOpsApp) -> dict[str, str]:
+def overrides(app: GameApp) -> dict[str, str]:
     """The [keys] table of the config (binding id → keys) for ``App.set_keymap``. Unknown ids
     are named in a notification, not fatal."""
     settings = app.settings
@@ -50,7 +50,7 @@ def overrides(app: GameOpsApp) -> dict[str, str]:
     return keymap
 
 
-def keymap_rows(app: GameOpsApp) -> list[tuple[str, list[KeyRow]]]:
+def keymap_rows(app: GameApp) -> list[tuple[str, list[KeyRow]]]:
     """The live keymap: what the focused widgets bind, then what the app binds, as
     (keys, action, binding id, disabled) rows; disabled: read-only mode refuses it."""
     local: list[KeyRow] = []
@@ -83,7 +83,7 @@ def keymap_rows(app: GameOpsApp) -> list[tuple[str, list[KeyRow]]]:
     return sections
 
 
-def key_for(app: GameOpsApp, action: str) -> str:
+def key_for(app: GameApp, action: str) -> str:
     """The key currently bound to an app action (after keymap overrides), for messages."""
     for screen in (app.screen, *reversed(app.screen_stack)):
         for active in screen.active_bindings.values():

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, SystemCommand
 
 from tui.ui import commands as extra_commands
+from tui.ui.contract import PANES
 from tui.ui.read_only import HINT as READ_ONLY_HINT
 from tui.ui.read_only import refused_here
 from tui.ui.widgets.plain import markup_literal
@@ -18,10 +19,10 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from tui.services.filter_builder import SearchSpec
-    from tui.ui.app import GameOpsApp
+    from tui.ui.contract import GameApp
 
 
-def system_commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
+def system_commands(app: GameApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     # The palette parses titles and help as markup (its fuzzy matcher too), and they hold
     # saved-search names and filters (a file) and keys from the config: all are literals.
     for command in _commands(app, screen):
@@ -29,9 +30,7 @@ def system_commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemComm
                             command.callback, command.discover)
 
 
-def _commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
-    from tui.ui.app import PANES
-
+def _commands(app: GameApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     for command in App.get_system_commands(app, screen):
         if command.title == "Keys":  # ours below lists the live keymap
             continue
@@ -61,7 +60,7 @@ def _commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     yield from extra_commands.system_commands(app)
 
 
-def _pane_commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
+def _pane_commands(app: GameApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     """The focused pane's own keys, so every action can also be found by name."""
     pane = app.current_pane()
     title = pane.title if pane is not None else "Here"
@@ -86,12 +85,12 @@ def _pane_commands(app: GameOpsApp, screen: Screen[Any]) -> Iterable[SystemComma
                             lambda n=node, a=binding.action: _run_on(app, n, a))
 
 
-def _run_on(app: GameOpsApp, node: DOMNode, action: str) -> None:
+def _run_on(app: GameApp, node: DOMNode, action: str) -> None:
     if node.is_attached:
         app.call_later(app.run_action, action, node)
 
 
-def _saved_search_commands(app: GameOpsApp) -> Iterable[SystemCommand]:
+def _saved_search_commands(app: GameApp) -> Iterable[SystemCommand]:
     from tui.services.saved_searches import SearchStore, StoreError
 
     try:
@@ -104,7 +103,7 @@ def _saved_search_commands(app: GameOpsApp) -> Iterable[SystemCommand]:
                             lambda spec=spec: run_saved_search(app, spec))
 
 
-async def run_saved_search(app: GameOpsApp, spec: SearchSpec) -> None:
+async def run_saved_search(app: GameApp, spec: SearchSpec) -> None:
     from tui.ui.panes.search import SearchPane
 
     await app.action_show_pane("search")

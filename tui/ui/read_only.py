@@ -8,23 +8,13 @@ form and a confirmation that could never be sent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.dom import DOMNode
 
-if TYPE_CHECKING:
-    from tui.ui.app import GameOpsApp
+from tui.ui.contract import game_app
 
 HINT = "read-only: start without --read-only"
-
-
-def game_app(node: DOMNode) -> GameOpsApp | None:
-    """The node's app as the GameOpsApp it is (None for a widget in some other app, as in a
-    widget's own unit test)."""
-    from tui.ui.app import GameOpsApp
-
-    app = node.app
-    return app if isinstance(app, GameOpsApp) else None
 
 
 def is_read_only(node: DOMNode) -> bool:

@@ -13,11 +13,11 @@ from tui.ui.widgets.context_bar import ContextBar
 
 if TYPE_CHECKING:
     from tui.aws.session import AwsContext, Target
-    from tui.ui.app import GameOpsApp
+    from tui.ui.contract import GameApp
 
 
 class Targets:
-    def __init__(self, app: GameOpsApp) -> None:
+    def __init__(self, app: GameApp) -> None:
         self.app = app
 
     # --- the account ---------------------------------------------------------------------

@@ -137,7 +137,7 @@ class Calls(Widget):
 
     def failure_of(self, err: BaseException) -> Failure:
         """Classified for the target in use (its fixes name the profile)."""
-        from tui.ui.read_only import game_app
+        from tui.ui.contract import game_app
 
         app = game_app(self)
         return app.aws.classify(err) if app is not None else classify(err)

@@ -24,10 +24,11 @@ from tui.models import scripts as model
 from tui.models.scripts import ChangeResult, ScriptsModel
 from tui.services.script_archive import ArchiveEntry
 from tui.services.scripts import FleetUse, ScriptWorld
+from tui.ui.contract import game_app
 from tui.ui.panes.base import NothingToExport, Pane
 from tui.ui.panes.quick_filter import QuickFilter
 from tui.ui.read_only import HINT as READ_ONLY_HINT
-from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
+from tui.ui.read_only import ReadOnlyKeys, is_read_only
 from tui.ui.widgets.plain import Plain, SafeInput, cells, visible
 
 if TYPE_CHECKING:

@@ -26,8 +26,8 @@ from tui.models.search import EMPTY_LINE, SORT_LINE, Builder, SearchRun, SortSpe
 from tui.services import filter_builder as fb
 from tui.services import search_expr as se
 from tui.services.saved_searches import SearchStore, StoreError
+from tui.ui.contract import game_app
 from tui.ui.panes.session_table import SessionTablePane
-from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, SafeInput, cell
 from tui.ui.work import Job
 

@@ -45,10 +45,11 @@ from tui.models.sessions import (
 from tui.services import gamelift
 from tui.services.drains import DrainTarget
 from tui.trust import visible
+from tui.ui.contract import game_app
 from tui.ui.panes.base import Pane
 from tui.ui.panes.quick_filter import QuickFilter
 from tui.ui.read_only import HINT as READ_ONLY_HINT
-from tui.ui.read_only import ReadOnlyKeys, game_app
+from tui.ui.read_only import ReadOnlyKeys
 from tui.ui.widgets.plain import Plain, SafeInput
 from tui.ui.widgets.session_grid import SessionGrid
 from tui.ui.work import Job

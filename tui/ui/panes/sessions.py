@@ -29,9 +29,9 @@ from tui.models.sessions import (
 )
 from tui.services import gamelift
 from tui.services.gamelift import FleetRow
+from tui.ui.contract import game_app
 from tui.ui.panes.base import Pane
 from tui.ui.panes.session_table import SessionTablePane
-from tui.ui.read_only import game_app
 from tui.ui.widgets.plain import Plain, cell, cells
 from tui.ui.work import Job
 

@@ -52,9 +52,10 @@ from tui.models.stages import (
 from tui.services import gamesparks
 from tui.services.deploy_watch import Backoff
 from tui.services.snapshot_diff import human_size
+from tui.ui.contract import game_app
 from tui.ui.panes import stages_render as render
 from tui.ui.panes.base import NothingToExport, Pane
-from tui.ui.read_only import ReadOnlyKeys, game_app, is_read_only
+from tui.ui.read_only import ReadOnlyKeys, is_read_only
 from tui.ui.widgets.plain import Plain
 from tui.ui.work import Job
 

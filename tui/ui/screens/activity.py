@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.ui.read_only import game_app
+from tui.ui.contract import game_app
 from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, SafeInput, cell, safe_text, visible
 

@@ -14,7 +14,8 @@ from textual.widgets import Button, DataTable, Input, Static
 from tui.aws.errors import Failure
 from tui.services import gamesparks
 from tui.services.gamesparks import PlayerConnection
-from tui.ui.read_only import HINT, game_app, is_read_only
+from tui.ui.contract import game_app
+from tui.ui.read_only import HINT, is_read_only
 from tui.ui.screens.base import Modal, css
 from tui.ui.widgets.plain import Plain, SafeInput, cells
 from tui.ui.work import Calls, Job

@@ -24,7 +24,7 @@ from tui.services.script_archive import ArchiveEntry, ScriptArchive
 from tui.services.scripts import FleetUse
 from tui.services.zipcheck import check_zip_bytes
 from tui.services.zipdiff import ZipDiff, diff_zips
-from tui.ui.read_only import game_app
+from tui.ui.contract import game_app
 from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell, visible
 from tui.ui.work import Calls

@@ -14,7 +14,7 @@ from tui.aws.records import Script
 from tui.services import scripts as script_service
 from tui.services.script_archive import ArchiveEntry
 from tui.services.scripts import FleetUse
-from tui.ui.read_only import game_app
+from tui.ui.contract import game_app
 from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell
 from tui.ui.work import Calls

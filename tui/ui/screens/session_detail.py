@@ -18,7 +18,7 @@ from tui.aws.errors import Failure
 from tui.aws.records import GameSession, PlayerSession
 from tui.aws.session import AwsContext
 from tui.services import gamelift
-from tui.ui.read_only import game_app
+from tui.ui.contract import game_app
 from tui.ui.screens.base import HERE
 from tui.ui.widgets.plain import Plain, cell, cells, visible
 from tui.ui.work import Calls, Job

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.ui.read_only import game_app
+from tui.ui.contract import game_app
 from tui.ui.textual_private import FooterKey, reactive_bindings
 
 
