@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from abc import abstractmethod
 from collections.abc import Collection
 from typing import ClassVar
 
@@ -52,8 +53,9 @@ class SearchForm(Modal[object]):
         if not self.answered:
             self.action_save()
 
+    @abstractmethod
     def action_save(self) -> None:
-        raise NotImplementedError
+        """Check the fields; dismiss with what they make, or say on the problem line why not."""
 
     def problem(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)
