@@ -104,9 +104,11 @@ class GameHarness(_DemoApp):
         self.make = make
         self.shown: Screen[Any] | None = None
 
-    def on_mount(self) -> None:
-        # Textual then calls GameOpsApp.on_mount too (every class's handler runs), which fails
-        # on the missing tabs once it has set the theme; the modal pictures were drawn so.
+    def on_mount(self, event: events.Mount) -> None:
+        # Not GameOpsApp.on_mount (Textual would call it next): it starts the panes of the
+        # real layout, which this app does not have. Only its theme is taken.
+        event.prevent_default()
+        self.start_theme()
         self.shown = self.make()
         self.push_screen(self.shown)
 

@@ -1,11 +1,13 @@
 """Every modal (and the detail screens) at 80×24, alone on a blank screen (tests/harness.py).
 
-The records are literal (tui.aws.records dataclasses with fixed ids and times); the screens that
-call AWS on mount get their answers from the real simulator, through the app's own context.
+The records are literal (tui.aws.records dataclasses with fixed ids and times), except for the
+screens that call AWS on mount: they show records of a world pinned to one moment, and get
+their answers from that simulator through the app's own context.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,16 +15,15 @@ from typing import Any
 
 import pytest
 from apptest import wait_for
-from harness import GameHarness, MakeScreen, ModalHarness
+from harness import GameHarness, MakeScreen, ModalHarness, pin_world
+from simctl import World, WorldSpec, open_world
 from textual.screen import Screen
 
 from tui.aws.records import GameSession, Script
 from tui.services.filter_builder import Cond, SearchSpec
 from tui.services.saved_searches import SearchStore
 from tui.services.script_archive import ArchiveEntry, ScriptArchive
-from tui.services.scripts import FleetUse
 from tui.services.snapshot_diff import diff_sections
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
 SIZE = (80, 24)
 WHEN = dt.datetime(2026, 1, 1, 9, 30, tzinfo=dt.UTC)
@@ -50,12 +51,18 @@ ENTRY = ArchiveEntry(sha256="ab" * 32, size=48_213, script_id=SCRIPT.script_id,
 
 
 @pytest.fixture(scope="module")
-def snap_world() -> Iterator[RunningSimulator]:
-    # A private, frozen world: nothing here changes it, and nothing else changes it meanwhile.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+def snap_world() -> Iterator[World]:
+    # A private world pinned to FIXED_NOW: the records it serves, their times included, are
+    # the same on every run, and nothing changes it meanwhile.
+    with open_world(WorldSpec(sessions=10)) as world:
+        pin_world(world)
+        yield world
+
+
+def world_session(world: World) -> GameSession:
+    """The world's first game session (by id), as the panes read it."""
+    first = min(world.sessions().values(), key=lambda item: item["GameSessionId"])
+    return GameSession.from_api(first)
 
 
 async def _shown(pilot: Any, app: ModalHarness | GameHarness, ready: Callable[[Screen[Any]], bool]
@@ -81,7 +88,7 @@ def _snap(snap_compare: Any, make: MakeScreen,
     return bool(snap_compare(app, terminal_size=SIZE, run_before=arrange))
 
 
-def _game_snap(snap_compare: Any, world: RunningSimulator, make: MakeScreen,
+def _game_snap(snap_compare: Any, world: World, make: MakeScreen,
                ready: Callable[[Screen[Any]], bool]) -> bool:
     app = GameHarness(world.endpoint_url, make)
 
@@ -281,7 +288,7 @@ def test_script_compare(snap_compare: Any) -> None:
 # --- screens that call AWS -----------------------------------------------------------------
 
 
-def test_player_connections(snap_compare: Any, snap_world: RunningSimulator) -> None:
+def test_player_connections(snap_compare: Any, snap_world: World) -> None:
     from textual.widgets import DataTable
 
     from tui.ui.screens.player_connections import PlayerScreen
@@ -291,18 +298,26 @@ def test_player_connections(snap_compare: Any, snap_world: RunningSimulator) -> 
                       lambda screen: screen.query_one(DataTable).region.height > 0)
 
 
-def test_session_detail(snap_compare: Any, snap_world: RunningSimulator) -> None:
+def test_session_detail(snap_compare: Any, snap_world: World) -> None:
     from tui.ui.screens.session_detail import SessionDetailScreen
 
-    # A session the simulator does not know: its player list comes back empty.
-    assert _game_snap(snap_compare, snap_world, lambda: SessionDetailScreen(session(7)),
+    # A session the world holds, with the players it holds.
+    held = world_session(snap_world)
+    assert _game_snap(snap_compare, snap_world, lambda: SessionDetailScreen(held),
                       lambda screen: "loading" not in _text(screen, "#players-status"))
 
 
-def test_script_detail(snap_compare: Any, snap_world: RunningSimulator) -> None:
+def test_script_detail(snap_compare: Any, snap_world: World) -> None:
+    # The world's first script that fleets run (by id), its fleets, one archived upload.
+    from tui.services.scripts import load_world
     from tui.ui.screens.script_detail import ScriptDetailScreen
 
-    fleets = [FleetUse(FLEET, "arena-fleet", "ACTIVE", 3)]
+    held = load_world(snap_world.aws())
+    script = min((s for s in held.scripts() if held.fleets.get(s.script_id)),
+                 key=lambda s: s.script_id)
+    fleets = held.fleets[script.script_id]
+    entry = dataclasses.replace(ENTRY, script_id=script.script_id, name=script.name,
+                                version=script.version)
     assert _game_snap(snap_compare, snap_world,
-                      lambda: ScriptDetailScreen(SCRIPT, fleets, [ENTRY]),
+                      lambda: ScriptDetailScreen(script, fleets, [entry]),
                       lambda screen: "…" not in _text(screen, "#script-detail-status"))
