@@ -28,19 +28,19 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.session
-import httpx
 import pytest
+from simctl import World
 
 import tui
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
-pytestmark = pytest.mark.timeout(60)
+# The world: 60 sessions, frozen (no drift, the clock stopped), no rate limits.
+pytestmark = [pytest.mark.timeout(60), pytest.mark.world(sessions=60)]
 
 SIZE = (100, 30)
 GAME = "space-raiders"
@@ -134,6 +134,13 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"{what}: not within {seconds}s\n{tail(self.written())}")
 
+    def wait_drawn(self, texts: tuple[str, ...], seconds: float, what: str,
+                   since: int = 0) -> None:
+        """Until every one of ``texts`` has been drawn since ``since`` (compared without
+        escape sequences and white space, as :func:`drawn_text` reads the output)."""
+        self.wait_for(lambda out: all(text in drawn_text(out) for text in texts), seconds,
+                      what, since)
+
     def finish(self, seconds: float) -> int | None:
         """Wait for the app to end; kill it if it does not."""
         try:
@@ -162,22 +169,14 @@ def tail(data: bytes, size: int = 1500) -> str:
 # --- the world -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=60, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
-
-
-def plant(sim: RunningSimulator, text: str) -> list[str]:
+def plant(world: World, text: str) -> list[str]:
     """``text`` as the name of every session of every fleet (whichever fleet the app opens
     shows it), as a game property, as the game's and a new snapshot's description."""
-    gamelift = boto3.client("gamelift", region_name="us-west-2", endpoint_url=sim.endpoint_url,
+    gamelift = boto3.client("gamelift", region_name="us-west-2",
+                            endpoint_url=world.endpoint_url,
                             aws_access_key_id="AKIDRAWTERM", aws_secret_access_key="secret")
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions", timeout=10).json()
     planted = []
-    for index, session in enumerate(data["GameSessions"]):
+    for index, session in enumerate(world.sessions().values()):
         if session["Status"] != "ACTIVE":
             continue
         changes: dict[str, Any] = {"Name": f"{text[:8]}{index:02d}{text[8:]}"[:1024]}
@@ -189,16 +188,17 @@ def plant(sim: RunningSimulator, text: str) -> list[str]:
     session.get_component("data_loader").search_paths.insert(
         0, str(Path(tui.__file__).parent / "aws" / "data"))
     sparks = boto3.session.Session(botocore_session=session).client(
-        "gamesparks", region_name="us-west-2", endpoint_url=sim.endpoint_url,
+        "gamesparks", region_name="us-west-2", endpoint_url=world.endpoint_url,
         aws_access_key_id="AKIDRAWTERM", aws_secret_access_key="secret")
     sparks.update_game(GameName=GAME, Description=text)
     sparks.create_snapshot(GameName=GAME, Description=text)
     return planted
 
 
-def run_app(sim: RunningSimulator, tmp_path: Path) -> bytes:
+def run_app(world: World, tmp_path: Path) -> bytes:
     """Start the CLI, show the sessions, a detail (enter), the Stages pane (4), quit (q);
-    every byte written to the terminal."""
+    every byte written to the terminal. Each key is sent once the screen shows that the one
+    before it was handled (what it drew, its footer included), not after a fixed pause."""
     home = tmp_path / "home"
     env = dict(os.environ)  # conftest's hermetic AWS settings
     env.update(TERM="xterm-256color", COLORTERM="truecolor", HOME=str(tmp_path),
@@ -207,25 +207,33 @@ def run_app(sim: RunningSimulator, tmp_path: Path) -> bytes:
                LINES=str(SIZE[1]))
     for name in ("NO_COLOR", "TEXTUAL", "TEXTUAL_DRIVER", "TEXTUAL_FPS"):
         env.pop(name, None)
-    argv = [sys.executable, "-m", "tui", "--endpoint-url", sim.endpoint_url,
+    argv = [sys.executable, "-m", "tui", "--endpoint-url", world.endpoint_url,
             "--region", "us-west-2"]
     term = Terminal(argv, env, tmp_path)
     try:
-        # The sessions table: the names' first cells.
-        term.wait_for(lambda out: b"HOSTILE" in out, 20, "the sessions table")
-        time.sleep(0.5)  # the table settles; the cursor sits on the first row
+        # The sessions table: the names' first cells, the first fleet's sessions loaded (the
+        # fleet table has the keyboard, its cursor on the first row).
+        term.wait_drawn(("HOSTILE", "sessions·updated"), 20, "the sessions table")
+        mark = len(term.written())
         term.send(b"\r")  # enter on the fleet: its sessions, the keyboard in their table
-        time.sleep(0.8)
+        term.wait_drawn(("updated0sago", "/Filterrows"), 8, "the fleet's sessions reloaded",
+                        since=mark)
         mark = len(term.written())
         term.send(b"\r")  # enter on a session: its detail, the whole name and properties
         term.wait_for(lambda out: b"GameSessionId" in out, 8, "the session detail", since=mark)
-        time.sleep(0.8)
+        # Its players loaded and the footer following the detail's keys: the screen is drawn.
+        term.wait_drawn(("GameSessionId", "PlayerId", "escBack"), 8,
+                        "the session detail settled", since=mark)
+        mark = len(term.written())
         term.send(b"\x1b")  # escape: back to the table (a lone ESC, then nothing)
-        time.sleep(0.6)
+        term.wait_drawn(("sessions·updated", "/Filterrows"), 8, "back on the sessions table",
+                        since=mark)
         mark = len(term.written())
         term.send(b"4")  # the Stages pane: the game's description is in the tree
         term.wait_for(lambda out: GAME.encode() in out, 8, "the Stages pane", since=mark)
-        time.sleep(1.0)
+        # The games listed with their descriptions, the footer on the Stages keys.
+        term.wait_drawn((f"{GAME}HOSTILE", "games·updated", "Rollback"), 8,
+                        "the Stages pane settled", since=mark)
         term.send(b"q")
         code = term.finish(8)
         assert code is not None, f"the app did not quit on q:\n{tail(term.written())}"
@@ -255,7 +263,7 @@ def raw_findings(output: bytes, planted: tuple[tuple[str, str], ...]) -> list[st
 # --- the tests -------------------------------------------------------------------------------
 
 
-def test_harmless_names_write_none_of_the_banned_sequences(world: RunningSimulator,
+def test_harmless_names_write_none_of_the_banned_sequences(world: World,
                                                           tmp_path: Path) -> None:
     """The control case: Textual's own output has none of the sequences banned below, so
     finding one with hostile names on screen means it came from them."""
@@ -265,7 +273,7 @@ def test_harmless_names_write_none_of_the_banned_sequences(world: RunningSimulat
     assert raw_findings(output, ()) == []
 
 
-def test_hostile_names_on_screen_never_reach_the_terminal_raw(world: RunningSimulator,
+def test_hostile_names_on_screen_never_reach_the_terminal_raw(world: World,
                                                              tmp_path: Path) -> None:
     plant(world, HOSTILE)
     output = run_app(world, tmp_path)
