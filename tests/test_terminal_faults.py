@@ -1,11 +1,13 @@
 """Terminal and process faults: a terminal shrunk to 40×12 and back on every pane, and SIGTERM /
 SIGHUP while a deployment is followed or a snapshot export is under way.
 
-The signal tests run the real CLI (`python -m tui --demo`) in a subprocess on a pseudo-terminal
-that is its controlling terminal, as sshd gives one, so closing the terminal delivers SIGHUP the
-way a dropped SSH session does. Afterwards: the process ended by itself (it was not killed by
-the signal), the terminal was restored (alternate screen left), no traceback was printed, no
-partial file sits under a final name, and every audit line is valid JSON.
+The signal tests run the real CLI (`python -m tui --demo`; the hang-up test points it at the
+test's own world with `--endpoint-url`, to slow that world down) in a subprocess on a
+pseudo-terminal that is its controlling terminal, as sshd gives one, so closing the terminal
+delivers SIGHUP the way a dropped SSH session does. Afterwards: the process ended by itself
+(it was not killed by the signal), the terminal was restored (alternate screen left), no
+traceback was printed, no partial file sits under a final name, and every audit line is valid
+JSON.
 
 Textual 8.2.8 leaves SIGTERM and SIGHUP at their default action (only SIGTSTP, SIGCONT and
 SIGWINCH have handlers in its Linux driver), so without tui.ui.lifecycle (installed by
@@ -19,6 +21,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import signal
 import struct
 import subprocess
@@ -26,17 +29,17 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from apptest import make_app, pane_of, settle
+from apptest import make_app, pane_of, settle, wait_for
+from simctl import World
 
 from tui import cli
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.lifecycle import install_signal_handlers
+from tui.ui.screens.base import REPEAT_SECONDS
 
 CLI = [sys.executable, "-m", "tui", "--demo"]
 DOWN = b"\x1b[B"
@@ -46,15 +49,12 @@ LEFT_ALT_SCREEN = b"\x1b[?1049l"
 # --- resize ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=80, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+# The pilot tests' world: 80 sessions, frozen (no drift, the clock stopped).
+WORLD = pytest.mark.world(sessions=80)
 
 
-async def test_shrink_to_40x12_and_back_on_every_pane(world: RunningSimulator,
+@WORLD
+async def test_shrink_to_40x12_and_back_on_every_pane(world: World,
                                                      home: Path) -> None:
     from textual.widgets import Static
 
@@ -92,13 +92,14 @@ async def test_shrink_to_40x12_and_back_on_every_pane(world: RunningSimulator,
         await pilot.resize_terminal(120, 36)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.is_running and world.sim.mutations.as_list() == []
+        assert app.is_running and world.mutations() == []
 
 
 # --- signals, in process ---------------------------------------------------------------------
 
 
-async def test_sigterm_ends_the_app_and_stops_a_deployment_poll(world: RunningSimulator,
+@WORLD
+async def test_sigterm_ends_the_app_and_stops_a_deployment_poll(world: World,
                                                                 home: Path) -> None:
     from tui.ui.panes.stages import StagesPane
 
@@ -117,8 +118,13 @@ async def test_sigterm_ends_the_app_and_stops_a_deployment_poll(world: RunningSi
             from tui.aws.records import StageDeployment
 
             pane._follow(StageDeployment.from_api(started, "kart-league", "staging"))
-            await pilot.pause(0.3)
-            watchers = [w for w in app.workers if w.group.startswith("stages-watch")]
+
+            def watching() -> list[Any]:
+                return [w for w in app.workers
+                        if w.group.startswith("stages-watch") and w.is_running]
+
+            await wait_for(pilot, watching)
+            watchers = watching()
             assert watchers and watchers[0].is_running
             os.kill(os.getpid(), signal.SIGTERM)
             deadline = time.monotonic() + 10
@@ -167,10 +173,24 @@ class Terminal:
                 return
             self.output.extend(data)
 
-    def keys(self, *keys: bytes | str, pause: float = 0.4) -> None:
-        for key in keys:
-            os.write(self.master, key.encode() if isinstance(key, str) else key)
-            time.sleep(pause)
+    def written(self) -> bytes:
+        return bytes(self.output)
+
+    def send(self, key: bytes | str) -> None:
+        os.write(self.master, key.encode() if isinstance(key, str) else key)
+
+    def wait_drawn(self, texts: tuple[str, ...], seconds: float, what: str,
+                   since: int = 0) -> None:
+        """Until every one of ``texts`` has been drawn since ``since`` (read without escape
+        sequences and white space)."""
+        wait_until(lambda: all(text in drawn_text(self.written()[since:]) for text in texts),
+                   seconds, what)
+
+    def key(self, key: bytes | str, *shows: str, seconds: float = 10) -> None:
+        """Press ``key``; wait until the screen shows ``shows``: the app handled it."""
+        mark = len(self.output)
+        self.send(key)
+        self.wait_drawn(shows, seconds, f"after {key!r}: {shows}", since=mark)
 
     def hang_up(self) -> None:
         """Close the terminal: the kernel sends SIGHUP, as when an SSH session drops."""
@@ -192,6 +212,15 @@ class Terminal:
         if not self.closed:
             os.close(self.master)
             self.closed = True
+
+
+_SEQUENCE = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -~]")
+
+
+def drawn_text(output: bytes) -> str:
+    """The characters the app drew, in the order written, without escape sequences and
+    white space."""
+    return re.sub(r"\s+", "", _SEQUENCE.sub(b"", output).decode("utf-8", "replace"))
 
 
 def wait_until(condition: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -230,12 +259,28 @@ def listening_port(pid: int) -> int | None:
     return None
 
 
-def start(argv: list[str], env: dict[str, str]) -> tuple[Terminal, str]:
+def start(argv: list[str], env: dict[str, str]) -> Terminal:
+    """The CLI on a terminal, once its first loads are on screen (the first fleet's
+    sessions)."""
     term = Terminal(argv, env, (120, 30))
     wait_until(lambda: b"Sessions" in term.output, 20, "the app drew its screen")
-    port = wait_until(lambda: listening_port(term.proc.pid), 10, "the simulator listens")
-    time.sleep(1.5)  # first loads
-    return term, f"http://127.0.0.1:{port}"
+    if "--demo" in argv:
+        wait_until(lambda: listening_port(term.proc.pid), 10, "the simulator listens")
+    term.wait_drawn(("sessions·updated",), 20, "the first loads")
+    return term
+
+
+def world_cli(world: World) -> list[str]:
+    """The shipped CLI pointed at the test's world (whose faults the test sets)."""
+    return [sys.executable, "-m", "tui", "--endpoint-url", world.endpoint_url,
+            "--region", "us-west-2"]
+
+
+def open_stages(term: Terminal) -> None:
+    """Stages pane, the first game expanded, the cursor on its first stage."""
+    term.key("4", "games·updated", "kart-league")
+    term.key(" ", "└──▶prod")
+    term.key(DOWN, "Stagekart-league/dev")
 
 
 def audit_lines(home: Path) -> list[dict[str, Any]]:
@@ -256,10 +301,13 @@ def check_files(home: Path) -> None:
 
 def deploy_keys(term: Terminal) -> None:
     """Stages pane, first game, its first stage: d, the first snapshot, y."""
-    term.keys("4", " ")
-    term.keys(DOWN, "d", pause=1.0)
-    term.keys("\r", pause=1.5)
-    term.keys("y")
+    open_stages(term)
+    term.key("d", "Deployasnapshotofkart-leaguetostagedev", "(serving)")
+    term.key("\r", "willdeploy:", "Deploy(y)")
+    # A y this soon after the picker's Enter counts as its repeat and is dropped
+    # (tui.ui.screens.base): a person reads the diff first.
+    time.sleep(REPEAT_SECONDS)
+    term.send("y")
 
 
 def check_clean_exit(term: Terminal, code: int | None, signum: int) -> None:
@@ -272,12 +320,14 @@ def check_clean_exit(term: Terminal, code: int | None, signum: int) -> None:
 
 
 def test_sigterm_during_a_deployment_poll(terminal_env: dict[str, str], home: Path) -> None:
-    term, _ = start(CLI, terminal_env)
+    term = start(CLI, terminal_env)
     try:
+        mark = len(term.output)
         deploy_keys(term)
         wait_until(lambda: any(a["operation"] == "StartStageDeployment" and a["outcome"] == "ok"
                                for a in audit_lines(home)), 15, "deployment started")
-        time.sleep(0.5)  # the pane now polls GetStageDeployment (PENDING for ~2.5 s)
+        # The pane reports it and follows it: it polls GetStageDeployment (PENDING ~2.5 s).
+        term.wait_drawn(("Deploymentstarted",), 10, "the deployment followed", since=mark)
         term.proc.send_signal(signal.SIGTERM)
         code = term.wait(15)
         check_clean_exit(term, code, signal.SIGTERM)
@@ -287,18 +337,23 @@ def test_sigterm_during_a_deployment_poll(terminal_env: dict[str, str], home: Pa
     assert [a["operation"] for a in audit_lines(home)] == ["StartStageDeployment"]
 
 
-def test_terminal_hang_up_during_a_snapshot_export(terminal_env: dict[str, str],
+def test_terminal_hang_up_during_a_snapshot_export(world: World, terminal_env: dict[str, str],
                                                    home: Path) -> None:
-    term, endpoint = start(CLI, terminal_env)
+    # The CLI on the test's world (not --demo's own simulator): the test slows that world down.
+    terminal_env.update(AWS_ACCESS_KEY_ID="AKIDTERMFAULTS", AWS_SECRET_ACCESS_KEY="secret")
+    term = start(world_cli(world), terminal_env)
     try:
         # Stages: first game, first stage, its Snapshots branch, the first snapshot.
-        term.keys("4", " ", DOWN, " ", DOWN, DOWN, " ", pause=0.6)
-        time.sleep(1.0)
-        term.keys(DOWN)
+        open_stages(term)
+        term.key(" ", "└──▶Snapshots")
+        term.key(DOWN, "expandtoloadthedeploymenthistory")
+        term.key(DOWN, "thegame'ssnapshots,newestfirst")
+        term.key(" ", "▼Snapshots(")
+        term.key(DOWN, "SnapshotIdSnapshot_", "Sections")
         # Slow the service down so that the export is surely under way when the line drops.
-        httpx.post(f"{endpoint}/_sim/faults", json={"latency_ms": 2500}).raise_for_status()
+        world.faults(latency_ms=2500)
         mark = len(term.output)
-        term.keys("x")
+        term.send("x")
         # The status line says the export is under way (ExportSnapshot is being answered).
         wait_until(lambda: b"exporting" in term.output[mark:], 5, "export started")
         term.hang_up()
@@ -312,7 +367,7 @@ def test_terminal_hang_up_during_a_snapshot_export(terminal_env: dict[str, str],
 
 def test_the_cli_as_shipped_on_sigterm(terminal_env: dict[str, str], home: Path) -> None:
     """`python -m tui --demo` exactly as cli.py runs it."""
-    term, _ = start(CLI, terminal_env)
+    term = start(CLI, terminal_env)
     try:
         term.proc.send_signal(signal.SIGTERM)
         code = term.wait(15)
