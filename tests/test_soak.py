@@ -25,20 +25,20 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
+from apptest import wait_for
+from simctl import World
 from textual.widgets import DataTable, Input
 
 from tui import locations
 from tui.aws.session import AwsContext, Target
 from tui.models.scripts import GROUP_PREFIX
 from tui.services.filter_builder import SearchSpec
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui import app as app_module
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.scripts import ScriptsPane
@@ -57,6 +57,9 @@ REFRESH_SECONDS = 3.0  # the panes' polling interval in this test (15 s and 30 s
 CI_SECONDS = 30.0
 STAGES = (("space-raiders", "prod"), ("kart-league", "staging"))
 
+# 150 sessions, seed 11; frozen: status changes happen when the test advances the clock.
+pytestmark = pytest.mark.world(sessions=150, seed=11)
+
 
 class RecordingApp(GameOpsApp):
     """The real app; every notification it shows is also kept, so none is missed when it
@@ -74,21 +77,9 @@ class RecordingApp(GameOpsApp):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
 
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=150, drift=False, seed=11))
-    sim.sim.clock.freeze()  # status changes happen when the test advances the clock
-    yield sim
-    sim.stop()
-
-
-def faults(sim: RunningSimulator, values: dict[str, float]) -> None:
-    httpx.post(f"{sim.endpoint_url}/_sim/faults", json=values).raise_for_status()
-
-
 class Soak:
-    def __init__(self, app: RecordingApp, pilot: Any, sim: RunningSimulator, seed: int) -> None:
-        self.app, self.pilot, self.sim = app, pilot, sim
+    def __init__(self, app: RecordingApp, pilot: Any, world: World, seed: int) -> None:
+        self.app, self.pilot, self.world = app, pilot, world
         self.rng = random.Random(seed)
         self.press_times: list[float] = []
         self.confirmed: Counter[str] = Counter()
@@ -111,15 +102,13 @@ class Soak:
 
     async def until(self, condition: Callable[[], Any], seconds: float,
                     what: str | Callable[[], str] = "condition") -> Any:
-        deadline = time.monotonic() + seconds
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                text = what() if callable(what) else what
-                raise AssertionError(f"{text}: not reached in {seconds:.0f}s")
-            await self.pilot.pause(0.05)
+        """apptest.wait_for, then the condition's value; ``what`` names it if it fails."""
+        try:
+            await wait_for(self.pilot, condition, seconds)
+        except AssertionError:
+            text = what() if callable(what) else what
+            raise AssertionError(f"{text}: not reached in {seconds:.0f}s") from None
+        return condition()
 
     def new_notes(self, since: int, titles: tuple[str, ...]) -> list[tuple[str, str, str]]:
         return [n for n in self.app.shown[since:] if n[0] in titles]
@@ -315,7 +304,7 @@ class Soak:
         if title == "Deployment started":
             # Let the deployment run (the clock is frozen) and see that its end is reported.
             since_end = len(self.app.shown)
-            self.sim.sim.clock.advance(30)
+            self.world.advance(30)
             await self.until(lambda: [n for n in self.app.shown[since_end:]
                                       if n[0].startswith("Deployment ") and n[0] not in (
                                           "Deployment started",)
@@ -336,7 +325,9 @@ class Soak:
             await self.script_update()
         else:
             await self.refresh(action[-1])
-        self.sim.sim.clock.advance(self.rng.choice([0, 5, 20]))
+        advance = self.rng.choice([0, 5, 20])
+        if advance:
+            self.world.advance(advance)
 
 
 ACTIONS = ("protect", "lock", "update", "terminate", "rollback", "script update")
@@ -393,17 +384,14 @@ def audit_keys(lines: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
     return keys
 
 
-def sim_keys(sim: RunningSimulator) -> Counter[tuple[Any, ...]]:
-    return Counter(_key(m["operation"], m["target"], m["params"])
-                   for m in sim.sim.mutations.as_list())
+def sim_keys(world: World) -> Counter[tuple[Any, ...]]:
+    return Counter(_key(m["operation"], m["target"], m["params"]) for m in world.mutations())
 
 
-def session_truth(sim: RunningSimulator) -> dict[str, tuple[Any, ...]]:
-    data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions").json()["GameSessions"]
-    return {s["GameSessionId"]: (s["Status"], s["CurrentPlayerSessionCount"],
-                                 s["MaximumPlayerSessionCount"],
-                                 s["PlayerSessionCreationPolicy"], s.get("ProtectionPolicy"))
-            for s in data}
+def session_truth(world: World) -> dict[str, tuple[Any, ...]]:
+    return {k: (s["Status"], s["CurrentPlayerSessionCount"], s["MaximumPlayerSessionCount"],
+                s["PlayerSessionCreationPolicy"], s.get("ProtectionPolicy"))
+            for k, s in world.sessions().items()}
 
 
 def sessions_shown(pane: SessionsPane) -> dict[str, tuple[Any, ...]]:
@@ -412,8 +400,9 @@ def sessions_shown(pane: SessionsPane) -> dict[str, tuple[Any, ...]]:
             for k, s in pane.sessions.items()}
 
 
-def script_truth(sim: RunningSimulator) -> dict[str, tuple[str, str]]:
-    return {s.script_id: (s.name, s.version) for s in sim.sim.gamelift.scripts.values()}
+def script_truth(world: World) -> dict[str, tuple[str, str]]:
+    return {s["ScriptId"]: (s["Name"], s["Version"])
+            for s in world.state()["gamelift"]["scripts"]}
 
 
 def scripts_shown(pane: ScriptsPane) -> dict[str, tuple[str, str]]:
@@ -422,8 +411,8 @@ def scripts_shown(pane: ScriptsPane) -> dict[str, tuple[str, str]]:
     return {s.script_id: (s.name, s.version) for s in pane.world.scripts()}
 
 
-def stage_truth(sim: RunningSimulator, game: str, stage: str) -> list[tuple[str, str]]:
-    state = sim.sim.gamesparks.state()["games"][game]["stages"][stage]
+def stage_truth(world: World, game: str, stage: str) -> list[tuple[str, str]]:
+    state = world.state()["gamesparks"]["games"][game]["stages"][stage]
     return [(d["DeploymentId"], d["DeploymentState"]) for d in state["deployments"]]
 
 
@@ -432,8 +421,8 @@ def stage_shown(pane: StagesPane, game: str, stage: str) -> list[tuple[str, str]
             for d in pane.deployments.get((game, stage), [])]
 
 
-def search_truth(sim: RunningSimulator, fleet_id: str) -> dict[str, int]:
-    client = boto3.client("gamelift", region_name="us-west-2", endpoint_url=sim.endpoint_url,
+def search_truth(world: World, fleet_id: str) -> dict[str, int]:
+    client = boto3.client("gamelift", region_name="us-west-2", endpoint_url=world.endpoint_url,
                           aws_access_key_id="AKIDSOAKCHECK", aws_secret_access_key="x")
     found: dict[str, int] = {}
     for page in client.get_paginator("search_game_sessions").paginate(FleetId=fleet_id):
@@ -442,11 +431,11 @@ def search_truth(sim: RunningSimulator, fleet_id: str) -> dict[str, int]:
     return found
 
 
-async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str, Any]:
-    app = RecordingApp(AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url,
-                                         demo=True)), simulator=sim)
+async def run_soak(world: World, seconds: float, seed: int) -> dict[str, Any]:
+    app = RecordingApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
+                                         demo=True)), simulator=world)
     async with app.run_test(size=(120, 36)) as pilot:
-        soak = Soak(app, pilot, sim, seed)
+        soak = Soak(app, pilot, world, seed)
         pane = soak.sessions
         pane.refresh_seconds = pane.interval = REFRESH_SECONDS
         await settle(app, pilot)
@@ -464,7 +453,7 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         await app.run_saved_search(SearchSpec(fleet_id=fleet_id))
         await settle(app, pilot)
 
-        faults(sim, FAULTS)
+        world.faults(**FAULTS)
         started = time.monotonic()
         order = list(ACTIONS)
         soak.rng.shuffle(order)  # each kind once, then a random mix until time is up
@@ -488,14 +477,14 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
 
         # Faults stop. Everything still under way finishes; the clock moves past every
         # pending status change.
-        faults(sim, NO_FAULTS)
+        world.faults(**NO_FAULTS)
         await soak.show("1")
-        sim.sim.clock.advance(120)
+        world.advance(120)
         stopped = time.monotonic()
 
         # Sessions: by itself (no key), within two refresh intervals (+ one refresh's time).
-        truth = session_truth(sim)
-        await soak.until(lambda: sessions_shown(pane) == session_truth(sim),
+        truth = session_truth(world)
+        await soak.until(lambda: sessions_shown(pane) == session_truth(world),
                          2 * REFRESH_SECONDS + 10, "Sessions pane converged")
         assert set(truth) == {str(k.value) for k in
                               app.query_one("#session-table", SessionGrid).rows}
@@ -504,7 +493,7 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         await soak.show("3")
         scripts = app.query_one(ScriptsPane)
         shown_at = time.monotonic()
-        await soak.until(lambda: scripts_shown(scripts) == script_truth(sim)
+        await soak.until(lambda: scripts_shown(scripts) == script_truth(world)
                          and not scripts.error, 2 * REFRESH_SECONDS + 10,
                          "Scripts pane converged")
         scripts_converged = time.monotonic() - shown_at
@@ -516,10 +505,10 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
                          lambda: f"deployment watches ended ({stages.watches}; workers "
                          f"{[(w.group, w.state.name) for w in app.workers]}; last notes "
                          f"{app.shown[-4:]})")
-        stages_current_without_r = all(stage_shown(stages, g, s) == stage_truth(sim, g, s)
+        stages_current_without_r = all(stage_shown(stages, g, s) == stage_truth(world, g, s)
                                        for g, s in STAGES if (g, s) in stages.deployments)
         await soak.press("r")
-        await soak.until(lambda: all(stage_shown(stages, g, s) == stage_truth(sim, g, s)
+        await soak.until(lambda: all(stage_shown(stages, g, s) == stage_truth(world, g, s)
                                      for g, s in STAGES if (g, s) in stages.deployments)
                          and not stages.pending and not stages.error, 20,
                          "Stages pane converged after r")
@@ -527,7 +516,7 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
         await soak.show("2")
         await soak.press("r")
         search = app.query_one(SearchPane)
-        expected = search_truth(sim, fleet_id)
+        expected = search_truth(world, fleet_id)
         await soak.until(lambda: {k: s.current_player_session_count
                                   for k, s in search.sessions.items()} == expected, 20,
                          "Search results converged after r")
@@ -540,7 +529,7 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
             "max_press": max(soak.press_times), "presses": len(soak.press_times),
             "sessions_converged": sessions_converged, "scripts_converged": scripts_converged,
             "stages_current_without_r": stages_current_without_r,
-            "requests": sim.sim.request_count, "steps": soak.step_times,
+            "requests": world.state()["requests"], "steps": soak.step_times,
             "stage_reexpanded": soak.reexpanded,
         }
 
@@ -552,15 +541,15 @@ async def run_soak(sim: RunningSimulator, seconds: float, seed: int) -> dict[str
 
     # The audit log and the simulator's record agree exactly.
     lines = audit_lines()
-    assert audit_keys(lines) == sim_keys(sim)
+    assert audit_keys(lines) == sim_keys(world)
     result["audit_lines"] = len(lines)
     result["audit_errors"] = Counter(line.get("error", {}).get("code") for line in lines
                                      if line["outcome"] != "ok")
-    result["mutations"] = len(sim.sim.mutations.as_list())
+    result["mutations"] = len(world.mutations())
     return result
 
 
-async def test_soak_under_faults(world: RunningSimulator, home: Path,
+async def test_soak_under_faults(world: World, home: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # Three attempts a call instead of the app's eight: some calls then fail for good under
     # this mix, so reported failures and audit error lines are exercised too (and botocore's
@@ -573,7 +562,7 @@ async def test_soak_under_faults(world: RunningSimulator, home: Path,
 @pytest.mark.skipif(not os.environ.get("GAMEOPS_SOAK_SECONDS"),
                     reason="long soak: set GAMEOPS_SOAK_SECONDS (e.g. 600)")
 @pytest.mark.timeout(int(float(os.environ.get("GAMEOPS_SOAK_SECONDS") or 0)) + 600)
-async def test_soak_under_faults_long(world: RunningSimulator, home: Path,
+async def test_soak_under_faults_long(world: World, home: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     if os.environ.get("GAMEOPS_SOAK_MAX_ATTEMPTS"):
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", os.environ["GAMEOPS_SOAK_MAX_ATTEMPTS"])
