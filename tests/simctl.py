@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from tui.aws.budget import DEFAULT_SHARE
 from tui.aws.session import AwsContext, Target
 from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 
@@ -42,12 +43,14 @@ class WorldSpec:
     error_rate: float = 0.0
     drop_rate: float = 0.0
     latency_ms: int = 0
+    backend_load: float = 0.0
 
     def config(self) -> SimConfig:
         return SimConfig(sessions=self.sessions, fleets=self.fleets, seed=self.seed,
                          drift=not self.frozen, rate_limits=self.rate_limits,
                          throttle_rate=self.throttle_rate, error_rate=self.error_rate,
-                         drop_rate=self.drop_rate, latency_ms=self.latency_ms)
+                         drop_rate=self.drop_rate, latency_ms=self.latency_ms,
+                         backend_load=self.backend_load)
 
     def but(self, **changes: Any) -> WorldSpec:
         return dataclasses.replace(self, **changes)
@@ -94,6 +97,18 @@ class World:
         path = f"/gamelift/sessions/{fleet_id}" if fleet_id else "/gamelift/sessions"
         listed: list[dict[str, Any]] = self._get(path)["GameSessions"]
         return {s["GameSessionId"]: s for s in listed}
+
+    def requests(self, caller: str | None = None) -> dict[str, dict[str, int]]:
+        """Calls and throttles per operation the service counted (one caller's: an access key
+        id), since the world opened or the last :meth:`clear_requests`."""
+        query = {"caller": caller} if caller else None
+        answer = self._http.get("/requests", params=query)
+        answer.raise_for_status()
+        counted: dict[str, dict[str, int]] = answer.json()["operations"]
+        return counted
+
+    def clear_requests(self) -> None:
+        self._http.delete("/requests").raise_for_status()
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = self._get("/state")
@@ -142,8 +157,13 @@ class World:
     # --- a client for it ----------------------------------------------------------------------
 
     def target(self, **changes: Any) -> Target:
+        """The demo target on this world. A world without rate limits (the default spec) has
+        no one to share them with, so its target has no API budget either; a world with the
+        documented limits gets the console's default budget."""
+        budget = None if self.spec.rate_limits == "off" else DEFAULT_SHARE
         return dataclasses.replace(
-            Target(demo=True, endpoint_url=self.endpoint_url, region="us-west-2"), **changes)
+            Target(demo=True, endpoint_url=self.endpoint_url, region="us-west-2",
+                   api_budget=budget), **changes)
 
     def aws(self, **changes: Any) -> AwsContext:
         """The demo target pointed at this world (``read_only=True``, ``region=...`` change it)."""

@@ -63,7 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--latency-ms", dest="latency_ms", type=_non_negative, default=0,
                      help="added to every request")
     sim.add_argument("--rate-limits", dest="rate_limits", default="default",
-                     help="default | off | a JSON file of operation → [rate, burst]")
+                     help="default (GameLift's documented limits, per operation and for "
+                          "the account) | off | a JSON file of operation → [rate, burst]")
+    sim.add_argument("--backend-load", dest="backend_load",
+                     type=_number(float, 0, 500, "a number of calls a second, 0 to 500"),
+                     default=0.0,
+                     help="calls a second of a simulated game backend (creates, searches, "
+                          "player-session look-ups) under its own access key, AKIDGAMEBACKEND")
     sim.add_argument("--no-drift", dest="drift", action="store_false",
                      help="freeze player counts (status transitions still happen)")
     return parser
@@ -164,7 +170,8 @@ def run_simulator(args: argparse.Namespace) -> int:
     config = SimConfig(host=args.host, port=args.port, seed=args.seed, sessions=args.sessions,
                        fleets=args.fleets, region=args.region, rate_limits=args.rate_limits,
                        throttle_rate=args.throttle_rate, error_rate=args.error_rate,
-                       drop_rate=args.drop_rate, latency_ms=args.latency_ms, drift=args.drift)
+                       drop_rate=args.drop_rate, latency_ms=args.latency_ms, drift=args.drift,
+                       backend_load=args.backend_load)
     try:
         server = RunningSimulator(config)
     except OSError as err:

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.aws.limits import ServiceLimits, documented_limits
+from tui.aws.limits import parse as parse_limits
+
 
 class SimError(Exception):
     """An AWS-shaped error: the wire layer turns it into the service's error body and status."""
@@ -110,38 +113,34 @@ class Bucket:
         return False
 
 
-# Per-operation (rate/s, burst). GameLift documents low limits for the session calls and warns
-# against polling them; the numbers are of the order the real service enforces per account.
-DEFAULT_RATE_LIMITS: dict[str, tuple[float, float]] = {
-    "SearchGameSessions": (5.0, 10.0),
-    "DescribeGameSessions": (20.0, 40.0),
-    "DescribeGameSessionDetails": (20.0, 40.0),
-    "DescribePlayerSessions": (20.0, 40.0),
-    "CreateGameSession": (10.0, 20.0),
-    "UpdateGameSession": (10.0, 20.0),
-    "TerminateGameSession": (10.0, 20.0),
-    "StartStageDeployment": (2.0, 5.0),
-    "*": (50.0, 100.0),
-}
-
-
 class RateLimits:
-    """A token bucket per operation on real time, not the sim clock (throttling is about now)."""
+    """Token buckets on real time, not the sim clock (throttling is about now). Per service:
+    one bucket per limited operation and one for the account's total; a call takes a token
+    from each that applies. AWS's limits are per account, so every caller shares them."""
 
-    def __init__(self, limits: dict[str, tuple[float, float]] | None) -> None:
-        self._limits = limits
-        self._buckets: dict[str, Bucket] = {}
+    def __init__(self, services: dict[str, ServiceLimits] | None,
+                 every: ServiceLimits | None = None) -> None:
+        self._services = services
+        # The old file format: limits for every service, "*" for each unlisted operation.
+        self._every = every
+        self._buckets: dict[tuple[str, str], Bucket] = {}
         self._lock = threading.Lock()
 
     @classmethod
+    def per_operation(cls, limits: dict[str, tuple[float, float]]) -> RateLimits:
+        """Operation → (rate, burst) for every service, "*" for each unlisted operation."""
+        return cls({}, ServiceLimits(None, dict(limits)))
+
+    @classmethod
     def from_spec(cls, spec: str) -> RateLimits:
-        """`default`, `off`, or a JSON file mapping operation → [rate, burst] ("*" for the rest)."""
+        """`default` (the documented limits, tui/aws/rate_limits.json), `off`, or a JSON file:
+        either in that file's format, or mapping operation → [rate, burst] ("*" for the rest)."""
         if spec == "off":
             return cls(None)
         if not isinstance(spec, str) or not spec:
             raise invalid("spec must be \"default\", \"off\" or the path of a JSON file")
         if spec == "default":
-            return cls(dict(DEFAULT_RATE_LIMITS))
+            return cls(dict(documented_limits().services))
         try:
             raw = json.loads(Path(spec).read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
@@ -149,6 +148,11 @@ class RateLimits:
         if not isinstance(raw, dict):
             raise invalid(f"rate limits {spec!r}: expected an object of operation → "
                           "[rate, burst]")
+        if "services" in raw:
+            try:
+                return cls(dict(parse_limits(raw).services))
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                raise invalid(f"rate limits {spec!r}: {err}") from err
         limits: dict[str, tuple[float, float]] = {}
         for operation, pair in raw.items():
             if not isinstance(pair, list) or len(pair) != 2:
@@ -156,23 +160,39 @@ class RateLimits:
             # A rate of 0 would refuse every call forever; a burst under 1 likewise.
             limits[operation] = (finite_number(f"{operation} rate", pair[0], 1e-6, 1e6),
                                  finite_number(f"{operation} burst", pair[1], 1.0, 1e6))
-        return cls(limits)
+        return cls.per_operation(limits)
 
     @property
     def enabled(self) -> bool:
-        return self._limits is not None
+        return self._services is not None
 
-    def allow(self, operation: str) -> bool:
-        if self._limits is None:
+    def _take(self, key: tuple[str, str], limit: tuple[float, float], now: float) -> bool:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket(*limit)
+        return bucket.take(now)
+
+    def allow(self, operation: str, service: str = "GameLift") -> bool:
+        if self._services is None:
             return True
-        limit = self._limits.get(operation) or self._limits.get("*")
-        if limit is None:
+        if self._every is not None:
+            limit = self._every.operations.get(operation) or self._every.operations.get("*")
+            if limit is None:
+                return True
+            with self._lock:
+                return self._take(("*", operation), limit, time.monotonic())
+        limits = self._services.get(service)
+        if limits is None:
             return True
         with self._lock:
-            bucket = self._buckets.get(operation)
-            if bucket is None:
-                bucket = self._buckets[operation] = Bucket(*limit)
-            return bucket.take(time.monotonic())
+            now = time.monotonic()
+            own = limits.operations.get(operation)
+            # Both buckets are asked, as the service counts a refused call against neither
+            # only if the first refuses: the account's total is checked first.
+            if limits.account is not None and not self._take((service, ""), limits.account,
+                                                             now):
+                return False
+            return own is None or self._take((service, operation), own, now)
 
 
 # Longer than any client waits (botocore reads for 60 s), short enough not to hold a thread all day.

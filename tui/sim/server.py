@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tui.sim import sts, wire
+from tui.sim.backend import GameBackend
 from tui.sim.core import (
     Clock,
     Faults,
@@ -51,6 +52,8 @@ class SimConfig:
     drop_rate: float = 0.0
     latency_ms: int = 0
     drift: bool = True
+    # Calls a second of a simulated game backend under its own key (tui/sim/backend.py).
+    backend_load: float = 0.0
     # Per socket operation: a client that announces a body it never sends, or stops halfway
     # through its headers, gets an answer (or a close) after this long instead of a thread
     # that waits forever; a body must have arrived in full within it.
@@ -79,6 +82,8 @@ class Simulator:
         self.revoked_keys: set[str] = set()
         self.denied: set[str] = set()  # "Operation" or "*": refused with AccessDenied
         self.request_count = 0
+        # (access key id, operation) → [calls, throttled]: GET /_sim/requests.
+        self.requests: dict[tuple[str, str], list[int]] = {}
         self.protocol_counts: dict[str, int] = {"json": 0, "cbor": 0}  # GameLift RPC requests
         self._rng = random.Random(config.seed ^ 0x5EED)
         self.lock = threading.RLock()
@@ -125,10 +130,14 @@ class Simulator:
             raise SimError(code, f"User is not authorized to perform: {prefix}:{operation}",
                            400 if ctx_service == "GameLift" else 403)
 
-    def inject(self, operation: str) -> str | None:
-        """Apply faults and throttling; returns "drop" when the connection should be cut."""
+    def inject(self, operation: str, service: str = "GameLift",
+               caller: str = "") -> str | None:
+        """Apply faults and throttling; returns "drop" when the connection should be cut.
+        Counts the call for ``caller`` (an access key id), and its throttle if it gets one."""
         with self.lock:
             self.request_count += 1
+            counts = self.requests.setdefault((caller, operation), [0, 0])
+            counts[0] += 1
             roll_drop, roll_throttle, roll_error, roll_spike = (self._rng.random() for _ in "abcd")
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
@@ -136,7 +145,10 @@ class Simulator:
             time.sleep(self.faults.latency_spike_ms / 1000)
         if roll_drop < self.faults.drop_rate:
             return "drop"
-        if not self.rate_limits.allow(operation) or roll_throttle < self.faults.throttle_rate:
+        if (not self.rate_limits.allow(operation, service)
+                or roll_throttle < self.faults.throttle_rate):
+            with self.lock:
+                counts[1] += 1
             raise SimError("ThrottlingException", "Rate exceeded", 400)
         if roll_error < self.faults.error_rate:
             raise SimError("InternalServiceException", "An internal failure occurred.", 500)
@@ -144,7 +156,19 @@ class Simulator:
 
     # --- control surface -------------------------------------------------------------------
 
-    def control(self, method: str, path: str, body: dict[str, Any]) -> Any:
+    def request_counts(self, caller: str | None = None) -> dict[str, dict[str, int]]:
+        """Calls and throttles per operation since start (or the last clear), one caller's or
+        everyone's."""
+        merged: dict[str, dict[str, int]] = {}
+        with self.lock:
+            for (key, operation), (calls, throttled) in self.requests.items():
+                if caller is None or key == caller:
+                    entry = merged.setdefault(operation, {"calls": 0, "throttled": 0})
+                    entry["calls"] += calls
+                    entry["throttled"] += throttled
+        return dict(sorted(merged.items()))
+
+    def control(self, method: str, path: str, body: dict[str, Any], query: str = "") -> Any:
         """The /_sim/ endpoints. Input is checked in full before anything changes: a bad value
         (an advance of 1e308, a rate of 2) would otherwise break every later call."""
         parts = [p for p in path.split("/") if p][1:]
@@ -154,6 +178,13 @@ class Simulator:
                 self.mutations.clear()
                 return {"cleared": True}
             return {"mutations": self.mutations.as_list()}
+        if what == "requests":
+            if method == "DELETE":
+                with self.lock:
+                    self.requests.clear()
+                return {"cleared": True}
+            callers = parse_qs(query).get("caller")
+            return {"operations": self.request_counts(callers[0] if callers else None)}
         if what == "faults":
             if method == "POST":
                 self.faults.update(body)
@@ -473,8 +504,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/_sim/"):
                 payload = wire.decode_json(body, "ValidationException")
-                self._send(200, wire.REST_JSON, json.dumps(sim.control(self.command, path,
-                                                                       payload)).encode())
+                self._send(200, wire.REST_JSON, json.dumps(sim.control(
+                    self.command, path, payload, split.query)).encode())
                 return
             if path.startswith("/_presigned/"):
                 self._presigned(path)
@@ -529,7 +560,7 @@ class _Handler(BaseHTTPRequestHandler):
             if creds is None:
                 raise SimError("MissingAuthenticationTokenException",
                                "Missing Authentication Token", 400)
-            if self.server.sim.inject(operation) == "drop":
+            if sim.inject(operation, "GameLift", creds[0]) == "drop":
                 self._drop()
                 return
             sim.check_caller(operation, creds[0], "GameLift")
@@ -561,7 +592,7 @@ class _Handler(BaseHTTPRequestHandler):
             query = {k: v for k, v in parse_qs(query_string, keep_blank_values=True).items()}
             segments = [unquote(s) for s in path.split("/") if s]
             operation = sim.gamesparks.route(self.command, segments)
-            if sim.inject(operation) == "drop":
+            if sim.inject(operation, "GameSparks", creds[0]) == "drop":
                 self._drop()
                 return
             sim.check_caller(operation, creds[0], "GameSparks")
@@ -594,7 +625,7 @@ class _Handler(BaseHTTPRequestHandler):
             if creds is None:
                 raise SimError("MissingAuthenticationToken",
                                "Request is missing Authentication Token", 403)
-            if sim.inject(action or "STS") == "drop":
+            if sim.inject(action or "STS", "STS", creds[0]) == "drop":
                 self._drop()
                 return
             if creds[0] in sim.expired_keys:
@@ -680,6 +711,9 @@ class RunningSimulator:
         self.endpoint_url = f"http://{host}:{port}"
         self.sim.presigner.base_url = self.endpoint_url
         self._thread = threading.Thread(target=self._serve, name="gameops-sim", daemon=True)
+        self.backend: GameBackend | None = (
+            GameBackend(self.sim, config.backend_load, config.seed)
+            if config.backend_load > 0 else None)
 
     def _serve(self) -> None:
         # stop() waits for the loop to notice: at the default half second, a suite that opens
@@ -689,16 +723,26 @@ class RunningSimulator:
     def start(self) -> RunningSimulator:
         _warm_in_background()
         self._thread.start()
+        if self.backend is not None:
+            self.backend.start()
         return self
 
     def stop(self) -> None:
+        if self.backend is not None:
+            self.backend.stop()
         if self._thread.is_alive():  # shutdown() waits for a serve loop that never ran
             self._server.shutdown()
         self._server.server_close()
 
     def serve_forever(self) -> None:
         _warm_in_background()
-        self._server.serve_forever()
+        if self.backend is not None:
+            self.backend.start()
+        try:
+            self._server.serve_forever()
+        finally:
+            if self.backend is not None:
+                self.backend.stop()
 
     def __enter__(self) -> RunningSimulator:
         return self.start()
