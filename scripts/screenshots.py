@@ -12,6 +12,7 @@ same from run to run (so a diff shows what changed in the app, not in the clock)
   timestamps are that moment too; TZ is UTC;
 - the endpoint label shows PORT instead of the ephemeral port; "updated Ns ago" is reset just
   before each picture; notifications are cleared; cursors do not blink;
+- the API meter reads "API <5%" (the pictures' target counts calls but has no budget);
 - the app's home (config, audit log, downloads) is a fixed folder emptied at start, so nothing
   of the user's own history or saved searches shows.
 
@@ -325,7 +326,10 @@ async def take(name: str, sim: Any, out: Path) -> Path:
     from tui.ui.app import GameOpsApp
     from tui.ui.widgets.context_bar import ContextBar
 
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
+    # No API budget, only counting: the meter then reads "API <5%" in every picture, instead
+    # of a share that depends on how many pictures were taken before on this simulator.
+    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
+                    api_budget=None)
     app = GameOpsApp(AwsContext(target), simulator=sim)
     async with app.run_test(size=SIZE) as pilot:
         # The same colours whatever terminal runs the script (the app would pick a 16-colour

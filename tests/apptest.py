@@ -12,8 +12,12 @@ def make_app(sim: Any, *, read_only: bool = False) -> Any:
     from tui.aws.session import AwsContext, Target
     from tui.ui.app import GameOpsApp
 
-    target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
-                    read_only=read_only)
+    if hasattr(sim, "target"):  # a World: its target has the budget its limits call for
+        target = sim.target(read_only=read_only)
+    else:
+        # A bare simulator of a test: no one to share limits with, so no budget (it counts).
+        target = Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True,
+                        read_only=read_only, api_budget=None)
     return GameOpsApp(AwsContext(target), simulator=sim)
 
 

@@ -87,7 +87,7 @@ class _DemoApp(GameOpsApp):
                 for path in _css_type_as_list(GameOpsApp.CSS_PATH)]
 
     def __init__(self, endpoint_url: str, *, read_only: bool = False) -> None:
-        target = Target(region="us-west-2", endpoint_url=endpoint_url, demo=True,
+        target = Target(api_budget=None, region="us-west-2", endpoint_url=endpoint_url, demo=True,
                         read_only=read_only)
         super().__init__(AwsContext(target))
 

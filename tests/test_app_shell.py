@@ -85,7 +85,8 @@ def test_help_screen_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
 def settings_app(sim: RunningSimulator, **values) -> GameOpsApp:  # noqa: ANN003
     from tui.config import Settings
 
-    target = Target(profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
+    target = Target(api_budget=None,
+                    profile=None, region="us-west-2", endpoint_url=sim.endpoint_url, demo=True)
     return GameOpsApp(AwsContext(target), simulator=sim, settings=Settings(**values))
 
 

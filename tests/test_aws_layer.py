@@ -50,7 +50,8 @@ def frozen_clock(sim: RunningSimulator) -> Iterator[None]:
 
 @pytest.fixture
 def read_only(sim: RunningSimulator, home: Path) -> AwsContext:
-    return AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2",
+    return AwsContext(Target(api_budget=None,
+                             demo=True, endpoint_url=sim.endpoint_url, region="us-west-2",
                              read_only=True))
 
 
@@ -357,9 +358,10 @@ def test_read_only_refuses_every_kind_of_mutation_before_it_is_sent(
 
 
 def test_one_audit_line_per_mutation_with_its_outcome(sim: RunningSimulator, home: Path) -> None:
-    target = Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2")
+    target = Target(api_budget=None, demo=True, endpoint_url=sim.endpoint_url, region="us-west-2")
     ctx = AwsContext(target)
-    guarded = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2",
+    guarded = AwsContext(Target(api_budget=None,
+                                demo=True, endpoint_url=sim.endpoint_url, region="us-west-2",
                                 read_only=True))
     assert ctx.audit.path == guarded.audit.path == locations.audit_log()
     assert ctx.audit.path.is_relative_to(home)
@@ -451,7 +453,7 @@ def test_audit_records_the_token_botocore_generates(aws: AwsContext,
 def test_retried_call_gives_one_line(aws: AwsContext, sim_controls: RunningSimulator) -> None:
     session = fresh_active_session(aws)
     # One request a burst, refilled in 0.2 s: back-to-back updates are throttled and retried.
-    sim_controls.sim.rate_limits = RateLimits({"UpdateGameSession": (5.0, 1.0)})
+    sim_controls.sim.rate_limits = RateLimits.per_operation({"UpdateGameSession": (5.0, 1.0)})
     before = sim_controls.sim.request_count
     for count in (20, 21, 22):
         gl.update_game_session(aws, session.game_session_id, MaximumPlayerSessionCount=count)
@@ -539,13 +541,14 @@ def test_explain_real_errors(aws: AwsContext, sim_controls: RunningSimulator,
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     throttled = AwsContext(aws.target)
-    sim.rate_limits = RateLimits({"ListAliases": (0.001, 1.0)})
+    sim.rate_limits = RateLimits.per_operation({"ListAliases": (0.001, 1.0)})
     gl.list_aliases(throttled)
     text = explain(failure(lambda: gl.list_aliases(throttled)))
     assert text == "ThrottlingException: Rate exceeded — AWS is throttling requests; " \
                    "retrying with backoff"
 
-    nowhere = AwsContext(Target(demo=True, endpoint_url="http://127.0.0.1:9", region="us-west-2"))
+    nowhere = AwsContext(Target(api_budget=None,
+                                demo=True, endpoint_url="http://127.0.0.1:9", region="us-west-2"))
     assert explain(failure(lambda: gl.list_scripts(nowhere))) == \
         "network: cannot reach http://127.0.0.1:9"
 
@@ -584,7 +587,7 @@ def test_missing_region_names_the_fixes(hermetic_aws_env: Path, home: Path) -> N
                     "[default]\naws_access_key_id = AKIDFILEDEFAULT\n"
                     "aws_secret_access_key = file-secret\n")
     with pytest.raises(ConfigurationProblem) as problem:
-        AwsContext(Target())
+        AwsContext(Target(api_budget=None))
     message = str(problem.value)
     assert message.startswith("No AWS region: pass --region, set AWS_REGION")
     assert "for profile default" in message and "gameops-tui --demo" in message
@@ -592,7 +595,7 @@ def test_missing_region_names_the_fixes(hermetic_aws_env: Path, home: Path) -> N
 
 def test_missing_credentials_names_the_fixes(home: Path) -> None:
     with pytest.raises(ConfigurationProblem) as problem:
-        AwsContext(Target(region="us-west-2"))
+        AwsContext(Target(api_budget=None, region="us-west-2"))
     message = str(problem.value)
     assert message.startswith("No AWS credentials found for profile default")
     assert "aws sso login --profile default" in message and "--demo" in message
@@ -603,15 +606,16 @@ def test_unknown_profile_lists_the_known_ones(hermetic_aws_env: Path, home: Path
     write_aws_files(hermetic_aws_env, "[profile dev]\nregion = eu-west-1\n"
                     "[profile prod]\nregion = us-east-1\n")
     with pytest.raises(ConfigurationProblem) as problem:
-        AwsContext(Target(profile="staging", region="us-west-2"))
+        AwsContext(Target(api_budget=None, profile="staging", region="us-west-2"))
     message = str(problem.value)
     assert "'staging'" in message and "dev, prod" in message and "--profile" in message
     monkeypatch.setenv("AWS_PROFILE", "qa")
     with pytest.raises(ConfigurationProblem) as problem:
-        AwsContext(Target())
+        AwsContext(Target(api_budget=None))
     assert "'qa' (from AWS_PROFILE)" in str(problem.value)
     # The demo never looks at profiles, so a stale AWS_PROFILE does not break it.
-    assert AwsContext(Target(demo=True, endpoint_url="http://127.0.0.1:9")).region == "us-west-2"
+    assert AwsContext(Target(api_budget=None,
+                             demo=True, endpoint_url="http://127.0.0.1:9")).region == "us-west-2"
 
 
 def test_region_and_credentials_from_a_profile_reach_the_simulator(
@@ -620,14 +624,15 @@ def test_region_and_credentials_from_a_profile_reach_the_simulator(
     write_aws_files(hermetic_aws_env, "[profile live]\nregion = eu-west-1\n",
                     "[live]\naws_access_key_id = AKIDPROFILELIVE01\n"
                     "aws_secret_access_key = live-profile-secret\n")
-    ctx = AwsContext(Target(profile="live", endpoint_url=sim.endpoint_url))
+    ctx = AwsContext(Target(api_budget=None, profile="live", endpoint_url=sim.endpoint_url))
     assert (ctx.profile_name, ctx.region) == ("live", "eu-west-1")
     assert ctx.describe() == {"profile": "live", "region": "eu-west-1",
                               "endpoint": sim.endpoint_url, "mode": "read-write"}
     assert gl.list_scripts(ctx)
     monkeypatch.setenv("AWS_REGION", "ap-south-1")
-    assert AwsContext(Target(profile="live")).region == "ap-south-1"
-    assert AwsContext(Target(profile="live", region="us-east-2")).region == "us-east-2"
+    assert AwsContext(Target(api_budget=None, profile="live")).region == "ap-south-1"
+    assert AwsContext(Target(api_budget=None,
+                             profile="live", region="us-east-2")).region == "us-east-2"
 
     session = fresh_active_session(ctx)
     gl.update_game_session(ctx, session.game_session_id, Name="from-profile")
@@ -638,7 +643,8 @@ def test_region_and_credentials_from_a_profile_reach_the_simulator(
 
 def test_bad_region_name_is_a_configuration_problem(home: Path) -> None:
     with pytest.raises(ConfigurationProblem, match="not a valid AWS region"):
-        AwsContext(Target(demo=True, endpoint_url="http://127.0.0.1:9", region="us west 2"))
+        AwsContext(Target(api_budget=None,
+                          demo=True, endpoint_url="http://127.0.0.1:9", region="us west 2"))
 
 
 # --- locations -------------------------------------------------------------------------------

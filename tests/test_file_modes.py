@@ -49,7 +49,8 @@ def no_temp_files(folder: Path) -> list[str]:
 
 def test_audit_log_is_0600_in_a_0700_folder_with_one_json_object_a_line(
         sim: RunningSimulator, home: Path) -> None:
-    ctx = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+    ctx = AwsContext(Target(api_budget=None,
+                            demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
     client = ctx.client("gamelift")
     fleet = client.list_fleets()["FleetIds"][0]
     session = client.describe_game_sessions(FleetId=fleet, Limit=1)["GameSessions"][0]
@@ -78,7 +79,8 @@ def test_app_folders_are_0700(home: Path) -> None:
 
 def test_snapshot_download_is_0600_and_leaves_no_part_file(sim: RunningSimulator,
                                                             home: Path) -> None:
-    ctx = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+    ctx = AwsContext(Target(api_budget=None,
+                            demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
     game = gamesparks.list_games(ctx)[0].name
     snapshot = gamesparks.list_snapshots(ctx, game)[0].id
     folder = locations.downloads_dir()
@@ -91,7 +93,8 @@ def test_snapshot_download_is_0600_and_leaves_no_part_file(sim: RunningSimulator
 
 def test_a_cancelled_or_failed_download_leaves_nothing_under_the_final_name(
         sim: RunningSimulator, home: Path) -> None:
-    ctx = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+    ctx = AwsContext(Target(api_budget=None,
+                            demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
     game = gamesparks.list_games(ctx)[0].name
     snapshot = gamesparks.list_snapshots(ctx, game)[0].id
     url = gamesparks.export_snapshot_url(ctx, game, snapshot)

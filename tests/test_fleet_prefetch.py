@@ -21,7 +21,8 @@ PROBE = textwrap.dedent("""
     from tui.services import fleet_prefetch
     from tui.services.gamelift import fleet_overview
 
-    ctx = AwsContext(Target(demo=True, endpoint_url=sys.argv[1], region="us-west-2"))
+    ctx = AwsContext(Target(api_budget=None,
+                            demo=True, endpoint_url=sys.argv[1], region="us-west-2"))
     forked = fleet_prefetch.can_fork()
     future = fleet_prefetch.start(ctx)
     try:
@@ -75,7 +76,8 @@ def test_demo_order_forks_before_its_simulator_serves() -> None:
         from tui.sim.server import RunningSimulator, SimConfig
 
         sim = RunningSimulator(SimConfig(sessions=50))
-        ctx = AwsContext(Target(demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
+        ctx = AwsContext(Target(api_budget=None,
+                                demo=True, endpoint_url=sim.endpoint_url, region="us-west-2"))
         forked = fleet_prefetch.can_fork()
         future = fleet_prefetch.start(ctx)
         sim.start()

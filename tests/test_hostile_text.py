@@ -379,7 +379,8 @@ def plant(sim: RunningSimulator, texts: dict[str, Any]) -> Planted:
     """Put the texts into the simulator over HTTP. The session changes go through the app's
     own service layer (botocore), so the audit log holds them and the activity view shows
     them; scripts and snapshots through plain boto3 clients."""
-    aws = AwsContext(Target(region="us-west-2", endpoint_url=sim.endpoint_url, demo=True))
+    aws = AwsContext(Target(api_budget=None,
+                            region="us-west-2", endpoint_url=sim.endpoint_url, demo=True))
     fleet_id = gamelift.fleet_overview(aws)[0].fleet.fleet_id  # the fleet the pane opens
     data = httpx.get(f"{sim.endpoint_url}/_sim/gamelift/sessions/{fleet_id}", timeout=10).json()
     active = [s for s in data["GameSessions"] if s["Status"] == "ACTIVE"]

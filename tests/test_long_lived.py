@@ -79,7 +79,8 @@ async def refresh(app: GameOpsApp, pilot: Any, pane: SessionsPane) -> float:
 
 async def run(endpoint: str, *, refreshes: int | None = None, seconds: float | None = None
               ) -> dict[str, Any]:
-    app = GameOpsApp(AwsContext(Target(region="us-west-2", endpoint_url=endpoint, demo=True)))
+    app = GameOpsApp(AwsContext(Target(api_budget=None,
+                                       region="us-west-2", endpoint_url=endpoint, demo=True)))
     async with app.run_test(size=(120, 36)) as pilot:
         pane = app.query_one(SessionsPane)
         pane.refresh_seconds = pane.interval = 10_000.0  # only the test's `r` refreshes

@@ -539,7 +539,7 @@ async def test_the_pane_polls_at_the_configured_refresh_seconds(world: RunningSi
     from tui.aws.session import AwsContext, Target
     from tui.config import Settings
 
-    target = Target(region="us-west-2", endpoint_url=world.endpoint_url, demo=True)
+    target = Target(api_budget=None, region="us-west-2", endpoint_url=world.endpoint_url, demo=True)
     app = GameOpsApp(AwsContext(target), simulator=world,
                      settings=Settings(refresh_seconds=3600.0))
     async with app.run_test(size=(80, 24)) as pilot:

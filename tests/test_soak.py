@@ -432,7 +432,8 @@ def search_truth(world: World, fleet_id: str) -> dict[str, int]:
 
 
 async def run_soak(world: World, seconds: float, seed: int) -> dict[str, Any]:
-    app = RecordingApp(AwsContext(Target(region="us-west-2", endpoint_url=world.endpoint_url,
+    app = RecordingApp(AwsContext(Target(api_budget=None,
+                                         region="us-west-2", endpoint_url=world.endpoint_url,
                                          demo=True)), simulator=world)
     async with app.run_test(size=(120, 36)) as pilot:
         soak = Soak(app, pilot, world, seed)

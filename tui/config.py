@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import locations
+from tui.aws.budget import DEFAULT_SHARE as DEFAULT_API_BUDGET
 
 DEFAULT_REFRESH_SECONDS = 15.0
 DEFAULT_PAGING_CONCURRENCY = 4
@@ -53,6 +54,7 @@ class Settings:
     read_only: bool = False
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS
     paging_concurrency: int = DEFAULT_PAGING_CONCURRENCY
+    api_budget: float = DEFAULT_API_BUDGET
     theme: str = ""
     downloads_dir: Path | None = None
     keys: dict[str, str] = field(default_factory=dict)
@@ -165,6 +167,16 @@ class _Reader:
             return _DEFAULT
         return value
 
+    def api_budget(self, key: tuple[str | int, ...], value: Any) -> Any:
+        # More than the whole limit would leave the game's backend nothing; 1% is still
+        # enough for one refresh of a small fleet list.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0.01 <= value <= 1):
+            self.problem(key, f"expected a share of the API limits from 0.01 to 1, got "
+                         f"{_show(value)}; using the default ({DEFAULT_API_BUDGET:g})")
+            return _DEFAULT
+        return float(value)
+
     def theme(self, key: tuple[str | int, ...], value: Any) -> Any:
         if not isinstance(value, str):
             self.problem(key, f"expected a theme name, got {_show(value)}; using the default")
@@ -245,6 +257,7 @@ _TOP_LEVEL = {
     "read_only": _Reader.boolean,
     "refresh_seconds": _Reader.refresh_seconds,
     "paging_concurrency": _Reader.paging_concurrency,
+    "api_budget": _Reader.api_budget,
     "theme": _Reader.theme,
     "downloads_dir": _Reader.downloads_dir,
     "keys": _Reader.keys,

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 Limit = tuple[float, float]  # (calls a second sustained, burst)
 
+# The share of each documented limit a console allows itself by default (`api_budget`).
+DEFAULT_SHARE = 0.25
+
 WINDOW = 300.0  # seconds the budget view looks back over
 METER_WINDOW = 10.0  # seconds the on-screen meter looks back over
 CALM = 30.0  # seconds without a throttle before a backed-off operation speeds up again
@@ -86,7 +89,7 @@ class Meter:
 
 class ApiBudget:
     def __init__(self, operations: Mapping[str, Limit], account: Limit | None, *,
-                 share: float = 0.25, clock: Callable[[], float] = time.monotonic,
+                 share: float = DEFAULT_SHARE, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.limits = dict(operations)
         self.account = account
@@ -216,7 +219,9 @@ class ApiBudget:
                 rows.append(OperationUse(ACCOUNT, total, sum(r.throttled for r in rows),
                                          total / span, self.account[0],
                                          self.account[0] * self._share, 0.0))
-        return sorted(rows, key=lambda r: (-(r.share or 0.0), r.operation))
+        # Busiest first; the account's total last, under the operations it sums.
+        return sorted(rows, key=lambda r: (r.operation == ACCOUNT, -(r.share or 0.0),
+                                           r.operation))
 
     def meter(self) -> Meter:
         rows = self.usage(METER_WINDOW)

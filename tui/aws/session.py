@@ -23,10 +23,12 @@ from botocore.utils import parse_timestamp, validate_region_name
 
 from tui import __version__
 from tui.aws.audit import AuditLog
+from tui.aws.budget import DEFAULT_SHARE, ApiBudget
 from tui.aws.errors import BAD_CREDENTIALS, ConfigurationProblem, Failure, classify, explain
 from tui.aws.fast_parse import FastResponseParserFactory
 from tui.aws.guard import ReadOnlyGuard
-from tui.aws.retries import LostAnswerGuard
+from tui.aws.operations import is_read_operation
+from tui.aws.retries import THROTTLING_CODES, LostAnswerGuard
 
 GAMESPARKS_DATA = Path(__file__).parent / "data"
 
@@ -53,6 +55,10 @@ class Target:
     # accounts use the standard credential chain. Kept out of repr so they never reach a log.
     access_key_id: str | None = field(default=None, repr=False)
     secret_access_key: str | None = field(default=None, repr=False)
+    # The share of the documented limits this target's calls keep to (the config's
+    # api_budget). None: no budget, only counting; for a simulator run with its limits off
+    # (the tests' worlds), where there is no one to share with.
+    api_budget: float | None = DEFAULT_SHARE
 
 
 def register_gamesparks_model(session: botocore.session.Session) -> None:
@@ -130,6 +136,17 @@ def gamelift_regions() -> list[str]:
     return sorted(botocore.session.Session(profile=None).get_available_regions("gamelift"))
 
 
+def gamelift_budget(share: float | None = DEFAULT_SHARE) -> ApiBudget:
+    """A budget at ``share`` of GameLift's documented limits (tui/aws/rate_limits.json);
+    None: one that only counts (no limits, no waits)."""
+    from tui.aws.limits import documented_limits
+
+    if share is None:
+        return ApiBudget({}, None)
+    limits = documented_limits().service("GameLift")
+    return ApiBudget(limits.operations, limits.account, share=share)
+
+
 class AwsContext:
     """A resolved target: a botocore session with a region and credentials, and its clients."""
 
@@ -166,6 +183,8 @@ class AwsContext:
         self._credentials_rejected = False
         # Called by background threads before parsing a response (the app's InputPacer).
         self.pace: Callable[[], None] | None = None
+        # Every GameLift call of this target takes its tokens here first (tui.aws.budget).
+        self.budget = gamelift_budget(target.api_budget)
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -292,6 +311,12 @@ class AwsContext:
                                         unique_id="gameops-tui.credentials-check")
             client.meta.events.register("before-parse.*.*", self._before_parse,
                                         unique_id="gameops-tui.pace-parsing")
+            if service == "gamelift":  # the service whose limits are documented
+                # Per attempt: botocore's retries count against the account's limits too.
+                client.meta.events.register("before-send.gamelift", self._spend,
+                                            unique_id="gameops-tui.api-budget")
+                client.meta.events.register("needs-retry.gamelift", self._note_throttle,
+                                            unique_id="gameops-tui.api-budget.throttles")
             self._clients[service] = client
             return client
 
@@ -302,6 +327,23 @@ class AwsContext:
         pace = self.pace
         if pace is not None and threading.current_thread() is not threading.main_thread():
             pace()
+
+    def _spend(self, event_name: str = "", **kwargs: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        # A change is the user's action, and the main thread must never sleep: neither waits.
+        foreground = (not is_read_operation(operation)
+                      or threading.current_thread() is threading.main_thread())
+        self.budget.spend(operation, foreground=foreground)
+
+    def _note_throttle(self, event_name: str = "", response: Any = None, **kwargs: Any) -> None:
+        if response is None:
+            return
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+        error = parsed.get("Error") if isinstance(parsed, dict) else None
+        # LimitExceededException is a quota (one create a second per CreatorId), not a rate.
+        code = error.get("Code") if isinstance(error, dict) else None
+        if code in THROTTLING_CODES and code != "LimitExceededException":
+            self.budget.throttled(event_name.rsplit(".", 1)[-1])
 
     def _after_call(self, parsed: Any = None, **kwargs: Any) -> None:
         error = parsed.get("Error") if isinstance(parsed, dict) else None

@@ -95,6 +95,8 @@ class GameOpsApp(GameApp):
         self._theme_at_start = ""
         self.responsiveness = Responsiveness()
         aws.pace = self.pacer
+        if aws.target.api_budget is not None:  # None: a target without a budget
+            aws.budget.share = self.settings.api_budget
         # The fleet overview asked for before the screen exists; the Sessions pane takes it.
         self._prefetched: tuple[AwsContext, Future[list[FleetRow]]] | None = (
             (aws, fleets_early) if fleets_early is not None else None)
@@ -166,6 +168,14 @@ class GameOpsApp(GameApp):
         self.call_after_refresh(self._focus_pane)
         self.start_panes()
         self.call_after_refresh(self.resume_drains)
+        # Drawn at once, so that the bar does not change shape a second after the start.
+        self.show_budget()
+        self.set_interval(1.0, self.show_budget)
+
+    def show_budget(self) -> None:
+        """The API meter in the context bar: the busiest operation's share of its limit."""
+        for bar in self.query(ContextBar):
+            bar.set_meter(self.aws.budget.meter())
 
     async def resume_drains(self) -> None:
         """Drains an earlier run left in the state file for this target are followed again

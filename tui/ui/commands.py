@@ -8,6 +8,8 @@ app dispatches both to ``run``.
   JSON in the downloads folder. The records come from the pane's own data (the aws layer's
   dataclasses) in the table's current order and filter, not from the display strings.
 - ``L`` activity: the audit log of this profile, newest first (``screens/activity.py``).
+- ``B`` API budget: this console's calls against GameLift's documented limits
+  (``screens/budget.py``, ``tui/aws/budget.py``).
 
 Each pane says what its table holds (``Pane.export_table``); the activity view is the one
 table that is not a pane's.
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 BINDINGS: list[Binding] = [
     Binding("E", "extra('export')", "Export rows", show=False, id="app.export"),
     Binding("L", "extra('activity')", "Activity log", show=False, id="app.activity"),
+    Binding("B", "extra('budget')", "API budget", show=False, id="app.budget"),
 ]
 
 
@@ -42,6 +45,10 @@ def system_commands(app: GameApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Activity log",
                         "What you did with this profile, newest first, with outcome and "
                         "error (key L)", lambda: run(app, "activity"))
+    yield SystemCommand("API budget",
+                        "Each GameLift operation's calls, rate, documented limit, this "
+                        "console's share and throttles, last 5 minutes (key B)",
+                        lambda: run(app, "budget"))
 
 
 def run(app: GameApp, name: str) -> None:
@@ -49,6 +56,10 @@ def run(app: GameApp, name: str) -> None:
         export(app)
     elif name == "activity":
         activity(app)
+    elif name == "budget":
+        from tui.ui.screens.budget import BudgetScreen
+
+        app.push_screen(BudgetScreen(app.aws.budget))
     else:
         app.notify(f"unknown command {name!r}", severity="error")
 

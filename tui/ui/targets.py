@@ -161,6 +161,8 @@ class Targets:
         app = self.app
         app.aws = aws
         aws.pace = app.pacer
+        if aws.target.api_budget is not None:  # None: a target without a budget
+            aws.budget.share = app.settings.api_budget
         app.account_id, app.identity_error = "", ""
         app.query_one(ContextBar).set_context(
             profile=aws.profile_name, region=aws.region,

@@ -11,7 +11,12 @@ from textual.widgets import Static
 from tui.trust import visible
 
 if TYPE_CHECKING:
+    from tui.aws.budget import Meter
     from tui.config import BannerRule
+
+# Under this share the meter says only that the console is well inside its budget: the exact
+# figure of a few calls would flicker with every refresh.
+QUIET_PERCENT = 5
 
 
 class ContextBar(Static):
@@ -29,6 +34,7 @@ class ContextBar(Static):
         self.read_only = read_only
         self.account_label = account
         self.banner: BannerRule | None = banner
+        self.meter: Meter | None = None
 
     def on_mount(self) -> None:
         self.show()
@@ -43,6 +49,17 @@ class ContextBar(Static):
         self.demo, self.read_only, self.account_label = demo, read_only, account
         self.banner = banner
         self.show()
+
+    def set_meter(self, meter: Meter) -> None:
+        shown = self.meter
+        if shown is None or (self._meter_words(shown) != self._meter_words(meter)):
+            self.meter = meter
+            self.update(self.render_bar())
+
+    @staticmethod
+    def _meter_words(meter: Meter) -> tuple[str, bool]:
+        percent = f"<{QUIET_PERCENT}%" if meter.percent < QUIET_PERCENT else f"{meter.percent}%"
+        return f"API {percent}", meter.throttled
 
     def set_account(self, account: str, banner: BannerRule | None) -> None:
         self.account_label = account
@@ -88,6 +105,13 @@ class ContextBar(Static):
         text.append(visible(self.region_label), style="bold")
         text.append("  acct " if words else " · ")
         text.append(visible(self.account_label or "…"), style="bold")
+        if self.meter is not None:
+            label, throttled = self._meter_words(self.meter)
+            text.append("  " if words else " · ")
+            if throttled:  # reverse too: the warning survives NO_COLOR
+                text.append(f" {label} throttled ", style="bold reverse red")
+            else:
+                text.append(label, style="bold" if self.meter.percent >= 50 else "")
         if self.endpoint_label and not self.demo:  # the demo's endpoint is a random port
             text.append("  endpoint " if words else " · ")
             text.append(visible(self.endpoint_label), style="italic")
