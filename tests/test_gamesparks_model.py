@@ -1,16 +1,25 @@
-"""Checks the project's own botocore model for Amazon GameSparks (no network).
+"""Checks the project's own botocore model for Amazon GameSparks.
 
 botocore dropped GameSparks after 1.31, so the project ships
-``tui/aws/data/gamesparks/2021-08-17/{service-2,paginators-1}.json``.  These tests
-compare that model with the HTTP bindings in the shared wire facts and make sure
-botocore can build a client, paginators, requests and parse responses with it.
+``tui/aws/data/gamesparks/2021-08-17/{service-2,paginators-1}.json``: the public model of
+botocore 1.31.0, verbatim (Apache-2.0; see the NOTICE beside it). These tests compare that
+model with the HTTP bindings in the shared wire facts, with the error lists of seed 002 (the
+boto3 GameSparks client reference) and, when the package index can be reached, with the model
+inside the botocore 1.31.0 wheel itself; and they make sure botocore can build a client,
+paginators, requests and parse responses with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import botocore.handlers
 import botocore.parsers
@@ -24,6 +33,8 @@ DATA_PATH = Path(__file__).resolve().parents[1] / "tui" / "aws" / "data"
 MODEL_DIR = DATA_PATH / "gamesparks" / "2021-08-17"
 
 RAW_MODEL = json.loads((MODEL_DIR / "service-2.json").read_text())
+SEED_002 = Path("/work/shared/seeds/002_5147253955afd53c.txt")
+PUBLIC_VERSION = "1.31.0"  # the last botocore that shipped GameSparks
 
 SNAPSHOT_ID = "Snapshot_2022-05-19T10:11:12.123Z"
 
@@ -283,7 +294,7 @@ def test_metadata(model):
     assert model.service_name == "gamesparks"
     assert model.api_version == "2021-08-17"
     assert model.protocol == "rest-json"
-    assert model.metadata["protocols"] == ["rest-json"]
+    assert "protocols" not in model.metadata  # as published: botocore falls back to "protocol"
     assert model.endpoint_prefix == "gamesparks"
     assert model.signing_name == "gamesparks"
     assert model.signature_version == "v4"
@@ -322,18 +333,52 @@ def test_http_binding(model, op_name):
             assert "{" + member + "}" in uri
 
 
+def _seed_errors(text: str) -> dict[str, set[str]]:
+    """Seed 002's exception list per operation: each ``name(**kwargs)`` heading, then the
+    ``GameSparks.Client.exceptions.X`` lines under its "Exceptions" heading."""
+    errors: dict[str, set[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        heading = re.fullmatch(r"([a-z_]+)\(\*\*kwargs\)", line.strip())
+        if heading:
+            # The paginators' ``paginate(**kwargs)`` headings close the client's methods.
+            current = heading.group(1) if heading.group(1) != "paginate" else None
+            if current is not None:
+                errors[current] = set()
+            continue
+        found = re.search(r"GameSparks\.Client\.exceptions\.(\w+)", line)
+        if found and current is not None:
+            errors[current].add(found.group(1))
+    return errors
+
+
+@pytest.fixture(scope="module")
+def seed_errors() -> dict[str, set[str]]:
+    if not SEED_002.exists():
+        pytest.skip(f"seed 002 (the boto3 GameSparks reference) is not at {SEED_002}")
+    return _seed_errors(SEED_002.read_text())
+
+
+def test_seed_002_lists_every_operation(seed_errors):
+    assert set(seed_errors) == {_snake(op) for op in OPERATIONS}
+    # A sample of the seed as written, so that a broken parser cannot pass the next test:
+    # create_game: "GameSparks.Client.exceptions.ServiceQuotaExceededException" (and no
+    # ResourceNotFound); list_tags_for_resource lists only three.
+    assert seed_errors["create_game"] == {
+        "ValidationException", "AccessDeniedException", "ThrottlingException",
+        "ConflictException", "InternalServerException", "ServiceQuotaExceededException"}
+    assert seed_errors["list_tags_for_resource"] == {
+        "ValidationException", "ResourceNotFoundException", "InternalServerException"}
+
+
 @pytest.mark.parametrize("op_name", sorted(OPERATIONS))
-def test_errors_attached(model, op_name):
+def test_errors_match_seed_002(model, seed_errors, op_name):
+    """Each operation's modelled errors are exactly the "Exceptions" list of its seed entry,
+    e.g. delete_game: ValidationException, AccessDeniedException, ThrottlingException,
+    ConflictException, InternalServerException (no ResourceNotFoundException)."""
     op = model.operation_model(op_name)
-    names = {e.name for e in op.error_shapes}
-    assert names >= COMMON_ERRORS
-    assert names <= set(ERRORS)
-    if op_name.startswith(("Create", "Start", "Update", "Delete")):
-        assert "ConflictException" in names
-    if "{" in op.http["requestUri"]:
-        assert "ResourceNotFoundException" in names
-    if op_name in {"CreateGame", "CreateStage", "CreateSnapshot", "StartStageDeployment"}:
-        assert "ServiceQuotaExceededException" in names
+    assert {e.name for e in op.error_shapes} == seed_errors[_snake(op_name)]
+    assert {e.name for e in op.error_shapes} <= set(ERRORS)
 
 
 def test_error_shapes(model, client):
@@ -341,21 +386,34 @@ def test_error_shapes(model, client):
         shape = model.shape_for(name)
         assert shape.metadata["exception"] is True
         assert shape.metadata["error"]["httpStatusCode"] == status
-        assert shape.metadata["error"]["senderFault"] is (status < 500)
+        # As published: client errors carry senderFault, the 500 is a "fault" instead.
+        assert shape.metadata["error"].get("senderFault", False) is (status < 500)
+        assert RAW_MODEL["shapes"][name].get("fault", False) is (status >= 500)
         assert "Message" in shape.members
         assert hasattr(client.exceptions, name)
 
 
-def test_idempotency_tokens(model):
+def test_client_tokens_are_not_auto_filled(model):
+    """The public model's ClientToken is ``{"type": "string", "max": 126, "min": 33}`` with no
+    ``idempotencyToken`` trait, so botocore never fills one in: the app passes its own."""
     for op_name in ("CreateGame", "CreateStage", "StartStageDeployment"):
         op = model.operation_model(op_name)
-        assert op.idempotent_members == ["ClientToken"]
+        assert op.idempotent_members == []
         token = op.input_shape.members["ClientToken"]
         assert token.metadata["min"] == 33
         assert token.metadata["max"] == 126
 
 
 def test_value_constraints(model):
+    role = model.operation_model("CreateStage").input_shape.members["Role"].metadata
+    # The public model: "RoleARN": {"max": 2048, "min": 20,
+    # "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/.+$"}
+    assert role == {"min": 20, "max": 2048,
+                    "pattern": r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/.+$"}
+    description = model.operation_model("CreateGame").input_shape.members["Description"]
+    assert description.metadata == {"min": 0, "max": 250, "pattern": r"^\S(.*\S)?$|^$"}
+    tags = model.operation_model("TagResource").input_shape.members["tags"].metadata
+    assert (tags["min"], tags["max"]) == (1, 50)
     game = model.operation_model("GetGame").input_shape.members["GameName"].metadata
     assert game == {"min": 1, "max": 36, "pattern": "^[a-zA-Z0-9_-]+$"}
     stage = model.operation_model("GetStage").input_shape.members["StageName"].metadata
@@ -468,7 +526,8 @@ def test_serialize_start_stage_deployment(model, serializer):
     op = model.operation_model("StartStageDeployment")
     params = {"GameName": "my-game", "StageName": "prod", "SnapshotId": SNAPSHOT_ID}
     botocore.handlers.generate_idempotent_uuid(params, op)
-    assert 33 <= len(params["ClientToken"]) <= 126
+    assert "ClientToken" not in params  # no idempotencyToken trait in the public model
+    params["ClientToken"] = "0123456789abcdef0123456789abcdef-01"
     req = serializer.serialize_to_request(params, op)
     assert req["method"] == "POST"
     assert req["url_path"] == "/game/my-game/stage/prod/deployment"
@@ -537,6 +596,11 @@ def test_client_side_validation(model, serializer):
     op = model.operation_model("UntagResource")
     with pytest.raises(ParamValidationError):
         serializer.serialize_to_request({"ResourceArn": "arn"}, op)
+    # botocore checks the model's "min" (not max or pattern): RoleARN has min 20.
+    op = model.operation_model("CreateStage")
+    with pytest.raises(ParamValidationError):
+        serializer.serialize_to_request(
+            {"GameName": "g", "StageName": "s", "Role": "not-a-role-arn"}, op)
 
 
 def test_parse_stage_deployment_response(model):
@@ -592,3 +656,97 @@ def test_parse_error_response(model):
     assert parsed["Error"]["Code"] == "ResourceNotFoundException"
     assert parsed["Error"]["Message"] == "no such game"
     assert parsed["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+# --- the bundled model is the public one -------------------------------------------------------
+
+PUBLIC_MEMBER = "botocore/data/gamesparks/2021-08-17/"
+
+
+def _public_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # ~/.cache when it can be written (one download per machine), else this run's tmp dir.
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = home / "gameops-tui" / f"botocore-{PUBLIC_VERSION}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        folder = tmp_path_factory.mktemp(f"botocore-{PUBLIC_VERSION}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def public_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """service-2.json and paginators-1.json of GameSparks from the botocore 1.31.0 wheel, got
+    from the package index with pip (``pip download botocore==1.31.0 --no-deps``)."""
+    folder = _public_cache(tmp_path_factory)
+    wheel = folder / f"botocore-{PUBLIC_VERSION}-py3-none-any.whl"
+    if not wheel.exists():
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "download", f"botocore=={PUBLIC_VERSION}",
+                 "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q",
+                 "-d", str(folder)],
+                capture_output=True, text=True, timeout=300, check=False)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            pytest.skip(f"cannot download botocore {PUBLIC_VERSION} with pip: {err}")
+        if done.returncode != 0 or not wheel.exists():
+            pytest.skip(f"cannot download botocore {PUBLIC_VERSION} from the package index "
+                        f"(pip exit {done.returncode}): {done.stderr.strip()[-300:]}")
+    with zipfile.ZipFile(wheel) as archive:
+        return {name: json.loads(archive.read(PUBLIC_MEMBER + name))
+                for name in ("service-2.json", "paginators-1.json")}
+
+
+def _constraints(shape: dict[str, Any]) -> dict[str, Any]:
+    return {k: shape[k] for k in ("min", "max", "pattern", "enum", "required") if k in shape}
+
+
+def _members(shape: dict[str, Any]) -> dict[str, Any]:
+    return {name: {k: v for k, v in member.items() if k != "documentation"}
+            for name, member in shape.get("members", {}).items()}
+
+
+def test_bundled_files_equal_the_public_model(public_model):
+    for name, public in public_model.items():
+        assert json.loads((MODEL_DIR / name).read_text()) == public, name
+
+
+def test_operations_and_http_bindings_equal_the_public_model(public_model):
+    public = public_model["service-2.json"]
+    assert RAW_MODEL["metadata"] == public["metadata"]
+    assert set(RAW_MODEL["operations"]) == set(public["operations"])
+    assert len(public["operations"]) == 33
+    for op_name, theirs in public["operations"].items():
+        ours = RAW_MODEL["operations"][op_name]
+        assert ours["http"] == theirs["http"], op_name
+        assert ours.get("input") == theirs.get("input"), op_name
+        assert ours.get("output") == theirs.get("output"), op_name
+        assert ({e["shape"] for e in ours.get("errors", [])}
+                == {e["shape"] for e in theirs.get("errors", [])}), op_name
+        assert ours.get("idempotent") == theirs.get("idempotent"), op_name
+
+
+def test_every_shape_and_constraint_equals_the_public_model(public_model):
+    public = public_model["service-2.json"]["shapes"]
+    assert set(RAW_MODEL["shapes"]) == set(public)
+    for name, theirs in public.items():
+        ours = RAW_MODEL["shapes"][name]
+        assert ours["type"] == theirs["type"], name
+        # min/max/pattern/enum/required of the shape; location, locationName and the
+        # idempotencyToken trait of every member.
+        assert _constraints(ours) == _constraints(theirs), name
+        assert _members(ours) == _members(theirs), name
+        for key in ("member", "key", "value", "error", "exception", "fault", "document"):
+            assert ours.get(key) == theirs.get(key), (name, key)
+    tokens = [(shape, member) for shape, body in public.items()
+              for member, spec in body.get("members", {}).items()
+              if spec.get("idempotencyToken")]
+    assert tokens == []  # so the bundled model must not add any either
+
+
+def test_paginators_equal_the_public_model(public_model):
+    ours = json.loads((MODEL_DIR / "paginators-1.json").read_text())
+    assert ours == public_model["paginators-1.json"]
