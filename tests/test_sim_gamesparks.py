@@ -198,8 +198,10 @@ def test_broken_snapshot_fails(client: Any, world: World) -> None:
 
 def test_invalid_role_fails(client: Any, world: World) -> None:
     client.create_game(GameName="role-test")
-    # A stage takes any role string; a bad one only shows when a deployment assumes it.
-    client.create_stage(GameName="role-test", StageName="qa", Role="not-a-role-arn")
+    # A role that matches the model's RoleARN pattern but cannot be assumed (another account)
+    # is taken; it only shows when a deployment assumes it (seed 003: INVALID_ROLE_FAILURE).
+    client.create_stage(GameName="role-test", StageName="qa",
+                        Role="arn:aws:iam::999999999999:role/SomeoneElsesRole")
     snapshot = client.create_snapshot(GameName="role-test")["Snapshot"]["Id"]
     ident = client.start_stage_deployment(GameName="role-test", StageName="qa",
                                           SnapshotId=snapshot)["StageDeployment"]["DeploymentId"]

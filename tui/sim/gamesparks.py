@@ -1,7 +1,16 @@
-"""The GameSparks half of the simulator: games, stages, snapshots, stage deployments, players.
+"""The GameSparks half of the simulator: games, stages, snapshots, stage deployments, players,
+configuration, extensions, generated code jobs and tags: all 33 operations of the public
+2021-08-17 model (``tui/aws/data/gamesparks``).
 
-A deployment's state is not stored but derived from its creation time and the clock whenever a
-request reads it, so an idle simulator costs nothing and a frozen clock gives exact transitions.
+A deployment's (or code job's) state is not stored but derived from its creation time and the
+clock whenever a request reads it, so an idle simulator costs nothing and a frozen clock gives
+exact transitions.
+
+Every request is checked against the model's constraints first (required members, lengths,
+patterns such as RoleARN's, list and map sizes, enums), as the service does server-side: a
+client may skip botocore's validation, which anyway checks only ``min``. An operation only ever
+answers with an error its model lists; :meth:`GameSparksSim.handle` turns anything else into
+an InternalServerException (a simulator bug, never a silent wrong answer).
 """
 
 from __future__ import annotations
@@ -10,17 +19,24 @@ import base64
 import binascii
 import copy
 import datetime as dt
+import functools
+import hashlib
+import hmac
+import io
 import json
 import random
 import re
 import string
+import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from tui.sim.core import Clock, RequestContext, SimError
-from tui.sim.wire import Timestamp
+from tui.sim.wire import GAMESPARKS_MODEL, Timestamp
 
 ACCOUNT = "123456789012"
 STAGE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/GameSparksStageRole"
@@ -28,7 +44,25 @@ PAGE_DEFAULT = 20  # below the service maximum, so that clients always exercise 
 PAGE_MAX = 100
 PENDING_SECONDS = 2.0
 IN_PROGRESS_SECONDS = 4.0
-EXPORT_TTL = 600  # the documented lifetime of an ExportSnapshot URL
+EXPORT_TTL = 600  # seed 002, ExportSnapshot: "This URL will be available for 10 minutes"
+CODE_TTL = 3600  # how long a generated code job's download URL lasts (ExpirationTime)
+CODE_PENDING_SECONDS = 1.0
+CODE_IN_PROGRESS_SECONDS = 5.0
+
+# Service quotas of "Amazon GameSparks endpoints and quotas" (AWS General Reference), none of
+# them adjustable. Where the model lists ServiceQuotaExceededException for the operation that
+# hits the quota (CreateGame; ImportGameConfiguration and UpdateGameConfiguration) that is the
+# answer; CreateSnapshot does not list it, so a full game refuses a snapshot with a
+# ConflictException (the game's state, not the request, is what is wrong).
+MAX_GAMES = 10  # "Games": per account, in each supported Region
+MAX_SNAPSHOTS = 1000  # "Snapshots per game"
+MAX_CONFIG_BYTES = 1_000_000  # "Game configuration size": 1 MB, of all sections together
+MAX_TAGS = 50  # TagMap's max: a resource holds at most as many tags as one request can set
+
+# The S3 bucket that presigned download URLs name; the credential that "signs" them.
+EXPORT_BUCKET = "gamesparks-exports-{account}-{region}"
+URL_ACCESS_KEY = "AKIAGSPARKSEXPORT001"
+URL_SECRET = "gamesparks-simulator-presigning-secret"
 MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
@@ -36,7 +70,9 @@ DAY = 86400.0
 NAME_PATTERN = r"[a-zA-Z0-9_-]+"
 SNAPSHOT_PATTERN = r"Snapshot_\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,6}Z"
 SECTION_PATTERN = r"[a-zA-Z0-9.]+"
-ROLE_PATTERN = r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+"
+# The model's RoleARN (checked on input); a role passes it yet cannot be assumed unless it is in
+# the simulated account and the aws partition: such a stage deploys with INVALID_ROLE_FAILURE.
+ASSUMABLE_ROLE = r"arn:aws:iam::(\d{12}):role/.+"
 ACTIVE_STATES = ("PENDING", "IN_PROGRESS")
 
 SUCCESS = "SUCCESS"
@@ -82,6 +118,221 @@ def _check_pattern(field_name: str, value: str | None, pattern: str, max_len: in
     return value
 
 
+# --- the model: constraints and error lists ----------------------------------------------------
+
+
+@functools.cache
+def model() -> dict[str, Any]:
+    """The bundled service model (botocore 1.31.0's public one), as JSON."""
+    loaded: dict[str, Any] = json.loads(GAMESPARKS_MODEL.read_text())
+    return loaded
+
+
+def modelled_errors(operation: str) -> frozenset[str]:
+    """The error codes the model lists for ``operation``: all it may ever answer with."""
+    return frozenset(e["shape"] for e in model()["operations"][operation].get("errors", []))
+
+
+def _wire_name(name: str) -> str:
+    # Coral names a member by its lowerCamel wire name in validation messages.
+    return name[:1].lower() + name[1:]
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _too_short(kind: str, low: int) -> str:
+    return f"Member must have {kind} greater than or equal to {low}"
+
+
+def _too_long(kind: str, high: int) -> str:
+    return f"Member must have {kind} less than or equal to {high}"
+
+
+def _check_size(path: str, shown: Any, size: int, shape: dict[str, Any], kind: str) -> None:
+    if "min" in shape and size < shape["min"]:
+        raise _invalid(path, shown, _too_short(kind, shape["min"]))
+    if "max" in shape and size > shape["max"]:
+        raise _invalid(path, shown, _too_long(kind, shape["max"]))
+
+
+def validate(shape_name: str, value: Any, path: str = "") -> None:
+    """Check ``value`` against the model's shape ``shape_name`` the way the service does:
+    required members, min/max (length, size or value), pattern and enum. Types are the wire
+    layer's check; a value of the wrong type here is left alone."""
+    shape = model()["shapes"][shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return
+        for name in shape.get("required", []):
+            if value.get(name) is None:
+                raise _invalid(_join(path, _wire_name(name)), None, "Member must not be null")
+        for name, member in shape["members"].items():
+            if value.get(name) is not None:
+                validate(member["shape"], value[name], _join(path, _wire_name(name)))
+    elif kind == "list" and isinstance(value, list):
+        _check_size(path, value, len(value), shape, "length")
+        for index, item in enumerate(value, start=1):
+            validate(shape["member"]["shape"], item, f"{path}.{index}.member")
+    elif kind == "map" and isinstance(value, dict):
+        _check_size(path, value, len(value), shape, "length")
+        for key, item in value.items():
+            validate(shape["key"]["shape"], key, f"{path}.{key}.key")
+            validate(shape["value"]["shape"], item, f"{path}.{key}.value")
+    elif kind == "string" and isinstance(value, str):
+        _check_size(path, value, len(value), shape, "length")
+        if "pattern" in shape and not re.search(shape["pattern"], value):
+            raise _invalid(path, value, "Member must satisfy regular expression pattern: "
+                                        + shape["pattern"])
+        if "enum" in shape and value not in shape["enum"]:
+            raise _invalid(path, value,
+                           f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+    elif kind == "blob" and isinstance(value, str):
+        try:
+            size = len(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            raise _invalid(path, None, "Member must be base64-encoded binary data") from None
+        _check_size(path, f"<{size} bytes>", size, shape, "length")
+    elif kind in ("integer", "long") and isinstance(value, int) and not isinstance(value, bool):
+        _check_size(path, value, value, shape, "value")
+
+
+def request_params(operation: str, segments: list[str], query: dict[str, list[str]],
+                   body: dict[str, Any]) -> dict[str, Any]:
+    """The operation's input as botocore built it: path labels (by the model's requestUri),
+    query members, body members."""
+    spec = model()["operations"][operation]
+    template = [t for t in spec["http"]["requestUri"].split("?")[0].split("/") if t]
+    labels: dict[str, str] = {}
+    for index, part in enumerate(template):
+        if part.startswith("{"):
+            last = index == len(template) - 1
+            # A label may hold '/' (an ARN) when a client did not escape it: the last label
+            # takes the rest of the path.
+            labels[part.strip("{}+")] = ("/".join(segments[index:]) if last
+                                         else segments[index])
+    shape = model()["shapes"][spec["input"]["shape"]] if "input" in spec else {"members": {}}
+    params: dict[str, Any] = {}
+    for name, member in shape["members"].items():
+        where, wire = member.get("location"), member.get("locationName", name)
+        if where == "uri":
+            params[name] = labels.get(wire)
+        elif where == "querystring":
+            values = query.get(wire)
+            if values is None:
+                continue
+            kind = model()["shapes"][member["shape"]]["type"]
+            if kind == "list":
+                params[name] = values
+            elif kind == "integer":
+                try:
+                    params[name] = int(values[0])
+                except ValueError:
+                    raise _invalid(_wire_name(name), values[0],
+                                   "Member must be a number") from None
+            else:
+                params[name] = values[0]
+        elif name in body:
+            params[name] = body[name]
+    return params
+
+
+def _assumable(role: str) -> bool:
+    """Whether GameSparks could assume ``role``: only roles of the simulated account."""
+    found = re.fullmatch(ASSUMABLE_ROLE, role)
+    return found is not None and found.group(1) == ACCOUNT
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def presign_query(host: str, path: str, region: str, now: float, ttl: int) -> tuple[str, str]:
+    """The query of a SigV4-presigned S3 GET (without the signature) and its signature, computed
+    as S3 would check it, with the simulator's own signing key."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    scope = f"{stamp[:8]}/{region}/s3/aws4_request"
+    query = "&".join(f"{k}={quote(v, safe='-_.~')}" for k, v in (
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+        ("X-Amz-Credential", f"{URL_ACCESS_KEY}/{scope}"),
+        ("X-Amz-Date", stamp),
+        ("X-Amz-Expires", str(ttl)),
+        ("X-Amz-SignedHeaders", "host")))
+    canonical = "\n".join(("GET", path, query, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"))
+    to_sign = "\n".join(("AWS4-HMAC-SHA256", stamp, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()))
+    key = ("AWS4" + URL_SECRET).encode()
+    for part in (stamp[:8], region, "s3", "aws4_request"):
+        key = _hmac(key, part)
+    return query, hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def _pointer(path: str) -> list[str]:
+    # A modification's Path is a JSON pointer into the section's content ("/Items/a/Price").
+    return [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+
+
+def _patch(content: Any, tokens: list[str], operation: str, value: Any, where: str) -> Any:
+    """``content`` with one ADD, REMOVE or REPLACE applied at ``tokens`` (JSON Patch rules:
+    ADD sets a member or inserts into a list, "-" appends; REMOVE and REPLACE need the target
+    to exist)."""
+    def missing(reason: str) -> SimError:
+        return _invalid(f"{where}.path", "/" + "/".join(tokens), reason)
+
+    parent = content
+    for token in tokens[:-1]:
+        if isinstance(parent, dict) and token in parent:
+            parent = parent[token]
+        elif isinstance(parent, list) and token.isdigit() and int(token) < len(parent):
+            parent = parent[int(token)]
+        else:
+            raise missing(f"Path element {token} does not exist in the section")
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        if operation != "ADD" and last not in parent:
+            raise missing(f"Cannot {operation.lower()} {last}: it does not exist")
+        if operation == "REMOVE":
+            del parent[last]
+        else:
+            parent[last] = value
+    elif isinstance(parent, list):
+        size = len(parent) + (1 if operation == "ADD" else 0)
+        if last == "-" and operation == "ADD":
+            parent.append(value)
+        elif not last.isdigit() or int(last) >= size:
+            raise missing(f"List index {last} is out of range")
+        elif operation == "ADD":
+            parent.insert(int(last), value)
+        elif operation == "REMOVE":
+            del parent[int(last)]
+        else:
+            parent[int(last)] = value
+    else:
+        raise missing("The path goes through a value that is neither an object nor a list")
+    return content
+
+
+def _config_size(sections: dict[str, Any]) -> int:
+    return sum(_size(attributes) for attributes in sections.values())
+
+
+def _generated_code(game: str, snapshot: Snapshot, job: CodeJob) -> bytes:
+    """The .zip a code job uploads: one client class per message of the snapshot."""
+    messages = snapshot.sections.get("Messages")
+    names = sorted(messages) if isinstance(messages, dict) else []
+    ext = {"csharp": "cs", "cpp": "h"}.get(job.language, "txt")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt",
+                         f"Generated for {game}, {snapshot.snapshot_id}: {job.description}.\n")
+        for name in names:
+            archive.writestr(f"GameSparks/Messages/{name}.{ext}",
+                             f"// {name}: a message of {game} ({job.language})\n")
+    return out.getvalue()
+
+
 # --- records -----------------------------------------------------------------------------------
 
 
@@ -92,6 +343,7 @@ class Snapshot:
     created: float
     last_updated: float
     sections: dict[str, Any]
+    jobs: list[CodeJob] = field(default_factory=list)  # oldest first
 
     def summary(self) -> dict[str, Any]:
         return {"Id": self.snapshot_id, "Description": self.description,
@@ -105,6 +357,73 @@ def _sections(sections: dict[str, Any], names: list[str] | None) -> dict[str, An
     wanted = set(names) if names else None
     return {name: {"Name": name, "Attributes": attrs, "Size": _size(attrs)}
             for name, attrs in sections.items() if wanted is None or name in wanted}
+
+
+@dataclass(slots=True)
+class CodeJob:
+    """A StartGeneratedCodeJob: PENDING, IN_PROGRESS, then COMPLETED with a download URL, or
+    FAILED (an unsupported generator) with the reason as its description."""
+
+    job_id: str
+    created: float
+    platform: str
+    language: str
+    sdk_version: str
+    failure: str | None = None
+    url: str | None = None  # signed on the first read after completion
+    expires: float | None = None
+
+    def status_at(self, now: float) -> str:
+        elapsed = now - self.created
+        if elapsed >= CODE_PENDING_SECONDS + CODE_IN_PROGRESS_SECONDS:
+            return "FAILED" if self.failure else "COMPLETED"
+        return "IN_PROGRESS" if elapsed >= CODE_PENDING_SECONDS else "PENDING"
+
+    @property
+    def description(self) -> str:
+        return self.failure or (f"Client code for {self.platform} ({self.language}), "
+                                f"GameSparks Game SDK {self.sdk_version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    namespace: str
+    name: str
+    description: str
+    versions: tuple[str, ...]  # oldest first
+
+    def details(self) -> dict[str, Any]:
+        return {"Namespace": self.namespace, "Name": self.name, "Description": self.description}
+
+    def version(self, version: str) -> dict[str, Any]:
+        schema = {"Extension": f"{self.namespace}.{self.name}", "Version": version,
+                  "Operations": {op: {"Input": {"type": "object"}, "Output": {"type": "object"}}
+                                 for op in EXTENSION_OPERATIONS[self.name]}}
+        return {"Namespace": self.namespace, "Name": self.name, "Version": version,
+                "Schema": json.dumps(schema, sort_keys=True, separators=(",", ":"))}
+
+
+# The extensions a game's scripts can use (the service's catalogue: the same for every account).
+EXTENSION_OPERATIONS = {
+    "DynamoDB": ("GetItem", "PutItem", "Query"),
+    "S3": ("GetObject",),
+    "Leaderboards": ("SubmitScore", "GetTop", "GetAround"),
+    "Inventory": ("Grant", "Spend", "List"),
+}
+EXTENSIONS = (
+    Extension("Aws", "DynamoDB", "Read and write items of an Amazon DynamoDB table from game "
+              "scripts.", ("1.0.0", "1.1.0", "1.2.0")),
+    Extension("Aws", "S3", "Read objects of an Amazon S3 bucket from game scripts.", ("1.0.0",)),
+    Extension("GameSparks", "Inventory", "Per-player item counts with atomic grants and "
+              "spends.", ("1.0.0",)),
+    Extension("GameSparks", "Leaderboards", "Ranked score tables that game scripts submit to "
+              "and read.", ("0.9.0", "1.0.0")),
+)
+
+# StartGeneratedCodeJob's generators: target platform → its languages (the first is the
+# default when Language is omitted); Game SDK versions it can target.
+GENERATORS = {"Unity": ("csharp",), "Unreal": ("cpp",), "Cpp": ("cpp",)}
+GAME_SDK_VERSIONS = ("1.0.0", "1.1.0")
 
 
 @dataclass(slots=True)
@@ -218,6 +537,10 @@ class Call:
     query: dict[str, list[str]]
     body: dict[str, Any]
     ctx: RequestContext
+    params: dict[str, Any] = field(default_factory=dict)  # the input by member name
+
+    def p(self, name: str) -> Any:
+        return self.params.get(name)
 
     def label(self, index: int) -> str:
         # /game/{G}/x/{L1}/... and /runtime/game/{G}/stage/{S}/player/{P}/...: labels sit at
@@ -353,21 +676,30 @@ _CONN_ALPHABET = string.ascii_letters + string.digits
 
 # --- the service -------------------------------------------------------------------------------
 
+# Every operation's method and path, as in the model's http bindings ("*" is a path label).
 _ROUTES: list[tuple[str, tuple[str, ...], str]] = [
     ("GET", ("game",), "ListGames"),
     ("POST", ("game",), "CreateGame"),
     ("GET", ("game", "*"), "GetGame"),
     ("PATCH", ("game", "*"), "UpdateGame"),
+    ("DELETE", ("game", "*"), "DeleteGame"),
     ("GET", ("game", "*", "configuration"), "GetGameConfiguration"),
+    ("PUT", ("game", "*", "configuration"), "ImportGameConfiguration"),
+    ("PATCH", ("game", "*", "configuration"), "UpdateGameConfiguration"),
     ("GET", ("game", "*", "snapshot"), "ListSnapshots"),
     ("POST", ("game", "*", "snapshot"), "CreateSnapshot"),
     ("GET", ("game", "*", "snapshot", "*"), "GetSnapshot"),
     ("PATCH", ("game", "*", "snapshot", "*"), "UpdateSnapshot"),
     ("GET", ("game", "*", "snapshot", "*", "export"), "ExportSnapshot"),
+    ("POST", ("game", "*", "snapshot", "*", "generated-sdk-code-job"), "StartGeneratedCodeJob"),
+    ("GET", ("game", "*", "snapshot", "*", "generated-sdk-code-job", "*"),
+     "GetGeneratedCodeJob"),
+    ("GET", ("game", "*", "snapshot", "*", "generated-sdk-code-jobs"), "ListGeneratedCodeJobs"),
     ("GET", ("game", "*", "stage"), "ListStages"),
     ("POST", ("game", "*", "stage"), "CreateStage"),
     ("GET", ("game", "*", "stage", "*"), "GetStage"),
     ("PATCH", ("game", "*", "stage", "*"), "UpdateStage"),
+    ("DELETE", ("game", "*", "stage", "*"), "DeleteStage"),
     ("GET", ("game", "*", "stage", "*", "deployment"), "GetStageDeployment"),
     ("POST", ("game", "*", "stage", "*", "deployment"), "StartStageDeployment"),
     ("GET", ("game", "*", "stage", "*", "deployments"), "ListStageDeployments"),
@@ -375,6 +707,10 @@ _ROUTES: list[tuple[str, tuple[str, ...], str]] = [
      "GetPlayerConnectionStatus"),
     ("POST", ("runtime", "game", "*", "stage", "*", "player", "*", "disconnect"),
      "DisconnectPlayer"),
+    ("GET", ("extension",), "ListExtensions"),
+    ("GET", ("extension", "*", "*"), "GetExtension"),
+    ("GET", ("extension", "*", "*", "version"), "ListExtensionVersions"),
+    ("GET", ("extension", "*", "*", "version", "*"), "GetExtensionVersion"),
 ]
 _TAG_ROUTES = {"GET": "ListTagsForResource", "POST": "TagResource", "DELETE": "UntagResource"}
 
@@ -544,10 +880,20 @@ class GameSparksSim:
     def handle(self, operation: str, segments: list[str], query: dict[str, list[str]],
                body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         handler: Callable[[Call], dict[str, Any]] | None = getattr(self, f"_op_{operation}", None)
-        if handler is None:
+        if handler is None or operation not in model()["operations"]:
             raise SimError("UnknownOperationException",
                            f"The simulator does not implement GameSparks {operation}", 404)
-        return handler(Call(segments, query, body, ctx))
+        try:
+            params = request_params(operation, segments, query, body)
+            validate(model()["operations"][operation]["input"]["shape"], params)
+            return handler(Call(segments, query, body, ctx, params))
+        except SimError as err:
+            if err.code in modelled_errors(operation):
+                raise
+            # A simulator bug: say so, with an error every operation may answer.
+            raise SimError("InternalServerException",
+                           f"simulator error: {operation} raised {err.code}, which its model "
+                           f"does not list ({err.message})", 500) from err
 
     def state(self) -> dict[str, Any]:
         now = self.clock.now()
@@ -662,11 +1008,20 @@ class GameSparksSim:
     def _op_CreateGame(self, call: Call) -> dict[str, Any]:
         body, now = call.body, call.ctx.now
         token = body.get("ClientToken")
-        if token and token in self._game_tokens:
-            return {"Game": self.games[self._game_tokens[token]].details()}
         name = _check_pattern("gameName", body.get("GameName"), NAME_PATTERN, 36)
+        if token and self._game_tokens.get(token) in self.games:
+            earlier = self.games[self._game_tokens[token]]
+            if earlier.name != name:
+                raise SimError("ConflictException",
+                               f"ClientToken {token} was already used to create game "
+                               f"{earlier.name}.", 409)
+            return {"Game": earlier.details()}
         if name in self.games:
             raise SimError("ConflictException", f"A game named {name} already exists.", 409)
+        if len(self.games) >= MAX_GAMES:
+            raise SimError("ServiceQuotaExceededException",
+                           f"This account already has {len(self.games)} games in "
+                           f"{self.region}, the quota (Games: {MAX_GAMES}).", 402)
         game = Game(name, self._game_arn(name), str(body.get("Description", "")), now, now,
                     dict(body.get("Tags") or {}), config_updated=now)
         self.games[name] = game
@@ -691,6 +1046,92 @@ class GameSparksSim:
             "Created": Timestamp(game.created), "LastUpdated": Timestamp(game.config_updated),
             "Sections": _sections(game.config, self._section_names(call))}}
 
+    def _op_DeleteGame(self, call: Call) -> dict[str, Any]:
+        name = call.label(0)
+        game = self.games.get(name)
+        if game is None:
+            # The model lists no ResourceNotFoundException for DeleteGame: a game that is not
+            # there is already deleted.
+            return {}
+        if game.protection:
+            raise SimError("ConflictException",
+                           f"Game {name} has termination protection enabled.", 409)
+        now = call.ctx.now
+        busy = [s.name for s in game.stages.values()
+                if any(d.state_at(now)[0] in ACTIVE_STATES for d in s.deployments)]
+        if busy:
+            raise SimError("ConflictException",
+                           f"Game {name} has deployments in progress on {', '.join(busy)}.", 409)
+        del self.games[name]
+        for token in [t for t, g in self._game_tokens.items() if g == name]:
+            del self._game_tokens[token]
+        for key in [k for k in self._stage_tokens if k[0] == name]:
+            del self._stage_tokens[key]
+        call.ctx.record("DeleteGame", target=name, params={})
+        return {}
+
+    def _configuration(self, game: Game) -> dict[str, Any]:
+        return {"GameConfiguration": {
+            "Created": Timestamp(game.created), "LastUpdated": Timestamp(game.config_updated),
+            "Sections": _sections(game.config, None)}}
+
+    def _store_config(self, game: Game, sections: dict[str, Any], now: float) -> None:
+        size = _config_size(sections)
+        if size > MAX_CONFIG_BYTES:
+            raise SimError("ServiceQuotaExceededException",
+                           f"The configuration of game {game.name} would be {size:,} bytes, "
+                           f"over the quota (Game configuration size: {MAX_CONFIG_BYTES:,} "
+                           f"bytes).", 402)
+        game.config, game.config_updated = sections, now
+
+    def _op_ImportGameConfiguration(self, call: Call) -> dict[str, Any]:
+        """Replaces the whole configuration with the file's ``Sections`` (the document
+        ExportSnapshot gives: each section an object with its ``Attributes``)."""
+        game = self._game(call.label(0))
+        raw = base64.b64decode(call.p("ImportSource")["File"])
+        try:
+            document = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise _invalid("importSource.file", None,
+                           "Member must be a JSON document of configuration sections") from None
+        sections = document.get("Sections") if isinstance(document, dict) else None
+        if not isinstance(sections, dict):
+            raise _invalid("importSource.file", None,
+                           "Member must hold a Sections object (section name: section)")
+        imported: dict[str, Any] = {}
+        for name, section in sections.items():
+            validate("SectionName", name, f"importSource.file.Sections.{name}")
+            if not isinstance(section, dict) or "Attributes" not in section:
+                raise _invalid(f"importSource.file.Sections.{name}", None,
+                               "Member must be an object with Attributes")
+            imported[name] = copy.deepcopy(section["Attributes"])
+        self._store_config(game, imported, call.ctx.now)
+        call.ctx.record("ImportGameConfiguration", target=game.name,
+                        params={"File": raw, "Sections": sorted(imported)})
+        return self._configuration(game)
+
+    def _op_UpdateGameConfiguration(self, call: Call) -> dict[str, Any]:
+        game = self._game(call.label(0))
+        sections = copy.deepcopy(game.config)
+        modifications = call.p("Modifications")
+        for index, mod in enumerate(modifications, start=1):
+            where = f"modifications.{index}.member"
+            operation, section = mod["Operation"], mod["Section"]
+            if operation != "REMOVE" and "Value" not in mod:
+                raise _invalid(f"{where}.value", None,
+                               f"Member must not be null for {operation}")
+            if section not in sections:
+                if operation != "ADD":
+                    raise _invalid(f"{where}.section", section,
+                                   "Member must name a section of the configuration")
+                sections[section] = {}
+            sections[section] = _patch(sections[section], _pointer(mod["Path"]), operation,
+                                       copy.deepcopy(mod.get("Value")), where)
+        self._store_config(game, sections, call.ctx.now)
+        call.ctx.record("UpdateGameConfiguration", target=game.name,
+                        params={"Modifications": modifications})
+        return self._configuration(game)
+
     # --- tags ------------------------------------------------------------------------------
 
     def _tagged(self, call: Call) -> Game | Stage:
@@ -711,7 +1152,11 @@ class GameSparksSim:
         resource, tags = self._tagged(call), call.body.get("tags")
         if not isinstance(tags, dict) or not tags:
             raise _invalid("tags", tags, "Member must not be null")
-        resource.tags.update({str(k): str(v) for k, v in tags.items()})
+        merged = {**resource.tags, **{str(k): str(v) for k, v in tags.items()}}
+        if len(merged) > MAX_TAGS:
+            raise _invalid("tags", None, f"A resource can have at most {MAX_TAGS} tags; "
+                                         f"this request would leave {len(merged)}")
+        resource.tags = merged
         call.ctx.record("TagResource", target=resource.arn, params={"tags": tags})
         return {}
 
@@ -739,6 +1184,12 @@ class GameSparksSim:
     def _op_CreateSnapshot(self, call: Call) -> dict[str, Any]:
         game, now = self._game(call.label(0)), call.ctx.now
         description = str(call.body.get("Description") or "")
+        if len(game.snapshots) >= MAX_SNAPSHOTS:
+            # The quota is documented, but the model lists no ServiceQuotaExceededException
+            # for CreateSnapshot: the game's state is what refuses the request.
+            raise SimError("ConflictException",
+                           f"Game {game.name} already has {len(game.snapshots)} snapshots, the "
+                           f"quota (Snapshots per game: {MAX_SNAPSHOTS}).", 409)
         stamp = now
         # Ids come from the clock; a frozen clock must still give every snapshot its own id.
         while game.snapshot(f"Snapshot_{_iso(stamp)}") is not None:
@@ -768,9 +1219,26 @@ class GameSparksSim:
                     "LastUpdated": _iso(snapshot.last_updated),
                     "Sections": _sections(snapshot.sections, None)}
         body = json.dumps(document, indent=2, sort_keys=True).encode()
-        url = call.ctx.presigner.sign(body, f"{snapshot.snapshot_id}.json", EXPORT_TTL,
-                                      "application/json")
-        return {"S3Url": url}
+        key = f"{game.name}/snapshots/{snapshot.snapshot_id}.json"
+        return {"S3Url": self._download_url(call, body, key, EXPORT_TTL, "application/json")}
+
+    def _download_url(self, call: Call, body: bytes, key: str, ttl: int,
+                      content_type: str) -> str:
+        """A presigned S3 GET URL of ``body``, in the form S3 gives one: virtual-hosted bucket,
+        the key, and the SigV4 query (AWS4-HMAC-SHA256, Credential, Date, Expires, SignedHeaders
+        host, a 64-hex Signature over them). A simulator that serves HTTP (the presigner has a
+        base URL) must also serve the bytes, so the URL keeps that query and key but names the
+        simulator's host; without one it is the S3 host itself."""
+        presigner = call.ctx.presigner
+        served = presigner.sign(body, key.rsplit("/", 1)[-1], ttl, content_type)
+        token = served.split("/_presigned/", 1)[1].split("/", 1)[0]
+        host = (f"{EXPORT_BUCKET.format(account=ACCOUNT, region=self.region)}"
+                f".s3.{self.region}.amazonaws.com")
+        path = "/" + quote(key, safe="/-_.~")
+        query, signature = presign_query(host, path, self.region, call.ctx.now, ttl)
+        base = (f"{presigner.base_url}/_presigned/{token}{path}" if presigner.base_url
+                else f"https://{host}{path}")
+        return f"{base}?{query}&X-Amz-Signature={signature}"
 
     # --- stages ----------------------------------------------------------------------------
 
@@ -804,13 +1272,27 @@ class GameSparksSim:
                         params={"Role": role, "Description": body.get("Description")})
         return {"Stage": stage.details()}
 
+    def _op_DeleteStage(self, call: Call) -> dict[str, Any]:
+        game, stage = self._stage(call.label(0), call.label(1))
+        busy = [d for d in stage.deployments if d.state_at(call.ctx.now)[0] in ACTIVE_STATES]
+        if busy:
+            raise SimError("ConflictException",
+                           f"Stage {stage.name} has a deployment in progress "
+                           f"({busy[-1].deployment_id}); delete it when that ends.", 409)
+        del game.stages[stage.name]
+        for key in [k for k, v in self._stage_tokens.items() if k[0] == game.name and
+                    v == stage.name]:
+            del self._stage_tokens[key]
+        call.ctx.record("DeleteStage", target=f"{game.name}/{stage.name}", params={})
+        return {}
+
     def _op_UpdateStage(self, call: Call) -> dict[str, Any]:
         game, stage = self._stage(call.label(0), call.label(1))
         if "Description" in call.body:
             stage.description = str(call.body["Description"])
         if call.body.get("Role"):
-            # Any non-empty role is accepted here, as by the service; a bad one surfaces as an
-            # INVALID_ROLE_FAILURE on the next deployment.
+            # The model's RoleARN pattern was checked on input; a well-formed role that cannot
+            # be assumed surfaces as an INVALID_ROLE_FAILURE on the next deployment.
             stage.role = str(call.body["Role"])
         stage.last_updated = call.ctx.now
         call.ctx.record("UpdateStage", target=f"{game.name}/{stage.name}",
@@ -881,7 +1363,7 @@ class GameSparksSim:
 
     def _new_deployment(self, stage: Stage, snapshot: Snapshot, now: float,
                         token: str | None) -> Deployment:
-        if not re.fullmatch(ROLE_PATTERN, stage.role):
+        if not _assumable(stage.role):
             # The role is assumed before a runtime is built, so this fails straight from PENDING.
             return Deployment(_uuid(self.rng), snapshot.snapshot_id, now,
                               outcome=INVALID_ROLE_FAILURE, ends_after=PENDING_SECONDS,
@@ -914,3 +1396,96 @@ class GameSparksSim:
         call.ctx.record("DisconnectPlayer", target=f"{game.name}/{stage.name}",
                         params={"PlayerId": player, "DisconnectSuccesses": closed})
         return {"DisconnectSuccesses": closed, "DisconnectFailures": []}
+
+
+    # --- extensions ------------------------------------------------------------------------
+
+    @staticmethod
+    def _extension(call: Call) -> Extension:
+        namespace, name = call.p("Namespace"), call.p("Name")
+        for extension in EXTENSIONS:
+            if (extension.namespace, extension.name) == (namespace, name):
+                return extension
+        raise SimError("ResourceNotFoundException",
+                       f"Extension {namespace}.{name} was not found.", 404)
+
+    def _op_ListExtensions(self, call: Call) -> dict[str, Any]:
+        items = [e.details() for e in EXTENSIONS]
+        return self._page(call, "extensions", items, "Name", "Extensions")
+
+    def _op_GetExtension(self, call: Call) -> dict[str, Any]:
+        return {"Extension": self._extension(call).details()}
+
+    def _op_ListExtensionVersions(self, call: Call) -> dict[str, Any]:
+        extension = self._extension(call)
+        items = [extension.version(v) for v in extension.versions]
+        return self._page(call, f"extension-versions:{extension.namespace}.{extension.name}",
+                          items, "Version", "ExtensionVersions")
+
+    def _op_GetExtensionVersion(self, call: Call) -> dict[str, Any]:
+        extension, version = self._extension(call), call.p("ExtensionVersion")
+        if version not in extension.versions:
+            raise SimError("ResourceNotFoundException",
+                           f"Extension {extension.namespace}.{extension.name} has no version "
+                           f"{version}.", 404)
+        return {"ExtensionVersion": extension.version(version)}
+
+    # --- generated code jobs ---------------------------------------------------------------
+
+    def _op_StartGeneratedCodeJob(self, call: Call) -> dict[str, Any]:
+        game = self._game(call.label(0))
+        snapshot = self._snapshot(game, call.label(1))
+        generator = call.p("Generator") or {}
+        platform = generator.get("TargetPlatform") or ""
+        languages = GENERATORS.get(platform, ())
+        language = generator.get("Language") or (languages[0] if languages else "")
+        wanted = generator.get("GameSdkVersion") or "LATEST"
+        sdk = GAME_SDK_VERSIONS[-1] if wanted == "LATEST" else wanted
+        # The job is accepted and fails on its own, as an asynchronous job does.
+        failure = None
+        if not languages:
+            failure = (f"Target platform {platform or '(none)'} is not supported; use one of "
+                       f"{', '.join(sorted(GENERATORS))}.")
+        elif language not in languages:
+            failure = (f"Language {language} is not supported for {platform}; use "
+                       f"{', '.join(languages)}.")
+        elif sdk not in GAME_SDK_VERSIONS:
+            failure = (f"Game SDK version {wanted} is not available; use one of "
+                       f"{', '.join(GAME_SDK_VERSIONS)} or LATEST.")
+        job = CodeJob(_uuid(self.rng), call.ctx.now, platform, language, sdk, failure)
+        snapshot.jobs.append(job)
+        call.ctx.record("StartGeneratedCodeJob", target=f"{game.name}/{snapshot.snapshot_id}",
+                        params={"Generator": generator, "GeneratedCodeJobId": job.job_id})
+        return {"GeneratedCodeJobId": job.job_id}
+
+    def _job_view(self, call: Call, game: Game, snapshot: Snapshot,
+                  job: CodeJob) -> dict[str, Any]:
+        now = call.ctx.now
+        status = job.status_at(now)
+        item: dict[str, Any] = {"GeneratedCodeJobId": job.job_id, "Status": status,
+                                "Description": job.description}
+        if status == "COMPLETED":
+            if job.url is None or job.expires is None or now > job.expires:
+                key = f"{game.name}/generated-code/{snapshot.snapshot_id}/{job.job_id}.zip"
+                job.url = self._download_url(call, _generated_code(game.name, snapshot, job),
+                                             key, CODE_TTL, "application/zip")
+                job.expires = now + CODE_TTL
+            item["S3Url"], item["ExpirationTime"] = job.url, Timestamp(job.expires)
+        return item
+
+    def _op_GetGeneratedCodeJob(self, call: Call) -> dict[str, Any]:
+        game = self._game(call.label(0))
+        snapshot = self._snapshot(game, call.label(1))
+        job = next((j for j in snapshot.jobs if j.job_id == call.p("JobId")), None)
+        if job is None:
+            raise SimError("ResourceNotFoundException",
+                           f"Code generation job {call.p('JobId')} was not found for "
+                           f"{snapshot.snapshot_id}.", 404)
+        return {"GeneratedCodeJob": self._job_view(call, game, snapshot, job)}
+
+    def _op_ListGeneratedCodeJobs(self, call: Call) -> dict[str, Any]:
+        game = self._game(call.label(0))
+        snapshot = self._snapshot(game, call.label(1))
+        items = [self._job_view(call, game, snapshot, j) for j in reversed(snapshot.jobs)]
+        return self._page(call, f"code-jobs:{game.name}/{snapshot.snapshot_id}", items,
+                          "GeneratedCodeJobId", "GeneratedCodeJobs")
