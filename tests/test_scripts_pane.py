@@ -266,6 +266,8 @@ async def test_bad_zips_are_refused_and_nothing_is_sent(world: RunningSimulator,
 
 async def test_update_from_an_s3_location(world: RunningSimulator, home: Path) -> None:
     script_id = sim_script(world, "party-matchmaker", "2.3.1")
+    content = make_zip({"index.js": "// party 2.4.0\n"})
+    world.sim.gamelift.put_object("game-scripts", "party/2.4.0.zip", content, version="v7")
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_pane(app, pilot)
@@ -288,6 +290,7 @@ async def test_update_from_an_s3_location(world: RunningSimulator, home: Path) -
         assert world.sim.gamelift.scripts[script_id].storage == {
             "Bucket": "game-scripts", "Key": "party/2.4.0.zip",
             "RoleArn": "arn:aws:iam::123456789012:role/gamelift-s3", "ObjectVersion": "v7"}
+        assert world.sim.gamelift.scripts[script_id].size == len(content)
 
 
 async def test_read_only_mode_refuses_the_update(world: RunningSimulator, home: Path,

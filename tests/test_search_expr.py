@@ -288,7 +288,7 @@ def test_invalid_asts_are_rejected_at_construction() -> None:
     with pytest.raises(ExprError, match="needs a key"):
         Condition("gameSessionProperties", None, "=", "a")
     with pytest.raises(ExprError, match="needs a key"):
-        Condition("gameSessionProperties", "bad key", "=", "a")
+        Condition("gameSessionProperties", "", "=", "a")
     with pytest.raises(ExprError, match="finite"):
         Condition("maximumSessions", None, "=", float("nan"))
     with pytest.raises(ExprError, match="at least one"):
@@ -504,6 +504,8 @@ def matchy_conditions(draw: st.DrawFn) -> Condition:
 def reference_lookup(session: dict[str, Any], operand: str, key: str | None) -> Any:
     """What the documented mapping says each operand sees; None stands for null."""
     if operand == "gameSessionProperties":
+        if key is None or "." in key:  # seed 001: keys with periods cannot be searched
+            return None
         values = [p["Value"] for p in session.get("GameProperties", []) if p["Key"] == key]
         return values[0] if values else None
     if operand == "creationTimeMillis":
@@ -541,7 +543,8 @@ def literal_text(value: Any) -> str:
 def reference_condition(cond: Condition, session: dict[str, Any]) -> bool:
     seen = reference_lookup(session, cond.operand, cond.key)
     if seen is None:
-        return False
+        # Missing is unequal to every value (so <> and NOT = agree) and never ordered.
+        return cond.comparator == "<>"
     value, comp = cond.value, cond.comparator
     if cond.operand in ("gameSessionName", "gameSessionId", "gameSessionProperties"):
         want = value if isinstance(value, str) else literal_text(value)
@@ -607,9 +610,9 @@ def test_evaluate_examples() -> None:
     assert not evaluate(seed, _session(PlayerSessionCreationPolicy="DENY_ALL"))
     assert evaluate(parse_filter("creationTimeMillis = 10000"), _session())
     assert evaluate(parse_filter("creationTimeMillis = 10000"), _session(CreationTime=10.0))
-    # A missing property matches neither = nor <>.
+    # A missing property is unequal to every value: <> and NOT = agree on it (issue 17).
     assert not evaluate(parse_filter("gameSessionProperties.level = 'x'"), _session())
-    assert not evaluate(parse_filter("gameSessionProperties.level <> 'x'"), _session())
+    assert evaluate(parse_filter("gameSessionProperties.level <> 'x'"), _session())
     assert evaluate(parse_filter("NOT gameSessionProperties.level = 'x'"), _session())
     assert evaluate(parse_filter("gameSessionProperties.mode <> 'Brawl'"), _session())
     level5 = _session(GameProperties=[{"Key": "level", "Value": "5"}])

@@ -85,10 +85,10 @@ def apply_change(aws: AwsContext, archive: ScriptArchive, script: Script | None,
     refusal or failure is an answer (``failed``); an exception means nothing was changed."""
     target = archive_target(aws)
     notes: list[str] = []
-    if script is not None and change.has_content and script.storage_location \
-            and script.storage_location.get("Bucket"):
+    customer = script_service.customer_storage(script) if script is not None else None
+    if script is not None and change.has_content and customer is not None:
         try:
-            before = script_service.read_s3_zip(aws, script.storage_location)
+            before = script_service.read_s3_zip(aws, customer)
             archive.add(before, script_id=script.script_id, name=script.name,
                         version=script.version, source="s3-before-update", target=target)
             notes.append("previous S3 content archived")

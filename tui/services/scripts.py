@@ -100,9 +100,21 @@ def describe_script(ctx: gamelift.ClientSource, script_id: str) -> Script:
 # --- content: where it lives ----------------------------------------------------------------
 
 
-def storage_text(script: Script) -> str:
+def customer_storage(script: Script) -> dict[str, str] | None:
+    """The script's S3 location when it is the customer's bucket, else None.
+
+    A zip uploaded directly is stored "in an S3 location controls by the Amazon GameLift Servers
+    service" (seed 000), which the customer cannot read; only a location given by the customer
+    carries the RoleArn that lets GameLift read it (UpdateScript requires one)."""
     location = script.storage_location
-    if not location or not location.get("Bucket"):
+    if not location or not location.get("Bucket") or not location.get("RoleArn"):
+        return None
+    return dict(location)
+
+
+def storage_text(script: Script) -> str:
+    location = customer_storage(script)
+    if location is None:
         return "GameLift-managed"
     text = f"s3://{location['Bucket']}/{location.get('Key', '')}"
     if location.get("ObjectVersion"):

@@ -124,17 +124,17 @@ class ExprError(ValueError):
 
 # --------------------------------------------------------------------------- AST
 
-_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
+# Keys are free text to GameLift (GamePropertyKey: at most 32 characters); characters outside
+# this set are written with a backslash before them, as the seed asks of special characters.
+_PLAIN_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
 def _check_operand(operand: object, key: object) -> None:
     if not isinstance(operand, str) or operand not in OPERAND_TYPES:
         raise ExprError(f"unknown operand {operand!r} (expected one of: {OPERAND_HINT})")
     if operand == PROPERTIES:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
-            raise ExprError(
-                f"{PROPERTIES} needs a key of letters, digits, '_', '-' or '.', not {key!r}"
-            )
+        if not isinstance(key, str) or not key:
+            raise ExprError(f"{PROPERTIES} needs a key of at least one character, not {key!r}")
     elif key is not None:
         raise ExprError(f"only {PROPERTIES} takes a key; {operand} was given {key!r}")
 
@@ -292,7 +292,6 @@ class Token:
 # service do not.
 _WHITESPACE = " \t\r\n\f\v"
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEY_TAIL_RE = re.compile(r"[A-Za-z0-9_.\-]*")
 _NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _NUMBER_JUNK_RE = re.compile(r"[A-Za-z0-9_.]*")
 _MISSPELT_COMPARATORS = {"==": "=", "!=": "<>", "=<": "<=", "=>": ">=", "><": "<>"}
@@ -356,8 +355,8 @@ def tokenize(text: str) -> list[Token]:
             end = match.end()
             word = match.group()
             if end < n and text[end] == ".":
-                end = _match_end(_KEY_TAIL_RE, text, end + 1)
-                tokens.append(Token(OPERAND, text[i:end], i, text[i:end]))
+                end, key = _lex_key(text, end + 1)
+                tokens.append(Token(OPERAND, text[i:end], i, f"{word}.{key}"))
             elif word.upper() in _KEYWORDS:
                 tokens.append(Token(word.upper(), word, i, word.upper()))
             elif word.lower() in ("true", "false"):
@@ -369,6 +368,23 @@ def tokenize(text: str) -> list[Token]:
             raise ExprError(f"unexpected character {c!r} at column {_col(i)}", i)
     tokens.append(Token(EOF, "", n))
     return tokens
+
+
+def _lex_key(text: str, start: int) -> tuple[int, str]:
+    """End and unescaped text of a property key: plain characters, or any one after '\\'."""
+    chars: list[str] = []
+    j, n = start, len(text)
+    while j < n:
+        ch = text[j]
+        if ch == "\\" and j + 1 < n:
+            chars.append(text[j + 1])
+            j += 2
+        elif ch in _PLAIN_KEY_CHARS:
+            chars.append(ch)
+            j += 1
+        else:
+            break
+    return j, "".join(chars)
 
 
 def _lex_string(text: str, start: int) -> Token:
@@ -435,7 +451,7 @@ def _tokens_for(text: str) -> list[Token]:
 
 def _resolve_operand(token: Token) -> tuple[str, str | None]:
     text = token.text
-    base, dot, key = text.partition(".")
+    base, dot, key = str(token.value).partition(".")
     if base == PROPERTIES:
         if not dot:
             raise ExprError(
@@ -647,7 +663,10 @@ def format_value(value: Value) -> str:
 
 
 def _operand_text(operand: str, key: str | None) -> str:
-    return f"{operand}.{key}" if key is not None else operand
+    if key is None:
+        return operand
+    escaped = "".join(ch if ch in _PLAIN_KEY_CHARS else "\\" + ch for ch in key)
+    return f"{operand}.{escaped}"
 
 
 def _format(node: Node, parent_precedence: int) -> str:
@@ -702,10 +721,15 @@ def _dotted_key_issue(operand: str, key: str | None) -> Issue | None:
 def _type_issue(cond: Condition) -> Issue | None:
     expected = OPERAND_TYPES[cond.operand]
     got = value_kind(cond.value)
-    if got == expected:
-        return None
     name = _operand_text(cond.operand, cond.key)
     literal = format_value(cond.value)
+    if got == expected:
+        if got != "number" and cond.comparator not in EQUALITY:
+            # Seed 004: "Boolean and string values can only be used with the comparators = and
+            # <>", and GameLift answers InvalidRequestException otherwise.
+            return Issue("error", f"{name} can only be compared with = or <>, not "
+                         f"'{cond.comparator}'", cond.operand, cond.key)
+        return None
     if expected == "string" and got == "number":
         if cond.comparator in EQUALITY:
             return Issue(
@@ -717,7 +741,7 @@ def _type_issue(cond: Condition) -> Issue | None:
         return Issue(
             "error",
             f"{name} holds text, which '{cond.comparator}' cannot order; "
-            "this condition never matches",
+            "GameLift refuses the search",
             cond.operand,
             cond.key,
         )

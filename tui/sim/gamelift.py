@@ -32,6 +32,17 @@ FORCE_SECONDS = 2.0
 DRIFT_INTERVAL = 15.0
 LOG_URL_TTL = 15 * 60
 _ID_STRING = re.compile(r"[a-zA-Z0-9-]{1,48}")  # IdStringModel: IdempotencyToken, GameSessionId
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+# Where the simulator's GameLift hosts fleets; an AWS Region outside it is answered with
+# UnsupportedRegionException, as the service does for a Region it is not offered in.
+GAMELIFT_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+    "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1",
+    "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1",
+})
+_ROLE_ARN = re.compile(r"arn:aws[a-zA-Z-]*:iam::\d{12}:role/.+")
+CREATOR_INTERVAL = 1.0  # seconds between two CreateGameSession of one CreatorId
 
 MODES = ["ranked", "casual", "tournament", "custom"]
 MAPS = ["dust", "frost", "lava", "harbor", "canyon", "orbit"]
@@ -67,8 +78,12 @@ class SimSession:
     matchmaker: str | None = None
     token: str | None = None
     drain_terminate: bool = False
+    ends_on_terminate: bool = True  # the server process calls ProcessEnding() when asked
 
-    def api(self) -> dict[str, Any]:
+    def api(self, *, searchable_only: bool = False) -> dict[str, Any]:
+        # SearchGameSessions leaves out properties whose key has a period (seed 001: they "will
+        # be filtered out from search results due to search index limitations").
+        props = [(k, v) for k, v in self.props if not (searchable_only and "." in k)]
         item: dict[str, Any] = {
             "GameSessionId": self.arn,
             "Name": self.name,
@@ -78,7 +93,7 @@ class SimSession:
             "CurrentPlayerSessionCount": self.current,
             "MaximumPlayerSessionCount": self.maximum,
             "Status": self.status,
-            "GameProperties": [{"Key": k, "Value": v} for k, v in self.props],
+            "GameProperties": [{"Key": k, "Value": v} for k, v in props],
             "IpAddress": self.ip,
             "DnsName": self.dns,
             "Port": self.port,
@@ -129,6 +144,16 @@ class SimFleet:
     sessions: list[SimSession] = field(default_factory=list)
     capacity: dict[str, int] = field(default_factory=dict)  # location → game-session slots
     events: list[dict[str, Any]] = field(default_factory=list)
+    tls: bool = False
+
+    def dns_name(self, ip: str, location: str) -> str:
+        """Seed 004's forms: "TLS-enabled fleets: <unique identifier>.<region
+        identifier>.amazongamelift.com. Non-TLS-enabled fleets: ec2-<unique
+        identifier>.compute.amazonaws.com." """
+        if self.tls:
+            unique = hashlib.sha1(f"{self.fleet_id}:{ip}".encode()).hexdigest()[:20]
+            return f"{unique}.{location}.amazongamelift.com"
+        return f"ec2-{ip.replace('.', '-')}.compute.amazonaws.com"
 
     def attributes(self, scripts: dict[str, SimScript]) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -143,6 +168,8 @@ class SimFleet:
             "OperatingSystem": "AMAZON_LINUX_2023",
             "ComputeType": "ANYWHERE" if self.compute == "ANYWHERE" else "EC2",
             "MetricGroups": ["default"],
+            "CertificateConfiguration": {"CertificateType": "GENERATED" if self.tls
+                                         else "DISABLED"},
         }
         if self.instance_type:
             item["InstanceType"] = self.instance_type
@@ -205,7 +232,11 @@ class GameLiftSim:
         self.aliases: dict[str, dict[str, Any]] = {}
         self._due: list[tuple[float, int, str, str]] = []
         self._seq = 0
-        self._search_cache: dict[str, list[str]] = {}
+        self._search_cache: dict[str, tuple[str, list[str]]] = {}  # search id → (params, ids)
+        self._searches = 0
+        self.s3_objects: dict[tuple[str, str], dict[str, bytes]] = {}  # (bucket, key) → versions
+        self._tokens: dict[str, str] = {}  # IdempotencyToken → the game session it created
+        self._creators: dict[str, float] = {}  # CreatorId → time of its last create
         self._last_drift = clock.now()
         self._seed(sessions, fleets)
 
@@ -247,7 +278,8 @@ class GameLiftSim:
                 instance_type=itype, home=locations[0] if compute != "ANYWHERE" else self.region,
                 locations=locations, created=now - 86400 * rng.randint(20, 200),
                 script_id=script_id, build_id=build_id,
-                fleet_type="SPOT" if "spot" in name else "ON_DEMAND")
+                fleet_type="SPOT" if "spot" in name else "ON_DEMAND",
+                tls=name == "arena-prod")
             self.fleets[fleet_id] = fleet
             count = max(1, round(total_sessions * share))
             for _ in range(count):
@@ -289,6 +321,7 @@ class GameLiftSim:
         arn = f"arn:aws:gamelift:{self.region}:{ACCOUNT}:script/{script_id}"
         script = SimScript(script_id, arn, name, version, created, node, len(body),
                            zip_bytes=body)
+        script.storage = self._managed_location(script)
         self.scripts[script_id] = script
         return script
 
@@ -314,13 +347,19 @@ class GameLiftSim:
             status = ("ACTIVATING" if roll < 0.02 else "TERMINATED" if roll < 0.07 else
                       "ERROR" if roll < 0.075 else "ACTIVE")
         octets = ".".join(str(rng.randint(1, 254)) for _ in range(3))
+        ip = f"54.{octets}"  # a public address: players connect to it
         session = SimSession(
             arn=arn, name=name if name is not None else
             f"{props[0][1] if props else 'match'}-{rng.randint(1000, 9999)}",
             fleet_id=fleet.fleet_id, fleet_arn=fleet.arn, creation=created,
             current=0, maximum=maximum, status=status, location=location,
-            ip=f"10.{octets}", dns=f"ec2-10-{octets.replace('.', '-')}.{location}.compute.internal",
+            ip=ip, dns=fleet.dns_name(ip, location),
             port=rng.randint(7000, 7999), props=props, token=token, creator=creator, data=data)
+        # A Realtime server always answers OnProcessTerminate; a custom build may not (seed 004:
+        # "If the server process doesn't call ProcessEnding(), this termination method won't be
+        # successful"). In the demo world the old 1.42.0 build of the Spot fleet is that build.
+        session.ends_on_terminate = not (fleet.fleet_type == "SPOT" and
+                                         ("build", "1.42.0") in props)
         if status == "ACTIVE" and seeded:
             # Only the seeded world starts with players, locks, protection and match data; a new
             # session opens to all players with the fleet's NewGameSessionProtectionPolicy.
@@ -338,11 +377,17 @@ class GameLiftSim:
                                       '"}]}]}')
         elif status == "TERMINATED":
             session.termination = created + rng.uniform(300, 3000)
-            session.reason = rng.choice([None, "INTERRUPTED", "TRIGGERED_ON_PROCESS_TERMINATE"])
+            reason = rng.choice([None, "INTERRUPTED", "TRIGGERED_ON_PROCESS_TERMINATE"])
+            # Seed 004: "INTERRUPTED -- The game session was hosted on an EC2 Spot instance that
+            # was reclaimed": only Spot fleets lose sessions that way.
+            session.reason = None if reason == "INTERRUPTED" and fleet.fleet_type != "SPOT" \
+                else reason
         elif status == "ACTIVATING":
             self._schedule(self.clock.now() + ACTIVATION_SECONDS, session.arn, "activate")
         fleet.sessions.append(session)
         self.sessions[arn] = session
+        if token:
+            self._tokens[token] = arn
         return session
 
     # --- time ------------------------------------------------------------------------------
@@ -358,6 +403,10 @@ class GameLiftSim:
             if session is None:
                 continue
             if kind == "activate" and session.status == "ACTIVATING":
+                session.status = "ACTIVE"
+            elif kind == "graceful" and session.status == "TERMINATING" \
+                    and not session.ends_on_terminate:
+                # The process never called ProcessEnding(): the session plays on (seed 004).
                 session.status = "ACTIVE"
             elif kind in ("graceful", "force") and session.status == "TERMINATING":
                 session.status = "TERMINATED"
@@ -427,6 +476,16 @@ class GameLiftSim:
         if session is None:
             raise SimError("NotFoundException", f"Game session {arn} not found.")
         return session
+
+    @staticmethod
+    def _check_location(fleet: SimFleet, location: str | None) -> None:
+        if not location or location in fleet.locations:
+            return
+        if _REGION.fullmatch(location) and location not in GAMELIFT_REGIONS:
+            raise SimError("UnsupportedRegionException",
+                           f"Amazon GameLift is not offered in {location}")
+        raise SimError("InvalidRequestException",
+                       f"Location {location} is not a location of fleet {fleet.fleet_id}")
 
     def _alias_fleet(self, alias_ref: str) -> SimFleet:
         alias_id = alias_ref.rsplit("/", 1)[-1]
@@ -595,9 +654,7 @@ class GameLiftSim:
             raise SimError("InvalidRequestException",
                            "One of FleetId, AliasId or GameSessionId is required")
         location = params.get("Location")
-        if location and location not in fleet.locations:
-            raise SimError("InvalidRequestException",
-                           f"Location {location} is not a location of fleet {fleet.fleet_id}")
+        self._check_location(fleet, location)
         status = params.get("StatusFilter")
         if status and status not in ("ACTIVE", "ACTIVATING", "TERMINATED", "TERMINATING",
                                      "ERROR"):
@@ -635,9 +692,7 @@ class GameLiftSim:
         fleet = (self._alias_fleet(params["AliasId"]) if params.get("AliasId")
                  else self._fleet(params["FleetId"]))
         location = params.get("Location")
-        if location and location not in fleet.locations:
-            raise SimError("InvalidRequestException",
-                           f"Location {location} is not a location of fleet {fleet.fleet_id}")
+        self._check_location(fleet, location)
         filter_text = params.get("FilterExpression")
         sort_text = params.get("SortExpression")
         for text, label in ((filter_text, "FilterExpression"), (sort_text, "SortExpression")):
@@ -646,21 +701,42 @@ class GameLiftSim:
         key = hashlib.sha1(repr((fleet.fleet_id, location, filter_text, sort_text)).encode()
                            ).hexdigest()[:16]
         token = params.get("NextToken")
-        ids = self._search_cache.get(key) if token else None
-        if ids is None:
-            if token:
+        if token:
+            # Each search is its own result set (its order is random without a SortExpression),
+            # so a token names the search it continues, and only with the same parameters.
+            search_id = self._search_of(token)
+            held = self._search_cache.get(search_id)
+            if held is None:
                 raise SimError("InvalidRequestException", "NextToken has expired")
+            if held[0] != key:
+                raise SimError("InvalidRequestException",
+                               "NextToken belongs to a search with other parameters")
+            ids = held[1]
+        else:
             ids = self._run_search(fleet, location, filter_text, sort_text)
+            self._searches += 1
+            search_id = f"{key}-{self._searches}"
             if len(self._search_cache) > 64:
                 self._search_cache.pop(next(iter(self._search_cache)))
-            self._search_cache[key] = ids
-        page, next_token = self._page(f"search:{key}", ids, params, SEARCH_PAGE_CAP)
+            self._search_cache[search_id] = (key, ids)
+        page, next_token = self._page(f"search:{search_id}", ids, params, SEARCH_PAGE_CAP)
         # A session can end between pages; the service only returns what is still active.
-        sessions = [self.sessions[i].api() for i in page if self.sessions[i].status == "ACTIVE"]
+        sessions = [self.sessions[i].api(searchable_only=True) for i in page
+                    if self.sessions[i].status == "ACTIVE"]
         result: dict[str, Any] = {"GameSessions": sessions}
         if next_token:
             result["NextToken"] = next_token
         return result
+
+    @staticmethod
+    def _search_of(token: str) -> str:
+        try:
+            scope = base64.urlsafe_b64decode(token.encode()).decode().rsplit("|", 1)[0]
+        except (ValueError, UnicodeDecodeError) as err:
+            raise SimError("InvalidRequestException", "Invalid NextToken") from err
+        if not scope.startswith("search:"):
+            raise SimError("InvalidRequestException", "Invalid NextToken")
+        return scope.removeprefix("search:")
 
     def _run_search(self, fleet: SimFleet, location: str | None, filter_text: str | None,
                     sort_text: str | None) -> list[str]:
@@ -673,6 +749,14 @@ class GameLiftSim:
             sort = search_expr.parse_sort(sort_text) if sort_text else None
         except search_expr.ExprError as err:
             raise SimError("InvalidRequestException", str(err)) from err
+        if node is not None:
+            # Seed 004: "Values may be numbers, boolean values (true/false) or strings
+            # depending on the operand ... Boolean and string values can only be used with the
+            # comparators = and <>": anything else is refused, not matched against nothing.
+            errors = [issue.message for issue in search_expr.validate(node)
+                      if issue.severity == "error"]
+            if errors:
+                raise SimError("InvalidRequestException", "; ".join(errors))
         views = [(s.search_view(), s.arn) for s in fleet.sessions
                  if s.status == "ACTIVE" and (not location or s.location == location)]
         if node is not None:
@@ -680,7 +764,11 @@ class GameLiftSim:
         if sort is not None:
             order = {id(v): arn for v, arn in views}
             return [order[id(v)] for v in search_eval.sort_sessions([v for v, _ in views], sort)]
-        return [arn for _, arn in views]
+        # Seed 004: "If no sort expression is included, the request returns results in random
+        # order." Seeded per search so a frozen world still answers the same run after run.
+        arns = [arn for _, arn in views]
+        random.Random(f"{fleet.fleet_id}:{self._searches}").shuffle(arns)
+        return arns
 
     def op_CreateGameSession(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         if params.get("FleetId") and params.get("AliasId"):
@@ -711,11 +799,29 @@ class GameLiftSim:
                     raise SimError("IdempotentParameterMismatchException",
                                    "IdempotencyToken was reused with different parameters")
                 return {"GameSession": existing.api()}
+            other = self._tokens.get(token)
+            if other is not None and other != arn:
+                # Seed 004: "Idempotency tokens remain in use for 30 days after a game session
+                # has ended"; one token names one game session, so another fleet or location
+                # cannot take it.
+                raise SimError("ConflictException",
+                               f"IdempotencyToken {token} is in use by game session {other}")
         if fleet.status != "ACTIVE":
-            raise SimError("InvalidFleetStatusException", f"Fleet {fleet.fleet_id} is not ACTIVE")
-        if location not in fleet.locations:
-            raise SimError("InvalidRequestException",
-                           f"Location {location} is not a location of fleet {fleet.fleet_id}")
+            raise SimError("InvalidFleetStatusException",
+                           f"Fleet {fleet.fleet_id} is {fleet.status}, not ACTIVE")
+        self._check_location(fleet, location)
+        creator = params.get("CreatorId")
+        if creator is not None:
+            # Seed 004: "Amazon GameLift limits the number of game session creation requests
+            # with the same CreatorId in a specified time period": one a second here.
+            last = self._creators.get(creator)
+            if last is not None and ctx.now - last < CREATOR_INTERVAL:
+                raise SimError("LimitExceededException",
+                               f"CreatorId {creator} may create one game session a second")
+            self._creators[creator] = ctx.now
+            if len(self._creators) > 4096:
+                self._creators = {c: t for c, t in self._creators.items()
+                                  if ctx.now - t < CREATOR_INTERVAL}
         in_use = sum(1 for s in fleet.sessions if s.location == location
                      and s.status in ("ACTIVE", "ACTIVATING", "TERMINATING"))
         if in_use >= fleet.capacity.get(location, 0):
@@ -801,6 +907,12 @@ class GameLiftSim:
         if session.status in ("TERMINATED", "TERMINATING"):
             raise SimError("InvalidGameSessionStatusException",
                            f"Game session is {session.status} and cannot be terminated")
+        if session.status == "ACTIVATING" and mode == "TRIGGER_ON_PROCESS_TERMINATE":
+            # The server process has not called ActivateGameSession yet, so there is no
+            # OnProcessTerminate to send; FORCE_TERMINATE still works (the seed allows any
+            # session not TERMINATED or TERMINATING to be terminated).
+            raise SimError("NotReadyException",
+                           "The game session is still activating; retry, or use FORCE_TERMINATE")
         self._begin_terminate(session, mode, ctx.now)
         ctx.record("TerminateGameSession", session.arn, params)
         return {"GameSession": session.api()}
@@ -844,20 +956,39 @@ class GameLiftSim:
 
     def op_DescribePlayerSessions(self, params: dict[str, Any],
                                   ctx: RequestContext) -> dict[str, Any]:
+        # GameLift's API reference asks for one of a game session, a player session or a
+        # player; the seeds are silent, so more than one is refused rather than guessed at.
+        given = [k for k in ("GameSessionId", "PlayerSessionId", "PlayerId") if params.get(k)]
+        if len(given) != 1:
+            raise SimError("InvalidRequestException",
+                           "Specify exactly one of GameSessionId, PlayerSessionId or PlayerId"
+                           + (f", not {' and '.join(given)}" if given else ""))
+        status = params.get("PlayerSessionStatusFilter")
+        if status is not None and status not in ("RESERVED", "ACTIVE", "COMPLETED", "TIMEDOUT"):
+            raise SimError("InvalidRequestException", f"Invalid PlayerSessionStatusFilter {status}")
         if params.get("GameSessionId"):
             session = self._session(params["GameSessionId"])
             players = self._players(session)
             scope = f"ps:{session.arn}"
-        elif params.get("PlayerSessionId") or params.get("PlayerId"):
-            raise SimError("InvalidRequestException",
-                           "The simulator looks up player sessions by GameSessionId")
+        elif params.get("PlayerSessionId"):
+            wanted = params["PlayerSessionId"]
+            players = [p for p in self._all_players() if p["PlayerSessionId"] == wanted]
+            # One player session asked for by id: NotFound when no game session holds it.
+            if not players:
+                raise SimError("NotFoundException", f"Player session {wanted} not found.")
+            scope = f"psid:{wanted}"
         else:
-            raise SimError("InvalidRequestException",
-                           "One of GameSessionId, PlayerId or PlayerSessionId is required")
-        status = params.get("PlayerSessionStatusFilter")
+            wanted = params["PlayerId"]
+            players = [p for p in self._all_players() if p["PlayerId"] == wanted]
+            scope = f"pid:{wanted}"
         if status:
             players = [p for p in players if p["Status"] == status]
         return self._paged("PlayerSessions", f"{scope}:{status or ''}", players, params, 50)
+
+    def _all_players(self) -> list[dict[str, Any]]:
+        # Player sessions are derived from their game session, so a look-up by player or player
+        # session id reads them all; the demo world's few thousand take milliseconds.
+        return [p for session in self.sessions.values() for p in self._players(session)]
 
     # --- scripts ---------------------------------------------------------------------------
 
@@ -876,42 +1007,94 @@ class GameLiftSim:
     def op_DescribeScript(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         return {"Script": self._script(params.get("ScriptId")).api()}
 
+    def put_object(self, bucket: str, key: str, body: bytes, version: str | None = None) -> str:
+        """Stores an S3 object a StorageLocation can name; returns its version id."""
+        versions = self.s3_objects.setdefault((bucket, key), {})
+        version = version or f"v{len(versions) + 1}-{hashlib.sha1(body).hexdigest()[:8]}"
+        versions.pop(version, None)  # re-put: it becomes the latest
+        versions[version] = body
+        return version
+
+    def _s3_object(self, storage: dict[str, Any]) -> bytes:
+        versions = self.s3_objects.get((storage["Bucket"], storage["Key"]))
+        wanted = storage.get("ObjectVersion")
+        body = None
+        if versions:
+            body = versions.get(wanted) if wanted else list(versions.values())[-1]
+        if body is None:
+            where = f"s3://{storage['Bucket']}/{storage['Key']}" + (f"@{wanted}" if wanted else "")
+            raise SimError("InvalidRequestException",
+                           f"Amazon GameLift cannot read {where} with role {storage['RoleArn']}")
+        return body
+
     @staticmethod
-    def _content(params: dict[str, Any]) -> tuple[bytes | None, dict[str, str] | None]:
+    def _check_zip(blob: bytes, what: str) -> None:
+        if len(blob) > MAX_ZIP:
+            raise SimError("InvalidRequestException",
+                           f"{what} is {len(blob):,} bytes; the limit is 5,000,000 bytes")
+        try:
+            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+                archive.namelist()
+        except zipfile.BadZipFile as err:
+            raise SimError("InvalidRequestException", f"{what} is not a zip archive") from err
+
+    def _content(self, params: dict[str, Any]) -> tuple[bytes | None, dict[str, str] | None]:
+        """The new content: (zip bytes, the customer's StorageLocation or None)."""
         blob = params.get("ZipFile")
         if isinstance(blob, str):  # awsJson carries blobs as base64 text
             try:
                 blob = base64.b64decode(blob, validate=True)
             except ValueError as err:
                 raise SimError("InvalidRequestException", "ZipFile is not valid base64") from err
-        if blob is not None:
-            if len(blob) > MAX_ZIP:
-                raise SimError("InvalidRequestException",
-                               f"ZipFile is {len(blob):,} bytes; the limit is 5,000,000 bytes")
-            try:
-                with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-                    archive.namelist()
-            except zipfile.BadZipFile as err:
-                raise SimError("InvalidRequestException", "ZipFile is not a zip archive") from err
         storage = params.get("StorageLocation")
-        if storage is not None:
-            bucket = storage.get("Bucket", "")
-            if not bucket or "." in bucket or not storage.get("Key"):
-                raise SimError("InvalidRequestException",
-                               "StorageLocation needs a Bucket (no dots) and a Key")
-        return blob, storage
+        if blob is not None and storage is not None:
+            # Seed 000: "provide an updated zip file by pointing to either a local file or an
+            # Amazon S3 bucket location" — one of them.
+            raise SimError("InvalidRequestException",
+                           "Provide either ZipFile or StorageLocation, not both")
+        if blob is not None:
+            self._check_zip(blob, "ZipFile")
+            return blob, None
+        if storage is None:
+            return None, None
+        bucket = storage.get("Bucket") or ""
+        if not bucket or not storage.get("Key"):
+            raise SimError("InvalidRequestException", "StorageLocation needs a Bucket and a Key")
+        if "." in bucket:
+            # Seed 000: "Amazon GameLift Servers doesn't support uploading from Amazon S3
+            # buckets with names that contain a dot (.)."
+            raise SimError("InvalidRequestException",
+                           f"Bucket {bucket} has a dot in its name, which GameLift cannot read")
+        # Seed 000: "The storage location must specify the Amazon S3 bucket name, the zip file
+        # name (the "key"), and a role ARN that allows Amazon GameLift Servers to access" it.
+        if not _ROLE_ARN.fullmatch(str(storage.get("RoleArn") or "")):
+            raise SimError("InvalidRequestException",
+                           "StorageLocation needs a RoleArn (arn:aws:iam::<account>:role/<name>) "
+                           "that lets GameLift read the bucket")
+        body = self._s3_object(storage)
+        self._check_zip(body, f"s3://{bucket}/{storage['Key']}")
+        return body, {k: str(v) for k, v in storage.items() if v is not None}
+
+    def _managed_location(self, script: SimScript) -> dict[str, str]:
+        # Seed 000: "If the script file was uploaded from a local zip file, the storage
+        # location reflects an S3 location controls by the Amazon GameLift Servers service."
+        # No RoleArn: the bucket is the service's own.
+        digest = hashlib.sha1(script.zip_bytes or b"").hexdigest()
+        name = _uuid(random.Random(f"{script.arn}:{digest}"))
+        return {"Bucket": f"prod-gamescale-scripts-{self.region}",
+                "Key": f"{ACCOUNT}/{script.script_id}/{name}.zip"}
 
     def op_CreateScript(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         blob, storage = self._content(params)
-        if blob is None and storage is None:
+        if blob is None:
             raise SimError("InvalidRequestException", "Provide ZipFile or StorageLocation")
         node = params.get("NodeJsVersion") or "10.x"
         if node not in ("10.x", "24.x"):
             raise SimError("InvalidRequestException", f"Unsupported NodeJsVersion {node}")
         script = self._add_script(params.get("Name") or "unnamed", params.get("Version") or "",
                                   node, ctx.now)
-        script.zip_bytes, script.storage = blob, storage
-        script.size = len(blob) if blob is not None else 1024 * 64
+        script.zip_bytes, script.size = blob, len(blob)
+        script.storage = storage or self._managed_location(script)
         ctx.record("CreateScript", script.script_id, {**params, "ZipFile": blob})
         return {"Script": script.api()}
 
@@ -927,10 +1110,12 @@ class GameLiftSim:
         if params.get("Version") is not None:
             script.version = params["Version"]
         if blob is not None:
-            script.zip_bytes, script.storage, script.size = blob, None, len(blob)
-        elif storage is not None:
-            script.zip_bytes, script.storage = None, storage
-        ctx.record("UpdateScript", script.script_id, {**params, "ZipFile": blob})
+            # Seed 000: "a revised script is uploaded to the Amazon GameLift Servers service":
+            # the size on disk is the new content's, wherever it came from.
+            script.zip_bytes, script.size = blob, len(blob)
+            script.storage = storage or self._managed_location(script)
+        ctx.record("UpdateScript", script.script_id,
+                   {**params, "ZipFile": params.get("ZipFile") and blob})
         return {"Script": script.api()}
 
     # --- aliases ---------------------------------------------------------------------------

@@ -75,6 +75,10 @@ def session_value(session: Mapping[str, Any], operand: str, key: str | None = No
         ident = session.get("GameSessionId")
         return ident if isinstance(ident, str) else None
     if operand == PROPERTIES:
+        if key is None or "." in key:
+            # Seed 001: "Property keys containing periods cannot be searched and will be
+            # filtered out from search results": no session holds such a key for search.
+            return None
         props = session.get("GameProperties")
         if not isinstance(props, list | tuple):
             return None
@@ -101,8 +105,9 @@ def session_value(session: Mapping[str, Any], operand: str, key: str | None = No
 def _evaluate_condition(cond: Condition, session: Mapping[str, Any]) -> bool:
     actual = session_value(session, cond.operand, cond.key)
     if actual is None:
-        # Null (e.g. a missing property) matches nothing, not even `<>`, as in SQL.
-        return False
+        # A session without the value (a missing property) is unequal to every value, so
+        # `k <> 'x'` and `NOT k = 'x'` agree on it; it is never ordered.
+        return cond.comparator == "<>"
     expected = OPERAND_TYPES[cond.operand]
     value, comp = cond.value, cond.comparator
     if expected == "string":
@@ -122,7 +127,8 @@ def _evaluate_condition(cond: Condition, session: Mapping[str, Any]) -> bool:
 def evaluate(node: Node, session: Mapping[str, Any]) -> bool:
     """Whether ``session`` (a boto3-shaped GameSession dict) matches ``node``.
 
-    Two-valued: a null comparison is false, so ``NOT`` of it is true.
+    Two-valued: a missing value is unequal to everything and never ordered, so ``NOT k = v``
+    and ``k <> v`` agree.
     """
     if isinstance(node, Condition):
         return _evaluate_condition(node, session)

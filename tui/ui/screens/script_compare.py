@@ -60,8 +60,9 @@ def side_from_script(label: str, script: Script, fleets: list[FleetUse],
             side.note = f"archived zip of {entry.time} (SHA-256 {entry.short_sha}…)"
     except OSError as err:
         side.note = f"archive unreadable: {err}"
-    if side.data is None and script.storage_location and script.storage_location.get("Bucket"):
-        side.s3 = dict(script.storage_location)
+    customer = script_service.customer_storage(script)
+    if side.data is None and customer is not None:
+        side.s3 = customer
         side.note = side.note or f"reading {script_service.storage_text(script)}…"
     elif side.data is None and not side.note:
         side.note = ("content not available: GameLift does not return a script's zip, and this "
