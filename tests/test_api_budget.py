@@ -14,7 +14,7 @@ from apptest import make_app, settle, wait_for
 from rich.console import Console
 from simctl import World
 
-from tui.aws.budget import DEFAULT_SHARE
+from tui.aws.budget import DEFAULT_SHARE, FOREGROUND_SHARE
 from tui.aws.limits import documented_limits
 from tui.services.gamelift import iter_game_session_pages
 from tui.ui.screens.budget import BudgetScreen
@@ -110,3 +110,37 @@ async def test_the_meter_and_the_budget_view(world: World, home: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, BudgetScreen))
         rows = [r for r in app.aws.budget.usage() if r.throttled]
         assert rows, "the view counts the throttles"
+
+
+@pytest.mark.world(sessions=1200, fleets=1, rate_limits="default")
+async def test_a_search_the_user_runs_does_not_wait_behind_the_budget(
+        world: World, home: Path) -> None:
+    from textual.widgets import Select
+
+    from tui.aws.session import AwsContext
+    from tui.ui.app import GameOpsApp
+    from tui.ui.panes.search import SearchPane
+
+    # At 2% of the documented 30/s, background SearchGameSessions paging would take one page
+    # every 1.7 s: the ~55 pages of this fleet would wait a minute and a half. The user's search
+    # is paced at FOREGROUND_SHARE of the limit instead: its burst at once, the rest at 15/s.
+    app = GameOpsApp(AwsContext(world.target(api_budget=0.02)), simulator=world)
+    fleet = next(iter({s["FleetId"] for s in world.sessions().values()}))
+    active = [s for s in world.sessions().values() if s["Status"] == "ACTIVE"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        pane = app.query_one(SearchPane)
+        pane.query_one("#search-where", Select).value = f"fleet:{fleet}"
+        await pilot.press("x")  # no conditions: every active session
+        await pilot.press("g")
+        await wait_for(pilot, lambda: pane.table.row_count == len(active), timeout=60)
+        search = next(r for r in app.aws.budget.usage() if r.operation == "SearchGameSessions")
+    pages = search.calls
+    assert pages >= len(active) // 20
+    rate, burst = GAMELIFT.operations["SearchGameSessions"]
+    fg_rate, fg_burst = rate * FOREGROUND_SHARE, burst * FOREGROUND_SHARE
+    background_wait = (pages - 1) / (rate * 0.02)  # the 2% budget's burst is one call
+    assert search.waited <= (pages - fg_burst) / fg_rate + 0.5 < background_wait / 10
+    assert world.requests()["SearchGameSessions"]["throttled"] == 0

@@ -126,3 +126,20 @@ def test_threads_sharing_an_operation_keep_to_its_rate_together() -> None:
     # 40 calls, the first at once and the rest 1/40 s apart: no fewer than 39/40 s in all,
     # however the threads interleave (a slow machine only makes it longer).
     assert real_time.monotonic() - start >= 39 / 40 - 0.01
+
+
+def test_a_users_read_is_paced_at_the_foreground_share_not_the_background_queue() -> None:
+    time = FakeTime()
+    spent = budget(time)
+    for _ in range(20):  # the background has run the shared bucket into a long debt
+        spent.spend("SearchGameSessions", foreground=True)
+    start = time.now
+    with spent.foreground():
+        for _ in range(45):
+            spent.spend("SearchGameSessions")
+    # Half of 30/s with half the burst of 30: 15 at once, the other 30 at 15/s, whatever the
+    # background owes.
+    assert time.now - start == pytest.approx(30 / 15, rel=0.01)
+    # The background still pays: 20 + 45 calls against 7.5 tokens and 7.5/s.
+    waited = spent.spend("SearchGameSessions")
+    assert waited == pytest.approx((20 + 45 + 1 - 7.5) / 7.5 - 2.0, rel=0.01)

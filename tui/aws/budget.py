@@ -5,9 +5,12 @@ SearchGameSessions, CreateGameSession and DescribePlayerSessions to put players 
 console that pages every fleet as fast as the service answers takes that capacity from the
 game. So every call this process makes takes a token from two buckets kept *here*, at ``share``
 of the documented limits (tui/aws/rate_limits.json): its operation's and the account's. A
-background call waits for its tokens; a user action (a mutation, or a read the user asked for:
-``foreground()``) never waits, but what it takes the background pays back. Paging then stretches
-to fit the budget, and so do the refreshes built on it.
+background call waits for its tokens. A mutation never waits. A read the user asked for
+(``foreground()``: a search they ran, a detail they opened) does not queue behind the background:
+it is paced only at ``FOREGROUND_SHARE`` of the documented limit (so a 50-page search neither
+crawls at the background's pace nor throttles the game). What the user's calls take, the
+background pays back. Paging then stretches to fit the budget, and so do the refreshes built on
+it.
 
 A ThrottlingException backs off every caller of that operation, not only the one that got it:
 the operation's budget halves (down to an eighth) and recovers by doubling after each quiet
@@ -34,6 +37,9 @@ WINDOW = 300.0  # seconds the budget view looks back over
 METER_WINDOW = 10.0  # seconds the on-screen meter looks back over
 CALM = 30.0  # seconds without a throttle before a backed-off operation speeds up again
 MIN_FACTOR = 1 / 8
+# The share of a documented limit a read the user waits for may use (half: the game keeps the
+# other half even while an operator pages a big search).
+FOREGROUND_SHARE = 0.5
 ACCOUNT = "(account)"  # the row of the account-wide limit
 
 
@@ -67,7 +73,7 @@ class OperationUse:
     rate: float  # calls a second, over the window
     limit: float | None  # the documented sustained rate; None: not documented
     budget: float | None  # the share of it this console allows itself
-    waited: float  # seconds background calls waited for tokens, in the window
+    waited: float  # seconds calls waited for tokens (background, or user reads), in the window
 
     @property
     def share(self) -> float | None:
@@ -130,10 +136,12 @@ class ApiBudget:
 
     # --- the scheduler ---------------------------------------------------------------------------
 
-    def _bucket(self, key: str, limit: Limit, factor: float, now: float) -> _Bucket:
-        rate = max(limit[0] * self._share * factor, 1e-3)
+    def _bucket(self, key: str, limit: Limit, factor: float, now: float,
+                share: float | None = None) -> _Bucket:
+        share = self._share if share is None else share
+        rate = max(limit[0] * share * factor, 1e-3)
         # A burst under one token would make every call wait; the share of a burst of 4 is 1.
-        burst = max(limit[1] * self._share * factor, 1.0)
+        burst = max(limit[1] * share * factor, 1.0)
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(rate, burst, burst, now)
@@ -144,21 +152,32 @@ class ApiBudget:
         return bucket
 
     def spend(self, operation: str, *, foreground: bool = False) -> float:
-        """Take this call's tokens; a background call first waits until they are there.
+        """Take this call's tokens; a background call first waits until they are there, a
+        user's read until the foreground's are, and ``foreground=True`` (a mutation) never.
         Returns the seconds waited."""
-        foreground = foreground or getattr(self._local, "foreground", False)
+        user_read = not foreground and getattr(self._local, "foreground", False)
         with self._lock:
             now = self.clock()
             self._recover(operation, now)
             wait = 0.0
             limit = self.limits.get(operation)
+            factor = self._factor.get(operation, 1.0)
             if limit is not None:
-                factor = self._factor.get(operation, 1.0)
                 wait = self._bucket(operation, limit, factor, now).take(now)
             if self.account is not None:
                 wait = max(wait, self._bucket(ACCOUNT, self.account, 1.0, now).take(now))
             if foreground:
                 wait = 0.0
+            elif user_read:
+                # The shared buckets above went into debt (the background pays it back); the
+                # user's read waits only for its own, larger, foreground buckets.
+                share = max(self._share, FOREGROUND_SHARE)
+                wait = 0.0
+                if limit is not None:
+                    wait = self._bucket(f"fg:{operation}", limit, factor, now, share).take(now)
+                if self.account is not None:
+                    wait = max(wait, self._bucket(f"fg:{ACCOUNT}", self.account, 1.0, now,
+                                                  share).take(now))
             self._note(self._calls, operation, now + wait)
             if wait:
                 self._waits.setdefault(operation, deque()).append((now, wait))
@@ -175,9 +194,11 @@ class ApiBudget:
             self._calm_at[operation] = now + CALM
             limit = self.limits.get(operation)
             if limit is not None:
-                bucket = self._bucket(operation, limit, self._factor[operation], now)
-                bucket.refill(now)
-                bucket.tokens = min(bucket.tokens, 0.0)
+                for key, share in ((operation, None),
+                                   (f"fg:{operation}", max(self._share, FOREGROUND_SHARE))):
+                    bucket = self._bucket(key, limit, self._factor[operation], now, share)
+                    bucket.refill(now)
+                    bucket.tokens = min(bucket.tokens, 0.0)
 
     def _recover(self, operation: str, now: float) -> None:
         factor = self._factor.get(operation, 1.0)

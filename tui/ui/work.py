@@ -10,6 +10,8 @@ failure coming back as typed messages, and a late answer to a superseded call dr
 - A call supersedes the running call with the same tag (its worker is cancelled and its late
   answer dropped: the generation guard). ``exclusive=False`` runs it beside them instead — for
   changes, whose answer must never be dropped.
+- ``foreground=True`` marks a read the user is waiting for (a search they ran, a detail they
+  opened): it takes the API budget without waiting behind background paging.
 - Every exception becomes one ``Failure`` (``tui.aws.errors.classify``: kind, text, whether a
   retry is safe). Without ``failed`` it goes to ``call_failed``, which a pane overrides to put
   it on its status line; the default is a notification.
@@ -25,6 +27,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
+from tui.aws.budget import ApiBudget
 from tui.aws.errors import Failure, classify
 
 T = TypeVar("T")
@@ -109,17 +112,24 @@ class Calls(Widget):
     def run_call(self, tag: str, fn: Callable[[Job], T], *, done: Callable[[T], None],
                  failed: Callable[[Failure], None] | None = None,
                  progress: Callable[[Any], None] | None = None,
-                 exclusive: bool = True, description: str = "") -> Worker[None]:
+                 exclusive: bool = True, description: str = "",
+                 foreground: bool = False) -> Worker[None]:
         generation: int | None = None
         if exclusive:
             generations = self._generations()
             generation = generations[tag] = generations.get(tag, 0) + 1
         job = Job(self, tag, generation, progress)
         explain = self.failure_of
+        # A read the user is waiting for takes the API budget ahead of background paging.
+        budget = self._budget() if foreground else None
 
         def work() -> None:
             try:
-                value = fn(job)
+                if budget is not None:
+                    with budget.foreground():
+                        value = fn(job)
+                else:
+                    value = fn(job)
             except Exception as err:  # every failure takes the one path
                 self.post_message(CallFailed(tag, generation, explain(err), err, failed))
                 return
@@ -128,6 +138,12 @@ class Calls(Widget):
         return self.run_worker(work, name=tag, group=tag if exclusive else f"{tag}-each",
                                description=description or tag, thread=True,
                                exclusive=exclusive, exit_on_error=False)
+
+    def _budget(self) -> ApiBudget | None:
+        from tui.ui.contract import game_app
+
+        app = game_app(self)
+        return app.aws.budget if app is not None else None
 
     def cancel_calls(self, tag: str) -> None:
         """Drop whatever the running call with ``tag`` would answer."""

@@ -295,7 +295,8 @@ class SearchPane(SessionTablePane):
             return not job.cancelled
 
         self.run_call("search", pages, progress=self.merge_page, done=self._search_ended,
-                      failed=self._search_failed, description="SearchGameSessions")
+                      failed=self._search_failed, description="SearchGameSessions",
+                      foreground=True)
         # Off the UI thread: the write ends in an fsync, and the search's first page waits
         # for the UI thread to start it. Beside other writes, never dropped for a newer one.
         store = self.store
@@ -356,7 +357,7 @@ class SearchPane(SessionTablePane):
             aws = app.aws
             self.run_call("search-redescribe", lambda job: model.redescribe(aws, ids),
                           done=self._redescribed, exclusive=False,
-                          description="DescribeGameSessionDetails")
+                          description="DescribeGameSessionDetails", foreground=True)
 
     def _redescribed(self, sessions: list[GameSession]) -> None:
         self.merge_page(sessions)

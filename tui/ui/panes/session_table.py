@@ -353,7 +353,8 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
         if aws is not None and needs_protection_lookup(targets):
             self.run_call("protection", lambda job: look_up_protection(aws, targets),
                           done=self._protection_known, failed=self.show_action_failure,
-                          description="DescribeGameSessionDetails (protection before terminate)")
+                          description="DescribeGameSessionDetails (protection before terminate)",
+                          foreground=True)
             return
         self.open_terminate(targets)
 

@@ -252,14 +252,14 @@ class SessionsPane(SessionTablePane):
     def select_fleet(self, fleet_id: str) -> None:
         if self.model.select(fleet_id):
             self.clear_sessions()
-        self.load_sessions()
+        self.load_sessions(foreground=True)  # the user is waiting for this fleet
 
     def status_head(self) -> list[str]:
         return self.model.status_head()
 
     # --- sessions --------------------------------------------------------------------------
 
-    def load_sessions(self) -> None:
+    def load_sessions(self, *, foreground: bool = False) -> None:
         scopes = self.model.paging_scopes()
         aws = self.aws_context()
         if not scopes or aws is None:
@@ -278,7 +278,8 @@ class SessionsPane(SessionTablePane):
 
         # A new load supersedes the running one: a page of a fleet the user left is dropped.
         self.run_call("sessions", page, progress=self._sessions_page, done=self._sessions_done,
-                      failed=self._sessions_failed, description="DescribeGameSessionDetails")
+                      failed=self._sessions_failed, description="DescribeGameSessionDetails",
+                      foreground=foreground)
 
     def _sessions_page(self, page: SessionsPage) -> None:
         self.merge_page(page.changed, seen=page.seen)

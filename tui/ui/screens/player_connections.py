@@ -85,7 +85,7 @@ class PlayerScreen(Modal[None], Calls):
                           player, gamesparks.get_player_connection_status(aws, game, stage,
                                                                           player)),
                       done=self.show_found, failed=self.player_failed,
-                      description="GetPlayerConnectionStatus")
+                      description="GetPlayerConnectionStatus", foreground=True)
 
     def player_failed(self, failure: Failure) -> None:
         # Refused here (read-only) reads as such: nothing was sent.

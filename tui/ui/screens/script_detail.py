@@ -76,7 +76,7 @@ class ScriptDetailScreen(Screen[None], Calls):
         self.run_call("script-detail",
                       lambda job: script_service.describe_script(aws, script_id),
                       done=self.described, failed=self.describe_failed,
-                      description="DescribeScript")
+                      description="DescribeScript", foreground=True)
 
     def described(self, script: Script) -> None:
         self.script = script

@@ -124,7 +124,7 @@ class SessionDetailScreen(Screen[None], Calls):
         self.run_call("players",
                       lambda job: list(gamelift.iter_player_sessions(aws, session_id)),
                       done=self.show_players, failed=self.players_failed,
-                      description="DescribePlayerSessions")
+                      description="DescribePlayerSessions", foreground=True)
 
     def show_players(self, players: list[PlayerSession]) -> None:
         table = self.query_one("#players", DataTable)
@@ -161,7 +161,7 @@ class SessionDetailScreen(Screen[None], Calls):
                       done=self.log_done, failed=self.log_failed,
                       progress=lambda done_total: bar.update(total=done_total[1],
                                                              progress=done_total[0]),
-                      description="GetGameSessionLogUrl + download")
+                      description="GetGameSessionLogUrl + download", foreground=True)
 
     def log_done(self, outcome: LogOutcome) -> None:
         self.query_one("#log-status", Static).update(outcome.text)
