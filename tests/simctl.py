@@ -14,6 +14,7 @@ the server might not read.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -155,6 +156,18 @@ class World:
         return answer
 
     # --- a client for it ----------------------------------------------------------------------
+
+    def put_object(self, bucket: str, key: str, body: bytes,
+                   version: str | None = None) -> str:
+        """An S3 object a StorageLocation can name; returns its ObjectVersion."""
+        request: dict[str, Any] = {"Bucket": bucket, "Key": key,
+                                   "ZipBase64": base64.b64encode(body).decode()}
+        if version is not None:
+            request["ObjectVersion"] = version
+        return str(self._post("/gamelift/s3", request)["ObjectVersion"])
+
+    def fleet_status(self, fleet_id: str, status: str) -> None:
+        self._post("/gamelift/fleet-status", {"FleetId": fleet_id, "Status": status})
 
     def target(self, **changes: Any) -> Target:
         """The demo target on this world. A world without rate limits (the default spec) has

@@ -212,11 +212,11 @@ def test_a_fleet_that_is_not_active_refuses_new_sessions(world: World) -> None:
     # CreateGameSession's error list (seed 004) has InvalidFleetStatusException.
     client = _client(world)
     fleet = _fleet(client, "arena-canary")
-    world.sim.gamelift.fleets[fleet["FleetId"]].status = "DEACTIVATING"
+    world.fleet_status(fleet["FleetId"], "DELETING")
     with pytest.raises(ClientError) as info:
         client.create_game_session(FleetId=fleet["FleetId"], MaximumPlayerSessionCount=4)
     assert _code(info) == "InvalidFleetStatusException"
-    assert "DEACTIVATING" in info.value.response["Error"]["Message"]
+    assert "DELETING" in info.value.response["Error"]["Message"]
     assert world.mutations("CreateGameSession") == []
 
 
@@ -328,9 +328,9 @@ def test_an_s3_update_takes_the_objects_size_and_needs_a_role(world: World) -> N
     client = _client(world)
     script_id = _script_id(client)
     before = client.describe_script(ScriptId=script_id)["Script"]
-    old = world.sim.gamelift.put_object("game-scripts", "arena/2.0.zip", _zip("// old\n"))
+    old = world.put_object("game-scripts", "arena/2.0.zip", _zip("// old\n"))
     new_body = _zip("// the new one, longer than the old one was\n" * 20)
-    world.sim.gamelift.put_object("game-scripts", "arena/2.0.zip", new_body)
+    world.put_object("game-scripts", "arena/2.0.zip", new_body)
     with pytest.raises(ClientError) as info:
         client.update_script(ScriptId=script_id,
                              StorageLocation={"Bucket": "game-scripts", "Key": "arena/2.0.zip"})
@@ -355,7 +355,7 @@ def test_zip_file_and_storage_location_together_are_refused(world: World) -> Non
     # bucket location."
     client = _client(world)
     script_id = _script_id(client)
-    world.sim.gamelift.put_object("game-scripts", "both.zip", _zip("// s3\n"))
+    world.put_object("game-scripts", "both.zip", _zip("// s3\n"))
     with pytest.raises(ClientError) as info:
         client.update_script(ScriptId=script_id, ZipFile=_zip("// local\n"),
                              StorageLocation={"Bucket": "game-scripts", "Key": "both.zip",

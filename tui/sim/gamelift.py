@@ -252,6 +252,9 @@ class GameLiftSim:
                 self._add_script(name, version, "24.x" if index else "10.x",
                                  now - (len(versions) - index) * 86400 * 9)
         script_ids = {(s.name, s.version): s.script_id for s in self.scripts.values()}
+        # The studio's own bucket holds the next arena build, for an UpdateScript from S3.
+        self.put_object("arena-scripts", "arena-realtime/1.3.0.zip",
+                        _demo_zip("arena-realtime", "1.3.0"), "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY")
         if fleet_count <= 0:
             specs = [
                 ("arena-prod", "EC2", "c5.large", ["us-west-2", "us-east-1", "eu-west-1"],

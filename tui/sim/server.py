@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -232,11 +233,43 @@ class Simulator:
                     raise SimError("NotFound", "no such game session", 404)
                 session.current = max(0, min(session.maximum, current))
                 return {"current": session.current}
+        if what == "gamelift" and len(parts) == 2 and parts[1] == "s3" and method == "POST":
+            # An object a StorageLocation can name (the simulator's S3 is only this store).
+            _only(body, "Bucket", "Key", "ZipBase64", "ObjectVersion")
+            bucket, key, data = body.get("Bucket"), body.get("Key"), body.get("ZipBase64")
+            version = body.get("ObjectVersion")
+            if not all(isinstance(v, str) and v for v in (bucket, key, data)) or not (
+                    version is None or isinstance(version, str) and version):
+                raise invalid("Bucket, Key and ZipBase64 must be non-empty strings")
+            try:
+                blob = base64.b64decode(str(data), validate=True)
+            except ValueError as err:
+                raise invalid("ZipBase64 is not base64") from err
+            with self.lock:
+                return {"ObjectVersion": self.gamelift.put_object(str(bucket), str(key), blob,
+                                                                  version)}
+        if what == "gamelift" and len(parts) == 2 and parts[1] == "fleet-status" \
+                and method == "POST":
+            _only(body, "FleetId", "Status")
+            fleet_id, status = body.get("FleetId"), body.get("Status")
+            if status not in FLEET_STATUSES:
+                raise invalid(f"Status must be one of {', '.join(FLEET_STATUSES)}")
+            with self.lock:
+                fleet = self.gamelift.fleets.get(str(fleet_id))
+                if fleet is None:
+                    raise SimError("NotFound", "no such fleet", 404)
+                fleet.status = str(status)
+                return {"FleetId": fleet.fleet_id, "Status": fleet.status}
         if what == "gamelift" and len(parts) >= 2 and parts[1] == "sessions":
             with self.lock:
                 return {"GameSessions": self.gamelift.state_sessions(
                     parts[2] if len(parts) > 2 else None)}
         raise SimError("NotFound", f"no control endpoint {path}", 404)
+
+
+# FleetStatus in botocore's GameLift model.
+FLEET_STATUSES = ("NEW", "DOWNLOADING", "VALIDATING", "BUILDING", "ACTIVATING", "ACTIVE",
+                  "DELETING", "ERROR", "TERMINATED", "NOT_FOUND")
 
 
 def _only(body: dict[str, Any], *allowed: str) -> None:
