@@ -507,12 +507,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-results", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each timed case; the fastest counts (default 3)")
+    parser.add_argument("--limits", action="store_true",
+                        help="the cases under the documented limits instead (tui.bench_limits)")
+    parser.add_argument("--steady-seconds", type=float, default=300.0,
+                        help="with --limits: how long the steady state is watched (default 300)")
     args = parser.parse_args(argv)
     from tui.ui.responsiveness import choose_frame_rate
 
     choose_frame_rate()  # the app's, as the CLI sets it: nothing has imported Textual yet
-    rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results,
-               args.repeat)
+    if args.limits:
+        from tui.bench_limits import run_limits
+
+        rows = run_limits([(args.sessions, 1), (args.big_sessions, args.big_fleets)],
+                          args.steady_seconds)
+    else:
+        rows = run(args.sessions, args.big_sessions, args.big_fleets, args.search_results,
+                   args.repeat)
     print(f"gameops-tui benchmark · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
     print(render(rows))
     return 0 if all(r.ok is not False for r in rows) else 1

@@ -21,6 +21,7 @@ No Textual here: the meter and the budget view (tui.ui) read :meth:`ApiBudget.us
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections import deque
@@ -41,6 +42,8 @@ MIN_FACTOR = 1 / 8
 # other half even while an operator pages a big search).
 FOREGROUND_SHARE = 0.5
 ACCOUNT = "(account)"  # the row of the account-wide limit
+_FOREGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("api_foreground",
+                                                                   default=False)
 
 
 @dataclass
@@ -109,7 +112,6 @@ class ApiBudget:
         self._calls: dict[str, deque[float]] = {}
         self._throttles: dict[str, deque[float]] = {}
         self._waits: dict[str, deque[tuple[float, float]]] = {}
-        self._local = threading.local()
         self.started = clock()
 
     # --- settings ------------------------------------------------------------------------------
@@ -126,13 +128,13 @@ class ApiBudget:
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
-        """Calls made inside (on this thread) are the user's: they do not wait."""
-        before = getattr(self._local, "foreground", False)
-        self._local.foreground = True
+        """Calls made inside are a read the user waits for. A context variable, so threads
+        that page for it carry it when started with ``contextvars.copy_context().run``."""
+        token = _FOREGROUND.set(True)
         try:
             yield
         finally:
-            self._local.foreground = before
+            _FOREGROUND.reset(token)
 
     # --- the scheduler ---------------------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class ApiBudget:
         """Take this call's tokens; a background call first waits until they are there, a
         user's read until the foreground's are, and ``foreground=True`` (a mutation) never.
         Returns the seconds waited."""
-        user_read = not foreground and getattr(self._local, "foreground", False)
+        user_read = not foreground and _FOREGROUND.get()
         with self._lock:
             now = self.clock()
             self._recover(operation, now)

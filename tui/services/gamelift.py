@@ -7,6 +7,7 @@ ReadOnlyViolation and ResourceGone; ``tui.aws.errors.explain`` words them for th
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import uuid
@@ -98,8 +99,10 @@ def list_fleets(ctx: ClientSource, *, script_id: str | None = None,
         # One request per fleet (the API takes one FleetId): ask side by side.
         with ThreadPoolExecutor(max_workers=min(8, len(items)),
                                 thread_name_prefix="locations") as pool:
-            locations = list(pool.map(lambda item: fleet_locations(ctx, item["FleetId"]),
-                                      items))
+            # Each in the caller's context: a user's read stays one (tui.aws.budget).
+            context = contextvars.copy_context()
+            locations = list(pool.map(
+                lambda item: context.copy().run(fleet_locations, ctx, item["FleetId"]), items))
     fleets: list[Fleet] = []
     for item, where in zip(items, locations, strict=True):
         fleet = Fleet.from_api(item, where)
@@ -258,7 +261,8 @@ def iter_fleets_session_pages(ctx: ClientSource,
                                   thread_name_prefix="sessions")
     try:
         for fleet_id, location in pairs:
-            executor.submit(read, fleet_id, location)
+            # In the caller's context: a load the user asked for stays one (tui.aws.budget).
+            executor.submit(contextvars.copy_context().run, read, fleet_id, location)
         remaining, first_error = len(pairs), None
         while remaining:
             if cancelled is not None and cancelled():
