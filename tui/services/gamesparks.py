@@ -176,7 +176,9 @@ def _snapshot_ids(ctx: ClientSource, game: str) -> set[str] | None:
 def create_snapshot_outcome(ctx: ClientSource, game: str, description: str) -> Outcome[Snapshot]:
     """CreateSnapshot. It takes no idempotency token, so a lost answer is not repeated (that
     made a second snapshot): the snapshots are listed before and read back after, and a new one
-    with this description is the one this call made."""
+    with this description is the one this call made. The description is trimmed: the model's
+    SnapshotDescription (``^\\S(.*\\S)?$|^$``, at most 250) refuses outer white space."""
+    description = description.strip()
     params: dict[str, Any] = {"GameName": game}
     if description:
         params["Description"] = description
@@ -211,6 +213,7 @@ def create_snapshot(ctx: ClientSource, game: str, description: str) -> Snapshot:
 
 def cli_create_snapshot(game: str, description: str) -> str:
     text = f"aws gamesparks create-snapshot --game-name {shlex.quote(game)}"
+    description = description.strip()
     return text + (f" --description {shlex.quote(description)}" if description else "")
 
 

@@ -1191,7 +1191,10 @@ class GameSparksSim:
                            f"Game {game.name} already has {len(game.snapshots)} snapshots, the "
                            f"quota (Snapshots per game: {MAX_SNAPSHOTS}).", 409)
         stamp = now
-        # Ids come from the clock; a frozen clock must still give every snapshot its own id.
+        # Ids come from the clock; a frozen clock must still give every snapshot its own id
+        # (the newest is the latest taken, so one step past it is free).
+        if game.snapshots and _ms(stamp) <= _ms(game.snapshots[-1].created):
+            stamp = (_ms(game.snapshots[-1].created) + 1) / 1000
         while game.snapshot(f"Snapshot_{_iso(stamp)}") is not None:
             stamp += 0.001
         snapshot = Snapshot(f"Snapshot_{_iso(stamp)}", description, stamp, stamp,
