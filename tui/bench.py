@@ -40,10 +40,11 @@ class SimProcess:
     """The simulator in its own process, as AWS would be: its CPU does not compete with the
     client being measured (nor with the baseline)."""
 
-    def __init__(self, sessions: int, fleets: int) -> None:
+    def __init__(self, sessions: int, fleets: int, *, rate_limits: str = "off",
+                 extra: tuple[str, ...] = ()) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tui", "sim", "--sessions", str(sessions), "--fleets",
-             str(fleets), "--rate-limits", "off", "--no-drift"],
+             str(fleets), "--rate-limits", rate_limits, "--no-drift", *extra],
             stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

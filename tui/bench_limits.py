@@ -18,14 +18,12 @@ For each scale:
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 from typing import Any
 
 import httpx
 
-from tui.bench import Row, _started, _wait
+from tui.bench import Row, SimProcess, _started, _wait
 
 CONSOLE_KEY = "AKIDGAMEOPSDEMO"
 BACKEND_KEY = "AKIDGAMEBACKEND"
@@ -33,21 +31,12 @@ BACKEND_TPS = 20.0
 DETAILS = "DescribeGameSessionDetails"
 
 
-class LimitedSim:
+class LimitedSim(SimProcess):
     """The simulator in its own process, with the documented limits and a game's backend."""
 
     def __init__(self, sessions: int, fleets: int, backend_tps: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "sim", "--sessions", str(sessions), "--fleets",
-             str(fleets), "--rate-limits", "default", "--no-drift",
-             "--backend-load", str(backend_tps)],
-            stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if "listening on " not in line:
-            self.process.kill()
-            raise RuntimeError(f"simulator did not start: {line!r}")
-        self.endpoint_url = line.split("listening on ", 1)[1].split()[0]
+        super().__init__(sessions, fleets, rate_limits="default",
+                         extra=("--backend-load", str(backend_tps)))
         self.http = httpx.Client(base_url=f"{self.endpoint_url}/_sim", timeout=10.0)
 
     def requests(self, caller: str) -> dict[str, dict[str, int]]:
@@ -60,8 +49,7 @@ class LimitedSim:
 
     def stop(self) -> None:
         self.http.close()
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        super().stop()
 
 
 async def _steady(sim: LimitedSim, steady_seconds: float) -> dict[str, Any]:
