@@ -441,8 +441,11 @@ def test_audit_summarises_blobs_and_keeps_idempotency_tokens(aws: AwsContext,
 def test_audit_records_the_token_botocore_generates(aws: AwsContext,
                                                     sim: RunningSimulator) -> None:
     snapshot = gs.list_snapshots(aws, GAME)[-1]
+    # The public model has no idempotencyToken trait: botocore generates none, the caller
+    # (services.gamesparks) passes its own, and the audit records the one sent.
     response = aws.client("gamesparks").start_stage_deployment(
-        GameName=GAME, StageName="staging", SnapshotId=snapshot.id)  # no ClientToken given
+        GameName=GAME, StageName="staging", SnapshotId=snapshot.id,
+        ClientToken=gs.new_client_token())
     ident = response["StageDeployment"]["DeploymentId"]
     (line,) = audit_lines(aws)
     sent = next(m for m in sim.sim.mutations.as_list()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -338,6 +339,12 @@ URL_QUERY = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires
              "X-Amz-SignedHeaders", "X-Amz-Signature"]
 
 
+def _prefix(game: str, region: str = "us-west-2") -> str:
+    # The key names the game by a digest of its ARN (a name is caller text; the key is a URL).
+    arn = f"arn:aws:gamesparks:{region}:{ACCOUNT}:game/{game}"
+    return hashlib.sha256(arn.encode()).hexdigest()[:16]
+
+
 def _check_presigned(url: str, now: float, ttl: int, key: str) -> None:
     """A SigV4-presigned S3 GET, signed (checked with botocore's own S3 query signer) for the
     S3 host, whatever host serves it."""
@@ -371,7 +378,7 @@ def test_export_url_is_a_presigned_s3_url(client: Any, world: World) -> None:
     url = client.export_snapshot(GameName="kart-league", SnapshotId=sid)["S3Url"]
     assert EXPORT_TTL == 600
     _check_presigned(url, world.now(), EXPORT_TTL,
-                     f"/kart-league/snapshots/{sid.replace(':', '%3A')}.json")
+                     f"/{_prefix('kart-league')}/snapshots/{sid.replace(':', '%3A')}.json")
     assert len(url) <= S3_URL["max"]
     assert httpx.get(url).json()["SnapshotId"] == sid
     world.advance(EXPORT_TTL + 1)
@@ -394,9 +401,9 @@ def test_without_a_server_the_url_names_the_s3_host() -> None:
                      {}, ctx)["S3Url"]
     assert re.search(S3_URL["pattern"], url) and len(url) <= S3_URL["max"]
     assert url.startswith(f"https://gamesparks-exports-{ACCOUNT}-us-west-2.s3.us-west-2."
-                          f"amazonaws.com/kart-league/snapshots/")
+                          f"amazonaws.com/{_prefix('kart-league', 'us-west-2')}/snapshots/")
     _check_presigned(url, clock.now(), EXPORT_TTL,
-                     f"/kart-league/snapshots/{sid.replace(':', '%3A')}.json")
+                     f"/{_prefix('kart-league')}/snapshots/{sid.replace(':', '%3A')}.json")
 
 
 # --- the operations that had no route --------------------------------------------------------
@@ -426,7 +433,8 @@ def test_generated_code_job_runs_and_uploads_a_zip(client: Any, world: World) ->
     # Timestamps travel as ISO 8601 with milliseconds.
     assert done["ExpirationTime"].timestamp() == pytest.approx(world.now() + CODE_TTL, abs=1e-3)
     _check_presigned(done["S3Url"], world.now(), CODE_TTL,
-                     f"/kart-league/generated-code/{sid.replace(':', '%3A')}/{ident}.zip")
+                     f"/{_prefix('kart-league')}/generated-code/{sid.replace(':', '%3A')}/"
+                     f"{ident}.zip")
     archive = zipfile.ZipFile(io.BytesIO(httpx.get(done["S3Url"]).content))
     messages = client.get_snapshot(**where)["Snapshot"]["Sections"]["Messages"]["Attributes"]
     assert {n for n in archive.namelist() if n.endswith(".cs")} == {

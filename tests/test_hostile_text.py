@@ -345,6 +345,13 @@ def gamesparks_client(sim: RunningSimulator) -> Any:
         aws_access_key_id="AKIDHOSTILE", aws_secret_access_key="secret")
 
 
+def sparks_text(text: str) -> str:
+    """What GameSparks takes as a description: the public model's GameDescription and
+    SnapshotDescription are at most 250 characters matching ^\\S(.*\\S)?$|^$ (no line break, no
+    white space at either end), and the service refuses anything else."""
+    return text[:250].replace("\n", " ").rstrip()
+
+
 def small_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -403,11 +410,11 @@ def plant(sim: RunningSimulator, texts: dict[str, Any]) -> Planted:
         planted.script_texts.append(pair)
     sparks = gamesparks_client(sim)
     for description in texts["descriptions"]:
-        text = tagged(description, 1024) if description else ""
+        text = sparks_text(tagged(description, 1024)) if description else ""
         snapshot = sparks.create_snapshot(GameName=GAME, Description=text)["Snapshot"]
         planted.snapshots.append(snapshot["Id"])
         planted.descriptions.append(text)
-    planted.game = tagged(texts["game"], 1024)
+    planted.game = sparks_text(tagged(texts["game"], 1024))
     sparks.update_game(GameName=GAME, Description=planted.game)
     return planted
 

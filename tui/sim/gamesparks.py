@@ -1222,8 +1222,14 @@ class GameSparksSim:
                     "LastUpdated": _iso(snapshot.last_updated),
                     "Sections": _sections(snapshot.sections, None)}
         body = json.dumps(document, indent=2, sort_keys=True).encode()
-        key = f"{game.name}/snapshots/{snapshot.snapshot_id}.json"
+        key = f"{self._key_prefix(game)}/snapshots/{snapshot.snapshot_id}.json"
         return {"S3Url": self._download_url(call, body, key, EXPORT_TTL, "application/json")}
+
+    @staticmethod
+    def _key_prefix(game: Game) -> str:
+        # Keys name the game by a digest of its ARN, not by its name: a name is the caller's
+        # text, and the key is part of a URL the console follows.
+        return hashlib.sha256(game.arn.encode()).hexdigest()[:16]
 
     def _download_url(self, call: Call, body: bytes, key: str, ttl: int,
                       content_type: str) -> str:
@@ -1469,7 +1475,8 @@ class GameSparksSim:
                                 "Description": job.description}
         if status == "COMPLETED":
             if job.url is None or job.expires is None or now > job.expires:
-                key = f"{game.name}/generated-code/{snapshot.snapshot_id}/{job.job_id}.zip"
+                key = (f"{self._key_prefix(game)}/generated-code/{snapshot.snapshot_id}/"
+                       f"{job.job_id}.zip")
                 job.url = self._download_url(call, _generated_code(game.name, snapshot, job),
                                              key, CODE_TTL, "application/zip")
                 job.expires = now + CODE_TTL
