@@ -440,4 +440,5 @@ async def test_new_snapshot_double_enter_creates_one(world: World, home: Path,
         await wait_for(pilot, lambda: not pane.pending)
         assert app.is_running and list(app.screen_stack) == screens
         assert len(created) == 1
-        assert created[0]["params"]["Description"] == " twice? "  # never trimmed
+        # The public model's SnapshotDescription pattern refuses outer white space: trimmed.
+        assert created[0]["params"]["Description"] == "twice?"
