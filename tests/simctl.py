@@ -45,13 +45,19 @@ class WorldSpec:
     drop_rate: float = 0.0
     latency_ms: int = 0
     backend_load: float = 0.0
+    # The server's own patience (SimConfig's): short ones let a test of a client that stalls
+    # end in a second.
+    socket_timeout: float | None = 10.0
+    idle_timeout: float | None = 60.0
+    max_body_bytes: int = 16 * 1024 * 1024
 
     def config(self) -> SimConfig:
         return SimConfig(sessions=self.sessions, fleets=self.fleets, seed=self.seed,
                          drift=not self.frozen, rate_limits=self.rate_limits,
                          throttle_rate=self.throttle_rate, error_rate=self.error_rate,
                          drop_rate=self.drop_rate, latency_ms=self.latency_ms,
-                         backend_load=self.backend_load)
+                         backend_load=self.backend_load, socket_timeout=self.socket_timeout,
+                         idle_timeout=self.idle_timeout, max_body_bytes=self.max_body_bytes)
 
     def but(self, **changes: Any) -> WorldSpec:
         return dataclasses.replace(self, **changes)
@@ -115,6 +121,27 @@ class World:
         state: dict[str, Any] = self._get("/state")
         return state
 
+    def request_count(self) -> int:
+        """Every request the server has answered (control calls not counted)."""
+        return int(self.state()["requests"])
+
+    def fleets(self, region: str | None = None) -> dict[str, dict[str, Any]]:
+        """The fleets by id with what each runs (ScriptId, BuildId), Status and Locations;
+        another region's world if given."""
+        answer = self._http.get("/gamelift/fleets", params={"region": region} if region else None)
+        answer.raise_for_status()
+        return {f["FleetId"]: f for f in answer.json()["Fleets"]}
+
+    def script_zip(self, script_id: str) -> bytes | None:
+        """The zip the service holds for a script (None: it has none)."""
+        encoded = self._get(f"/gamelift/scripts/{script_id}/zip")["ZipBase64"]
+        return None if encoded is None else base64.b64decode(encoded)
+
+    def gamesparks(self) -> dict[str, Any]:
+        """GameSparks as the service holds it: games, their stages and deployments."""
+        held: dict[str, Any] = self.state()["gamesparks"]
+        return held
+
     # --- what a test makes happen -------------------------------------------------------------
 
     def set_players(self, session_id: str, current: int) -> int:
@@ -129,6 +156,10 @@ class World:
     def advance(self, seconds: float) -> float:
         """Moves the (frozen) clock on: deployments progress, sessions age."""
         return float(self._post("/clock", {"freeze": True, "advance": seconds})["now"])
+
+    def reset_gamesparks(self, now: float, seed: int) -> None:
+        """GameSparks rebuilt as of ``now`` from ``seed``: the same ids and times every run."""
+        self._post("/gamesparks/reset", {"now": now, "seed": seed})
 
     def unfreeze(self) -> float:
         return float(self._post("/clock", {"unfreeze": True})["now"])

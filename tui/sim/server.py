@@ -260,6 +260,37 @@ class Simulator:
                     raise SimError("NotFound", "no such fleet", 404)
                 fleet.status = str(status)
                 return {"FleetId": fleet.fleet_id, "Status": fleet.status}
+        if what == "gamelift" and len(parts) == 2 and parts[1] == "fleets":
+            # Which fleet runs which script or build: no public call answers that for a
+            # script in one request, and tests must not read the simulator's objects.
+            regions = parse_qs(query).get("region")
+            gamelift = self.worlds(regions[0])[0] if regions else self.gamelift
+            with self.lock:
+                return {"Fleets": [{"FleetId": f.fleet_id, "Name": f.name,
+                                    "ScriptId": f.script_id, "BuildId": f.build_id,
+                                    "Status": f.status, "Locations": list(f.locations)}
+                                   for f in gamelift.fleets.values()]}
+        if what == "gamelift" and len(parts) == 4 and parts[1] == "scripts" \
+                and parts[3] == "zip" and method == "GET":
+            # The bytes a script holds (uploaded as ZipFile or read from its S3 object).
+            with self.lock:
+                script = self.gamelift.scripts.get(parts[2])
+                if script is None:
+                    raise SimError("NotFound", "no such script", 404)
+                blob = script.zip_bytes
+            return {"ZipBase64": None if blob is None else base64.b64encode(blob).decode()}
+        if what == "gamesparks" and len(parts) == 2 and parts[1] == "reset" \
+                and method == "POST":
+            _only(body, "now", "seed")
+            now, seed = body.get("now"), body.get("seed", 0)
+            if isinstance(now, bool) or not isinstance(now, (int, float)) or not (
+                    0 <= now < 4_102_444_800):
+                raise invalid("now must be a time in seconds since 1970, before 2100")
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise invalid("seed must be an integer")
+            with self.lock:
+                self.gamesparks.reset(float(now), seed=seed)
+            return {"reset": True}
         if what == "gamelift" and len(parts) >= 2 and parts[1] == "sessions":
             with self.lock:
                 return {"GameSessions": self.gamelift.state_sessions(
