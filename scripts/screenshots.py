@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -91,21 +90,12 @@ def prepare_environment() -> None:
 
 
 def start_world() -> Any:
-    from tui.sim.gamelift import GameLiftSim
     from tui.sim.server import SimConfig, start_simulator
 
-    config = SimConfig(rate_limits="off", drift=False, seed=SEED)
-    sim = start_simulator(config)
-    clock = sim.sim.clock
-    clock.freeze()
-    clock.advance(FIXED_NOW - clock.now())
-    # Rebuild both worlds as of the fixed moment: their ids and times come from the seeds.
-    with sim.sim.lock:
-        sim.sim.gamelift = GameLiftSim(clock, random.Random(config.seed), config.region,
-                                       sessions=config.sessions, fleets=config.fleets,
-                                       drift=config.drift)
-        sim.sim.gamesparks.reset(FIXED_NOW, seed=config.seed + 1)
-    return sim
+    # Built as of the fixed moment with the clock stopped there: ids and times come from the
+    # seed.
+    return start_simulator(SimConfig(rate_limits="off", drift=False, seed=SEED,
+                                     frozen_at=FIXED_NOW))
 
 
 # --- helpers for the arrangements ------------------------------------------------------------

@@ -11,14 +11,14 @@ widget alone, not the panes and data behind it.
   panel, progress bar and status line hidden: the stage tree fills the screen, filled by the
   pane's own loads and merges.
 
-:func:`pin_world` rebuilds a frozen world as of :data:`FIXED_NOW`, so the times it serves (and
-the ids made from its seeds) are the same on every run.
+A world built with ``frozen_at=FIXED_NOW`` (a WorldSpec field) is built as of that moment with
+its clock stopped there, so the times it serves (and the ids made from its seeds) are the same on
+every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,28 +38,11 @@ from tui.ui.panes.stages import StagesPane
 from tui.ui.widgets.session_grid import SessionGrid
 
 if TYPE_CHECKING:
-    from simctl import World
+    pass
 
 MakeScreen = Callable[[], Screen[Any]]
 
 FIXED_NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the moment a pinned world is built at
-
-
-def pin_world(world: World) -> float:
-    """Move ``world``'s frozen clock to FIXED_NOW and rebuild its GameLift and GameSparks demo
-    worlds from their seeds as of that moment (as ``scripts/screenshots.py`` does): every id,
-    name and time it serves is then the same on every run. Returns FIXED_NOW."""
-    from tui.sim.gamelift import GameLiftSim
-
-    world.advance(FIXED_NOW - world.now())
-    config = world.spec.config()
-    sim = world.sim
-    with sim.lock:
-        sim.gamelift = GameLiftSim(sim.clock, random.Random(config.seed), config.region,
-                                   sessions=config.sessions, fleets=config.fleets,
-                                   drift=config.drift)
-        sim.gamesparks.reset(FIXED_NOW, seed=config.seed + 1)
-    return FIXED_NOW
 
 
 class ModalHarness(App[None]):

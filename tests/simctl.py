@@ -50,6 +50,9 @@ class WorldSpec:
     socket_timeout: float | None = 10.0
     idle_timeout: float | None = 60.0
     max_body_bytes: int = 16 * 1024 * 1024
+    # Built as of this moment with its clock stopped there (harness.FIXED_NOW): ids and times
+    # are then the same on every run.
+    frozen_at: float | None = None
 
     def config(self) -> SimConfig:
         return SimConfig(sessions=self.sessions, fleets=self.fleets, seed=self.seed,
@@ -57,7 +60,8 @@ class WorldSpec:
                          throttle_rate=self.throttle_rate, error_rate=self.error_rate,
                          drop_rate=self.drop_rate, latency_ms=self.latency_ms,
                          backend_load=self.backend_load, socket_timeout=self.socket_timeout,
-                         idle_timeout=self.idle_timeout, max_body_bytes=self.max_body_bytes)
+                         idle_timeout=self.idle_timeout, max_body_bytes=self.max_body_bytes,
+                         frozen_at=self.frozen_at)
 
     def but(self, **changes: Any) -> WorldSpec:
         return dataclasses.replace(self, **changes)

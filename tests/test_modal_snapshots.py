@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from apptest import wait_for
-from harness import GameHarness, MakeScreen, ModalHarness, pin_world
+from harness import FIXED_NOW, GameHarness, MakeScreen, ModalHarness
 from simctl import World, WorldSpec, open_world
 from textual.screen import Screen
 
@@ -54,8 +54,7 @@ ENTRY = ArchiveEntry(sha256="ab" * 32, size=48_213, script_id=SCRIPT.script_id,
 def snap_world() -> Iterator[World]:
     # A private world pinned to FIXED_NOW: the records it serves, their times included, are
     # the same on every run, and nothing changes it meanwhile.
-    with open_world(WorldSpec(sessions=10)) as world:
-        pin_world(world)
+    with open_world(WorldSpec(sessions=10, frozen_at=FIXED_NOW)) as world:
         yield world
 
 

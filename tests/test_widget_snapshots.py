@@ -1,6 +1,6 @@
 """The session grid and the stage tree at 80×24, each alone on the screen (tests/harness.py).
 
-Both draw a real world: a frozen simulator rebuilt as of a fixed moment (``pin_world``), so
+Both draw a real world: a simulator built frozen at a fixed moment (``frozen_at=FIXED_NOW``), so
 its ids, names and times are the same on every run; the grid's rows come from the service
 through ``tui.services.gamelift`` and are made into cells as the session panes make them, the
 tree is filled by the Stages pane's own loads as its nodes are expanded.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from apptest import wait_for
-from harness import GridHarness, StageTreeHarness, pin_world
+from harness import FIXED_NOW, GridHarness, StageTreeHarness
 from simctl import World
 
 from tui.models.stages import DEPLOYMENT, DEPLOYMENTS, GAME, SNAPSHOTS, STAGE, Ref
@@ -27,9 +27,9 @@ HOSTILE = "[bold]boss\x1b[7m"
 HOSTILE_SHOWN = "[bold]boss\u241b[7m"
 
 
-@pytest.mark.world(sessions=30, fleets=1)
+@pytest.mark.world(sessions=30, fleets=1, frozen_at=FIXED_NOW)
 def test_session_grid(snap_compare: Any, world: World) -> None:
-    now = dt.datetime.fromtimestamp(pin_world(world), dt.UTC)
+    now = dt.datetime.fromtimestamp(FIXED_NOW, dt.UTC)
     aws = world.aws()
     (fleet_id,) = gamelift.list_fleet_ids(aws)
     active = [s for s in gamelift.list_game_sessions(aws, fleet_id) if s.status == "ACTIVE"]
@@ -55,9 +55,8 @@ def test_session_grid(snap_compare: Any, world: World) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=arrange)
 
 
-@pytest.mark.world(sessions=5, fleets=1)
+@pytest.mark.world(sessions=5, fleets=1, frozen_at=FIXED_NOW)
 def test_stage_tree(snap_compare: Any, world: World) -> None:
-    pin_world(world)
     app = StageTreeHarness(world.endpoint_url)
     game, stage = "space-raiders", "prod"
 

@@ -51,10 +51,12 @@ class Clock:
     Tests freeze it so that status transitions happen exactly when they advance it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, frozen_at: float | None = None) -> None:
         self._lock = threading.Lock()
         self._offset = 0.0
-        self._frozen_at: float | None = None
+        # Frozen from the start at a given moment: a world built then has the same ids and
+        # times on every run (snapshot tests, screenshots).
+        self._frozen_at: float | None = frozen_at
 
     def now(self) -> float:
         with self._lock:

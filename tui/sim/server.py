@@ -66,6 +66,9 @@ class SimConfig:
     # Bodies larger than this are refused unread (GameLift's largest input, a 5 MB script zip,
     # is 6.7 MB as base64 JSON).
     max_body_bytes: int = 16 * 1024 * 1024
+    # Epoch seconds: the clock starts frozen there and the worlds are built as of then (with
+    # the seed, every id and time is the same on every run).
+    frozen_at: float | None = None
 
 
 class Simulator:
@@ -73,7 +76,7 @@ class Simulator:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
-        self.clock = Clock()
+        self.clock = Clock(config.frozen_at)
         self.faults = Faults(throttle_rate=config.throttle_rate, error_rate=config.error_rate,
                              drop_rate=config.drop_rate, latency_ms=config.latency_ms)
         self.rate_limits = RateLimits.from_spec(config.rate_limits)
