@@ -288,3 +288,25 @@ def test_a_read_only_resume_reports_the_drains_and_leaves_them(
     other = actions.DrainRun(store, DrainTarget(None, "eu-west-1", world.endpoint_url),
                              aws.explain, news.append)
     assert other.run(aws, [], "", resume=True) is None and len(news) == 1
+
+
+def test_the_graceful_watch_reports_a_bounce_once_and_forgets_ended_sessions(
+        world: World) -> None:
+    aws = world.aws()
+    fleet = gamelift.list_fleet_ids(aws)[0]
+    first, second, third = [s for s in gamelift.list_game_sessions(aws, fleet)
+                            if s.status == "ACTIVE"][:3]
+    now = [100.0]
+    watch = actions.GracefulWatch(clock=lambda: now[0], seconds=600)
+    watch.asked([first.game_session_id, second.game_session_id, third.game_session_id])
+    ending = dataclasses.replace(first, status="TERMINATING")
+    ended = dataclasses.replace(second, status="TERMINATED")
+    # TERMINATING is what the answer said: nothing to report yet; an ended one is forgotten.
+    assert watch.bounced([ending, ended]) == []
+    assert watch.bounced([first]) == [first]  # ACTIVE again
+    assert watch.bounced([first, second]) == []  # each said once; the ended one is gone
+    now[0] += 601
+    assert watch.bounced([third]) == []  # the watch ran out
+    assert not watch.watching()
+    text = actions.bounce_text([first])
+    assert "ACTIVE again after a graceful terminate" in text and (first.name or "") in text

@@ -175,6 +175,50 @@ async def test_graceful_terminate_from_the_keyboard(world: World, home: Path) ->
         await settle(app, pilot)
         table = app.query_one("#session-table", SessionGrid)
         assert str(table.get_cell(target, "status")) == "TERMINATED (graceful)"
+        # It ended as asked: nothing to warn about.
+        assert not any(n.title == "Still running" for n in app._notifications)
+
+
+async def test_a_graceful_terminate_that_bounces_back_to_active_is_said(
+        world: World, home: Path) -> None:
+    """Seed 004: a server process that never calls ProcessEnding() is not ended by a graceful
+    terminate; the session plays on. The console says so when it next sees the session."""
+    from tui.ui.screens.confirm import TerminateModal
+
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        spot = next(f["FleetId"] for f in world.fleets().values()
+                    if f["Name"] == "battle-royale-spot")
+        fleets = app.query_one("#fleet-table", DataTable)
+        fleets.focus()
+        fleets.move_cursor(row=fleets.get_row_index(spot))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.fleet_id == spot and not pane.loaded.loading)
+        await settle(app, pilot)
+        stubborn = next(sid for sid, s in world.sessions(spot).items() if s["Status"] == "ACTIVE"
+                        and {"Key": "build", "Value": "1.42.0"} in s["GameProperties"])
+        table = app.query_one("#session-table", SessionGrid)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(stubborn))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TerminateModal) and app.screen.drawn)
+        await pilot.press("tab", "enter")  # Cancel → Terminate (graceful is the default)
+        await wait_for(pilot, lambda: world.mutations("TerminateGameSession"))
+        await wait_for(pilot, lambda: str(table.get_cell(stubborn, "status")) == "TERMINATING")
+        world.advance(60)  # the process was asked, and did not end
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(n.title == "Still running"
+                                          for n in app._notifications))
+        warning = next(n for n in app._notifications if n.title == "Still running")
+        assert "ACTIVE again after a graceful terminate" in warning.message
+        assert "terminate with force" in warning.message
+        assert world.sessions(spot)[stubborn]["Status"] == "ACTIVE"
+        # Said once: the next refresh does not repeat it.
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert sum(n.title == "Still running" for n in app._notifications) == 1
 
 
 async def test_force_terminate_needs_the_typed_suffix(world: World,

@@ -10,7 +10,7 @@ import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.aws.errors import Failure, is_throttled
 from tui.aws.records import GameSession
@@ -59,6 +59,8 @@ class ActionResult:
 
     summary: str
     failed: bool
+    # The ids the call succeeded for (a graceful terminate's are watched afterwards).
+    done: list[str] = field(default_factory=list)
 
 
 def summary(outcomes: Counter[str], first_error: str) -> str:
@@ -97,16 +99,68 @@ class BulkAction:
     def run(self, ctx: ClientSource, ids: Sequence[str]) -> ActionResult:
         outcomes: Counter[str] = Counter()
         first_error = ""
+        done: list[str] = []
         for sid in ids:
             try:
                 call_paced(functools.partial(self.call, ctx, sid), sleep=self.sleep,
                            cancelled=self.cancelled)
                 outcomes[self.verb] += 1
+                done.append(sid)
             except Exception as err:  # network loss etc.: reported per session
                 failure = self.classify(err)
                 outcomes[_outcome(failure, err)] += 1
                 first_error = first_error or failure.text
-        return ActionResult(summary(outcomes, first_error), bool(first_error))
+        return ActionResult(summary(outcomes, first_error), bool(first_error), done)
+
+
+# A graceful terminate asks the server process to end; if it never calls ProcessEnding the
+# session goes back to ACTIVE. Sessions asked are watched this long for that.
+GRACEFUL_WATCH_SECONDS = 600.0
+
+
+class GracefulWatch:
+    """Sessions asked to end gracefully, until they are seen ended or the watch runs out.
+
+    It learns from the pages the table loads anyway (no call of its own): a watched session
+    seen ACTIVE again has bounced, and the operator must be told, or it runs on unseen."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
+                 seconds: float = GRACEFUL_WATCH_SECONDS) -> None:
+        self.clock = clock
+        self.seconds = seconds
+        self._asked: dict[str, float] = {}
+
+    def asked(self, ids: Sequence[str]) -> None:
+        until = self.clock() + self.seconds
+        for sid in ids:
+            self._asked[sid] = until
+
+    def watching(self) -> bool:
+        return bool(self._asked)
+
+    def bounced(self, sessions: Sequence[GameSession]) -> list[GameSession]:
+        """Those of ``sessions`` that were asked to end and are ACTIVE again (each reported
+        once); ended ones and expired watches are dropped."""
+        now = self.clock()
+        back: list[GameSession] = []
+        for session in sessions:
+            until = self._asked.get(session.game_session_id)
+            if until is None:
+                continue
+            if session.status in ("TERMINATED", "ERROR") or until < now:
+                del self._asked[session.game_session_id]
+            elif session.status == "ACTIVE":
+                del self._asked[session.game_session_id]
+                back.append(session)
+        return back
+
+
+def bounce_text(back: Sequence[GameSession]) -> str:
+    names = ", ".join(s.name or s.game_session_id.rsplit("/", 1)[-1] for s in back[:3])
+    more = f" and {len(back) - 3} more" if len(back) > 3 else ""
+    return (f"{len(back)} session(s) ACTIVE again after a graceful terminate ({names}{more}): "
+            "the server process did not end them (it must call ProcessEnding). To stop them "
+            "now, mark them and terminate with force.")
 
 
 def look_up_protection(ctx: ClientSource, targets: Sequence[GameSession]) -> list[GameSession]:

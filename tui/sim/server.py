@@ -280,8 +280,8 @@ class Simulator:
                 script = self.gamelift.scripts.get(parts[2])
                 if script is None:
                     raise SimError("NotFound", "no such script", 404)
-                blob = script.zip_bytes
-            return {"ZipBase64": None if blob is None else base64.b64encode(blob).decode()}
+                held = script.zip_bytes
+            return {"ZipBase64": None if held is None else base64.b64encode(held).decode()}
         if what == "gamesparks" and len(parts) == 2 and parts[1] == "reset" \
                 and method == "POST":
             _only(body, "now", "seed")

@@ -29,7 +29,9 @@ from tui.models.session_actions import (
     DrainNews,
     DrainRun,
     DrainsFound,
+    GracefulWatch,
     SessionCall,
+    bounce_text,
     look_up_protection,
     needs_protection_lookup,
 )
@@ -130,6 +132,7 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
     def __init__(self, *, id: str) -> None:  # noqa: A002
         super().__init__(id=id)
         self.loaded = LoadedSessions()
+        self.graceful = GracefulWatch()
         self.fleet_compute: dict[str, str] = {}
         self.filter_text = ""
         self.marked: set[str] = set()
@@ -221,6 +224,11 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
                 elif old != session:
                     table.update_row(key, session_cells(session, now, key in self.marked))
             table.remove_rows(hidden)
+        if self.graceful.watching():
+            back = self.graceful.bounced(sessions)
+            if back:
+                self.notify(bounce_text(back), title="Still running", severity="warning",
+                            timeout=20)
         self.apply_seconds += time.perf_counter() - started
 
     def finish_load(self) -> None:
@@ -380,7 +388,8 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
                 "FORCE_TERMINATE" if choice.mode == "FORCE_TERMINATE"
                 else "TRIGGER_ON_PROCESS_TERMINATE")
             self.run_bulk("terminated", ids,
-                          lambda aws, sid: gamelift.terminate_game_session(aws, sid, mode))
+                          lambda aws, sid: gamelift.terminate_game_session(aws, sid, mode),
+                          graceful=mode == "TRIGGER_ON_PROCESS_TERMINATE")
 
         self.app.push_screen(TerminateModal(targets, self.compute_of(targets)), chosen)
 
@@ -435,7 +444,8 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
 
         self.app.push_screen(EditSessionModal(session), edited)
 
-    def run_bulk(self, verb: str, ids: list[str], call: SessionCall) -> None:
+    def run_bulk(self, verb: str, ids: list[str], call: SessionCall, *,
+                 graceful: bool = False) -> None:
         """``call(aws, id)`` for each id, paced through throttling, beside any other action
         (a change's answer is never dropped); the summary is one toast. Named so as not to
         shadow Textual's ``run_action``."""
@@ -448,7 +458,12 @@ class SessionTablePane(ReadOnlyKeys, QuickFilter, Pane):
             action = BulkAction(verb, call, aws.classify, cancelled=lambda: job.cancelled)
             return action.run(aws, ids)
 
-        self.run_call("actions", bulk, done=self.show_action_result,
+        def finished(result: ActionResult) -> None:
+            if graceful:
+                self.graceful.asked(result.done)
+            self.show_action_result(result)
+
+        self.run_call("actions", bulk, done=finished,
                       failed=self.show_action_failure, exclusive=False,
                       description="session action")
 
