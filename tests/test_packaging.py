@@ -3,6 +3,7 @@ model would only show on a machine that installed it from the wheel, not in this
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,10 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_holds_the_models_their_notice_and_every_stylesheet(tmp_path: Path) -> None:
+    # From a copy without earlier builds: setuptools would take files from a stale build/.
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".mypy_cache", ".ruff_cache",
+        ".pytest_cache", "screenshots", "tests"))
     done = subprocess.run(
         # With build isolation, as pip installs it: the build backend comes from the index.
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--wheel-dir", str(tmp_path), str(ROOT)],
+         "--wheel-dir", str(tmp_path), str(source)],
         capture_output=True, text=True, timeout=300)
     if done.returncode != 0 and any(word in done.stderr for word in (
             "NewConnectionError", "Could not find a version", "No matching distribution")):
