@@ -6,32 +6,24 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from apptest import make_app, pane_of, wait_for
+from harness import FIXED_NOW  # 2026-01-01T00:00:00Z: the world of the snapshot test
 from rich.console import Console
+from simctl import World
 from textual.widgets import Static
 
-from tui.sim.server import RunningSimulator, SimConfig, start_simulator
 from tui.ui.app import GameOpsApp
 from tui.ui.panes.stages import DEPLOYMENT, DEPLOYMENTS, GAME, STAGE, Ref, StagesPane
 from tui.ui.screens.base import REPEAT_SECONDS
 from tui.ui.screens.stage_deploy import StageDeployModal
 from tui.ui.screens.stage_pick import StagePickModal
 
-FIXED_NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the world of the snapshot test
-
-
-@pytest.fixture
-def world() -> Iterator[RunningSimulator]:
-    # A private world with a frozen clock: deployments move only when a test advances it.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=20, drift=False))
-    sim.sim.clock.freeze()
-    yield sim
-    sim.stop()
+# A private world per test with a frozen clock: deployments move only when a test advances it.
+pytestmark = pytest.mark.world(sessions=20)
 
 
 def node_of(pane: StagesPane, ref: Ref) -> Any:
@@ -40,8 +32,23 @@ def node_of(pane: StagesPane, ref: Ref) -> Any:
     return node
 
 
-def starts(sim: RunningSimulator) -> list[dict[str, Any]]:
-    return [m for m in sim.sim.mutations.as_list() if m["operation"] == "StartStageDeployment"]
+def starts(world: World) -> list[dict[str, Any]]:
+    return world.mutations("StartStageDeployment")
+
+
+def stage_held(world: World, game: str, stage: str) -> dict[str, Any]:
+    """The stage as GameSparks holds it: its deployments (newest first) and the serving one."""
+    held: dict[str, Any] = world.gamesparks()["games"][game]["stages"][stage]
+    return held
+
+
+def calls(world: World, operation: str) -> int:
+    """How many ``operation`` requests the service has answered."""
+    return world.requests().get(operation, {}).get("calls", 0)
+
+
+def notified(app: GameOpsApp, text: str) -> bool:
+    return any(text in str(n.title) or text in str(n.message) for n in app._notifications)
 
 
 async def open_stage(app: GameOpsApp, pilot: Any, game: str, stage: str) -> StagesPane:
@@ -82,12 +89,12 @@ def labels(pane: StagesPane, game: str, stage: str) -> list[str]:
     return [str(child.label) for child in branch.children]
 
 
-async def test_tree_shows_history_with_failure_and_serving_mark(world: RunningSimulator,
+async def test_tree_shows_history_with_failure_and_serving_mark(world: World,
                                                                home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "space-raiders", "prod")
-        truth = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        truth = stage_held(world, "space-raiders", "prod")
         shown = [child.data.ident for child in
                  node_of(pane, Ref(DEPLOYMENTS, "space-raiders", "prod")).children]
         assert shown == [d["DeploymentId"] for d in truth["deployments"]]  # newest first
@@ -123,13 +130,13 @@ async def pick_and_open_diff(app: GameOpsApp, pilot: Any, key: str) -> StageDepl
     return app.screen
 
 
-async def test_rollback_after_the_diff_is_followed_to_completion(world: RunningSimulator,
+async def test_rollback_after_the_diff_is_followed_to_completion(world: World,
                                                                  home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "space-raiders", "prod")
         pane.poll_initial, pane.poll_max = 0.05, 0.1
-        before = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        before = stage_held(world, "space-raiders", "prod")
         modal = await pick_and_open_diff(app, pilot, "R")
         plan = modal.plan
         assert plan.current_snapshot_id == before["servingSnapshot"]
@@ -138,9 +145,12 @@ async def test_rollback_after_the_diff_is_followed_to_completion(world: RunningS
         assert "aws gamesparks start-stage-deployment --game-name space-raiders --stage-name " \
                f"prod --snapshot-id {plan.snapshot_id} --client-token " in modal.cli
         # The confirm key pressed twice in a row: one deployment.
+        polled = calls(world, "GetStageDeployment")
         await pilot.press("y", "y")
         await wait_for(pilot, lambda: ("space-raiders", "prod") in pane.watches)
-        await pilot.pause(0.3)
+        # The follower has polled the new deployment: the second y had its chance by then.
+        await wait_for(pilot, lambda: calls(world, "GetStageDeployment") > polled)
+        await pilot.pause()
         assert len(starts(world)) == 1
         assert starts(world)[0]["params"]["SnapshotId"] == plan.snapshot_id
         new_id = starts(world)[0]["params"]["DeploymentId"]
@@ -148,10 +158,10 @@ async def test_rollback_after_the_diff_is_followed_to_completion(world: RunningS
         first = labels(pane, "space-raiders", "prod")[0]
         assert "PENDING" in first
         assert "space-raiders/prod: PENDING" in str(status.render())
-        world.sim.clock.advance(2.5)
+        world.advance(2.5)
         await wait_for(pilot, lambda: "IN_PROGRESS" in labels(pane, "space-raiders", "prod")[0])
         assert "IN_PROGRESS" in str(status.render())
-        world.sim.clock.advance(5)
+        world.advance(5)
         await wait_for(pilot, lambda: ("space-raiders", "prod") not in pane.watches)
         await wait_for(pilot, lambda: not pane.pending)
         await pilot.pause()
@@ -161,23 +171,24 @@ async def test_rollback_after_the_diff_is_followed_to_completion(world: RunningS
         assert shown[0] == new_id
         assert "COMPLETED" in rows[0] and "(serving)" in rows[0]
         assert sum("(serving)" in r for r in rows) == 1
-        after = world.sim.gamesparks.state()["games"]["space-raiders"]["stages"]["prod"]
+        after = stage_held(world, "space-raiders", "prod")
         assert after["serving"] == new_id
         assert len(starts(world)) == 1
 
 
 async def test_retry_after_a_lost_answer_starts_one_deployment(
-        world: RunningSimulator, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no botocore retries: the app's own retry
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "kart-league", "staging")
         modal = await pick_and_open_diff(app, pilot, "R")
         token = modal.cli.rsplit(" ", 1)[-1]
-        world.sim.faults.drop_rate = 1.0  # the connection dies without an answer
+        world.faults(drop_rate=1.0)  # the connection dies without an answer
         await pilot.press("y")
+        await wait_for(pilot, lambda: notified(app, "Deployment not started"))
         await wait_for(pilot, lambda: not pane.starting)
-        world.sim.faults.drop_rate = 0.0
+        world.faults(drop_rate=0.0)
         assert starts(world) == []
         # Meanwhile the request had in fact reached GameSparks (the answer was what got lost).
         client = app.aws.client("gamesparks")
@@ -194,21 +205,21 @@ async def test_retry_after_a_lost_answer_starts_one_deployment(
             starts(world)[0]["params"]["DeploymentId"]
 
 
-async def test_read_only_refuses_a_rollback(world: RunningSimulator, home: Path) -> None:
+async def test_read_only_refuses_a_rollback(world: World, home: Path) -> None:
     app = make_app(world, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "space-raiders", "prod")
         # The key is disabled: it explains itself; no picker, no diff, no request.
         await pilot.press("R")
+        # The refusal is said first: the key was handled, then nothing else happened.
+        await wait_for(pilot, lambda: notified(app, "read-only: start without --read-only"))
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
         assert not pane.starting and not pane.watches
         assert starts(world) == []
-        assert any("read-only: start without --read-only" in str(n.message)
-                   for n in app._notifications)
 
 
-async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path) -> None:
+async def test_export_downloads_the_snapshot(world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "kart-league", "prod")
@@ -226,13 +237,15 @@ async def test_export_downloads_the_snapshot(world: RunningSimulator, home: Path
         await wait_for(pilot, lambda: not pane.export_note)
         document = json.loads(target.read_text())
         assert document["SnapshotId"] == snapshot_id
-        truth = world.sim.gamesparks.games["kart-league"].snapshot(snapshot_id)
-        assert {n: s["Attributes"] for n, s in document["Sections"].items()} == truth.sections
+        truth = world.aws().client("gamesparks").get_snapshot(
+            GameName="kart-league", SnapshotId=snapshot_id)["Snapshot"]
+        assert {n: s["Attributes"] for n, s in document["Sections"].items()} == \
+            {n: s["Attributes"] for n, s in truth["Sections"].items()}
         assert target.stat().st_mode & 0o777 == 0o600
         assert not list(target.parent.glob("*.part"))
 
 
-async def test_players_lookup_and_disconnect(world: RunningSimulator, home: Path) -> None:
+async def test_players_lookup_and_disconnect(world: World, home: Path) -> None:
     from tui.ui.screens.confirm import ConfirmModal
     from tui.ui.screens.player_connections import PlayerScreen
 
@@ -251,13 +264,13 @@ async def test_players_lookup_and_disconnect(world: RunningSimulator, home: Path
         await pilot.press("y")
         await wait_for(pilot, lambda: "2 connection(s) closed" in str(
             screen.query_one("#player-status", Static).render()))
-        closed = [m for m in world.sim.mutations.as_list() if m["operation"] == "DisconnectPlayer"]
+        closed = world.mutations("DisconnectPlayer")
         assert len(closed) == 1 and len(closed[0]["params"]["DisconnectSuccesses"]) == 2
         await pilot.press("escape")
         assert app.screen is pane.screen
 
 
-async def test_new_snapshot_with_description(world: RunningSimulator, home: Path) -> None:
+async def test_new_snapshot_with_description(world: World, home: Path) -> None:
     from tui.ui.screens.snapshot_create import SnapshotCreateModal
 
     app = make_app(world)
@@ -266,24 +279,21 @@ async def test_new_snapshot_with_description(world: RunningSimulator, home: Path
         await pilot.press("n")
         assert isinstance(app.screen, SnapshotCreateModal)
         await pilot.press(*"before cup 9", "enter")
-        await wait_for(pilot, lambda: any(m["operation"] == "CreateSnapshot"
-                                          for m in world.sim.mutations.as_list()))
+        await wait_for(pilot, lambda: bool(world.mutations("CreateSnapshot")))
         await wait_for(pilot, lambda: not pane.pending)
-        created = [m for m in world.sim.mutations.as_list() if m["operation"] == "CreateSnapshot"]
+        created = world.mutations("CreateSnapshot")
         assert created[0]["params"]["Description"] == "before cup 9"
         await wait_for(pilot, lambda: pane.snapshots["kart-league"][0].description ==
                        "before cup 9")
 
 
-def test_stages_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
-    # A world rebuilt at a fixed moment with a frozen clock: ids and times are the same on
-    # every run. The status line's "updated Ns ago" is reset just before the picture.
-    sim = start_simulator(SimConfig(rate_limits="off", sessions=10, drift=False))
-    clock = sim.sim.clock
-    clock.freeze()
-    clock.advance(FIXED_NOW - clock.now())
-    sim.sim.gamesparks.reset(FIXED_NOW, seed=8)
-    app = make_app(sim)
+@pytest.mark.world(sessions=10, frozen_at=FIXED_NOW)
+def test_stages_snapshot(world: World, home: Path, snap_compare) -> None:  # noqa: ANN001
+    # A world built at a fixed moment with a frozen clock, GameSparks rebuilt there from its
+    # own seed: ids and times are the same on every run. The status line's "updated Ns ago"
+    # is reset just before the picture.
+    world.reset_gamesparks(FIXED_NOW, seed=8)
+    app = make_app(world)
 
     async def arrange(pilot: Any) -> None:
         from tui.ui.widgets.context_bar import ContextBar
@@ -299,14 +309,11 @@ def test_stages_snapshot(home: Path, snap_compare) -> None:  # noqa: ANN001
         pane.show_status()
         await pilot.pause()
 
-    try:
-        assert snap_compare(app, terminal_size=(80, 24), run_before=arrange)
-    finally:
-        sim.stop()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=arrange)
 
 
 async def test_conflict_is_explained_and_the_running_deployment_followed(
-        world: RunningSimulator, home: Path) -> None:
+        world: World, home: Path) -> None:
     app = make_app(world)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_stage(app, pilot, "space-raiders", "staging")
@@ -324,7 +331,7 @@ async def test_conflict_is_explained_and_the_running_deployment_followed(
         assert len(starts(world)) == 1
 
 
-async def test_the_shown_tree_refreshes_by_itself(world: RunningSimulator, home: Path) -> None:
+async def test_the_shown_tree_refreshes_by_itself(world: World, home: Path) -> None:
     """A deployment started elsewhere (the console, a pipeline) appears without `r`, and the
     tree keeps its expansion and cursor."""
     app = make_app(world)
