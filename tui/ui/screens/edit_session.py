@@ -9,6 +9,7 @@ UpdateGameSession adds and changes properties but cannot delete or rename one.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -155,6 +156,36 @@ class _SessionForm(FormModal):
     def show_problem(self, err: EditError) -> None:
         self.query_one("#problem", Static).update(f"⚠ {err}; nothing was sent")
 
+    # What each form plans from its fields, and how its confirmation is titled.
+    verb = ""
+
+    @abstractmethod
+    def plan(self) -> SessionUpdate | SessionCreate:
+        """The call the fields make (EditError: why they make none)."""
+
+    @abstractmethod
+    def confirm_title(self) -> str:
+        """The confirmation's title."""
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        """Check the fields, then confirm old → new with the CLI; the form answers with its
+        plan only after that confirmation said yes."""
+        if self.busy():
+            return
+        try:
+            plan = self.plan()
+        except EditError as err:
+            self.show_problem(err)
+            return
+        if isinstance(plan, SessionUpdate) and plan.empty:
+            self.query_one("#problem", Static).update("nothing changed; nothing to send")
+            return
+        self.query_one("#problem", Static).update("")
+        self.confirm_then(self.confirm_title(), plan.changes, plan.warnings, plan.cli(), self.verb,
+                          lambda: self.dismiss(plan))
+
 
 class EditSessionModal(_SessionForm):
     """Returns a :class:`SessionUpdate` (confirmed, non-empty) or None."""
@@ -176,23 +207,14 @@ class EditSessionModal(_SessionForm):
         yield PropertyRows(s.game_properties, fixed=True, id="props")
         yield Plain("", id="problem")
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#save")
-    def save(self) -> None:
-        if self.busy():
-            return
-        try:
-            plan = plan_update(self.session, self.query_one("#max", Input).value,
-                               self.query_one("#name", Input).value, self.property_rows())
-        except EditError as err:
-            self.show_problem(err)
-            return
-        if plan.empty:
-            self.query_one("#problem", Static).update("nothing changed; nothing to send")
-            return
-        self.query_one("#problem", Static).update("")
-        self.confirm_then(f"Update game session {self.session.short_id}", plan.changes,
-                          plan.warnings, plan.cli(), "Update", lambda: self.dismiss(plan))
+    verb = "Update"
+
+    def plan(self) -> SessionUpdate:
+        return plan_update(self.session, self.query_one("#max", Input).value,
+                           self.query_one("#name", Input).value, self.property_rows())
+
+    def confirm_title(self) -> str:
+        return f"Update game session {self.session.short_id}"
 
 
 class CreateSessionModal(_SessionForm):
@@ -223,23 +245,17 @@ class CreateSessionModal(_SessionForm):
         yield PropertyRows(id="props")
         yield Plain("", id="problem")
 
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#save")
-    def save(self) -> None:
-        if self.busy():
-            return
-        try:
-            plan = plan_create(self.fleet_id, [loc for loc in self.locations if loc],
-                               self.query_one("#location", Input).value,
-                               self.query_one("#max", Input).value,
-                               self.query_one("#name", Input).value, self.property_rows(),
-                               self.token)
-        except EditError as err:
-            self.show_problem(err)
-            return
-        self.query_one("#problem", Static).update("")
-        self.confirm_then(f"Create a game session on {self.fleet_name}", plan.changes,
-                          plan.warnings, plan.cli(), "Create", lambda: self.dismiss(plan))
+    verb = "Create"
+
+    def plan(self) -> SessionCreate:
+        return plan_create(self.fleet_id, [loc for loc in self.locations if loc],
+                           self.query_one("#location", Input).value,
+                           self.query_one("#max", Input).value,
+                           self.query_one("#name", Input).value, self.property_rows(),
+                           self.token)
+
+    def confirm_title(self) -> str:
+        return f"Create a game session on {self.fleet_name}"
 
 
 __all__ = ["CreateSessionModal", "EditSessionModal", "FormModal", "PropertyRows",
