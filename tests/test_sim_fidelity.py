@@ -208,6 +208,40 @@ def test_one_create_a_second_per_creator(world: World) -> None:
     assert len(world.mutations("CreateGameSession")) == 4
 
 
+def test_a_fleets_resource_creation_limit_policy_requires_and_counts_the_creator(
+        world: World) -> None:
+    # Seed 004: "If you add a resource creation limit policy to a fleet, the CreateGameSession
+    # operation requires a CreatorId. Amazon GameLift limits the number of game session
+    # creation requests with the same CreatorId in a specified time period."
+    client = _client(world)
+    fleet_id = _fleet(client, "arena-canary")["FleetId"]
+    client.update_fleet_attributes(FleetId=fleet_id, ResourceCreationLimitPolicy={
+        "NewGameSessionsPerCreator": 2, "PolicyPeriodInMinutes": 10})
+    described = client.describe_fleet_attributes(FleetIds=[fleet_id])["FleetAttributes"][0]
+    assert described["ResourceCreationLimitPolicy"] == {
+        "NewGameSessionsPerCreator": 2, "PolicyPeriodInMinutes": 10}
+    with pytest.raises(ClientError) as info:
+        client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4)
+    assert _code(info) == "InvalidRequestException" and "CreatorId" in str(info.value)
+    for _ in range(2):
+        client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4,
+                                   CreatorId="p-1")
+        world.advance(2)  # not the one-a-second rule: that applies only without a policy
+    with pytest.raises(ClientError) as info:
+        client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4,
+                                   CreatorId="p-1")
+    assert _code(info) == "LimitExceededException"
+    # Another creator has its own count; the first may create again once the period is over.
+    client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4, CreatorId="p-2")
+    world.advance(10 * 60)
+    client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4, CreatorId="p-1")
+    # Taking the policy away lifts the requirement.
+    client.update_fleet_attributes(FleetId=fleet_id, ResourceCreationLimitPolicy={
+        "NewGameSessionsPerCreator": 0, "PolicyPeriodInMinutes": 0})
+    client.create_game_session(FleetId=fleet_id, MaximumPlayerSessionCount=4)
+    assert [m["operation"] for m in world.mutations()].count("CreateGameSession") == 5
+
+
 def test_a_fleet_that_is_not_active_refuses_new_sessions(world: World) -> None:
     # CreateGameSession's error list (seed 004) has InvalidFleetStatusException.
     client = _client(world)

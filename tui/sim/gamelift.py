@@ -145,6 +145,8 @@ class SimFleet:
     capacity: dict[str, int] = field(default_factory=dict)  # location → game-session slots
     events: list[dict[str, Any]] = field(default_factory=list)
     tls: bool = False
+    # ResourceCreationLimitPolicy: (NewGameSessionsPerCreator, PolicyPeriodInMinutes).
+    creation_limit: tuple[int, int] | None = None
 
     def dns_name(self, ip: str, location: str) -> str:
         """Seed 004's forms: "TLS-enabled fleets: <unique identifier>.<region
@@ -173,6 +175,10 @@ class SimFleet:
         }
         if self.instance_type:
             item["InstanceType"] = self.instance_type
+        if self.creation_limit is not None:
+            item["ResourceCreationLimitPolicy"] = {
+                "NewGameSessionsPerCreator": self.creation_limit[0],
+                "PolicyPeriodInMinutes": self.creation_limit[1]}
         if self.script_id and self.script_id in scripts:
             item["ScriptId"] = self.script_id
             item["ScriptArn"] = scripts[self.script_id].arn
@@ -463,6 +469,26 @@ class GameLiftSim:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _check_creation_policy(self, fleet: SimFleet, creator: Any, now: float) -> None:
+        """Seed 004: "If you add a resource creation limit policy to a fleet, the
+        CreateGameSession operation requires a CreatorId. Amazon GameLift limits the number of
+        game session creation requests with the same CreatorId in a specified time period."
+        The seed names no error for a missing id; InvalidRequestException is the model's for a
+        request the service cannot evaluate."""
+        assert fleet.creation_limit is not None
+        if not creator:
+            raise SimError("InvalidRequestException",
+                           f"Fleet {fleet.fleet_id} has a resource creation limit policy: "
+                           "CreateGameSession requires a CreatorId")
+        per_creator, minutes = fleet.creation_limit
+        since = now - minutes * 60
+        made = sum(1 for x in fleet.sessions if x.creator == creator and x.creation > since)
+        if made >= per_creator:
+            raise SimError("LimitExceededException",
+                           f"CreatorId {creator} has created {made} game sessions on fleet "
+                           f"{fleet.fleet_id} in the last {minutes} minutes (the fleet's "
+                           f"limit is {per_creator})")
+
     def _fleet(self, fleet_ref: str | None) -> SimFleet:
         if not fleet_ref:
             raise SimError("InvalidRequestException", "FleetId is required")
@@ -567,6 +593,39 @@ class GameLiftSim:
                                    ctx: RequestContext) -> dict[str, Any]:
         items = [f.attributes(self.scripts) for f in self._selected(params)]
         return self._paged("FleetAttributes", "fattr", items, params, 50)
+
+    def op_UpdateFleetAttributes(self, params: dict[str, Any],
+                                 ctx: RequestContext) -> dict[str, Any]:
+        """Name, Description and the ResourceCreationLimitPolicy (the rest of the request is
+        accepted and not simulated)."""
+        fleet = self._fleet(params.get("FleetId"))
+        if fleet.status != "ACTIVE":
+            raise SimError("InvalidFleetStatusException",
+                           f"Fleet {fleet.fleet_id} is {fleet.status}, not ACTIVE")
+        policy = params.get("ResourceCreationLimitPolicy")
+        limit = fleet.creation_limit
+        if policy is not None:
+            per_creator = policy.get("NewGameSessionsPerCreator")
+            minutes = policy.get("PolicyPeriodInMinutes")
+            for name, value in (("NewGameSessionsPerCreator", per_creator),
+                                ("PolicyPeriodInMinutes", minutes)):
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                          or value < 0):
+                    raise SimError("InvalidRequestException",
+                                   f"{name} must be a whole number, 0 or more")
+            # A policy of 0 sessions (or none given) is no policy: the fleet stops limiting.
+            limit = ((per_creator or 0), (minutes or 0))
+            limit = limit if limit[0] > 0 and limit[1] > 0 else None
+        for member in ("Name", "Description"):
+            value = params.get(member)
+            if value is not None and (not isinstance(value, str) or not value.strip()
+                                      or len(value) > 1024):
+                raise SimError("InvalidRequestException", f"{member} must be 1-1024 characters")
+        fleet.creation_limit = limit
+        fleet.name = params.get("Name") or fleet.name
+        fleet.description = params.get("Description") or fleet.description
+        ctx.record("UpdateFleetAttributes", fleet.fleet_id, params)
+        return {"FleetId": fleet.fleet_id, "FleetArn": fleet.arn}
 
     def _location_counts(self, fleet: SimFleet, location: str | None) -> dict[str, int]:
         counts = {"active": 0, "players": 0, "max": 0, "activating": 0}
@@ -814,9 +873,12 @@ class GameLiftSim:
                            f"Fleet {fleet.fleet_id} is {fleet.status}, not ACTIVE")
         self._check_location(fleet, location)
         creator = params.get("CreatorId")
-        if creator is not None:
-            # Seed 004: "Amazon GameLift limits the number of game session creation requests
-            # with the same CreatorId in a specified time period": one a second here.
+        if fleet.creation_limit is not None:
+            self._check_creation_policy(fleet, creator, ctx.now)
+        elif creator is not None:
+            # Seed 004: "If your fleet doesn't have a resource creation limit policy and you
+            # provide a CreatorId in your CreateGameSession requests, Amazon GameLift limits
+            # requests to one request per CreatorId per second."
             last = self._creators.get(creator)
             if last is not None and ctx.now - last < CREATOR_INTERVAL:
                 raise SimError("LimitExceededException",
