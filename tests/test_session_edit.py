@@ -119,7 +119,7 @@ def test_create_plan_and_cli() -> None:
                        [("map", "dust, mode=deathmatch"), ("", "")], "tok-123")
     assert plan.kwargs() == {"location": "eu-west-1", "name": " lobby ",
                              "game_properties": [("map", "dust, mode=deathmatch")],
-                             "idempotency_token": "tok-123"}
+                             "idempotency_token": "tok-123", "creator_id": None}
     assert plan.maximum_player_session_count == 12
     assert FieldChange("Name", None, " lobby ") in plan.changes
     args = shlex.split(plan.cli())
@@ -131,6 +131,19 @@ def test_create_plan_and_cli() -> None:
     assert plan_create("fleet-1", ["us-west-2"], "us-west-2", "1", "", [], "t").name is None
     with pytest.raises(EditError, match="location must be one of"):
         plan_create("fleet-1", ["us-west-2"], " us-west-2", "1", "", [], "t")
+
+
+def test_a_creator_id_is_sent_as_typed_and_required_under_a_creation_limit() -> None:
+    plan = plan_create("fleet-1", [], "", "4", "", [], "t", " ops ")
+    assert plan.kwargs()["creator_id"] == " ops "
+    assert FieldChange("Creator id", None, " ops ") in plan.changes
+    args = shlex.split(plan.cli())
+    assert args[args.index("--creator-id") + 1] == " ops "
+    assert "--creator-id" not in plan_create("fleet-1", [], "", "4", "", [], "t").cli()
+    with pytest.raises(EditError, match="requires a creator id"):
+        plan_create("fleet-1", [], "", "4", "", [], "t", "", (3, 15))
+    with pytest.raises(EditError, match="creator id must be 1 to"):
+        plan_create("fleet-1", [], "", "4", "", [], "t", "x" * 1025)
 
 
 def test_cli_of_a_toggle() -> None:

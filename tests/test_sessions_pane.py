@@ -449,6 +449,49 @@ async def test_create_session_with_one_token(world: World, home: Path) -> None:
                                         app.query_one("#session-table", SessionGrid).rows}
 
 
+async def test_a_fleet_with_a_creation_limit_policy_asks_for_a_creator_id(
+        world: World, home: Path) -> None:
+    """Seed 004: "If you add a resource creation limit policy to a fleet, the
+    CreateGameSession operation requires a CreatorId." The form says so before sending."""
+    from textual.widgets import Label
+
+    from tui.ui.screens.confirm import ConfirmModal
+    from tui.ui.screens.edit_session import CreateSessionModal
+
+    first = min(world.fleets().values(), key=lambda f: f["Name"])  # the pane's first fleet
+    world.aws().client("gamelift").update_fleet_attributes(
+        FleetId=first["FleetId"], ResourceCreationLimitPolicy={
+            "NewGameSessionsPerCreator": 3, "PolicyPeriodInMinutes": 15})
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(SessionsPane)
+        assert pane.fleet_id == first["FleetId"]
+        app.query_one("#session-table", SessionGrid).focus()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateSessionModal))
+        modal = app.screen
+        labels = " ".join(str(label.render()) for label in modal.query(Label))
+        assert "Creator id (required: at most 3 new sessions per creator in 15 min)" in labels
+        modal.query_one("#save").focus()
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "requires a creator id"
+                       in str(modal.query_one("#problem").render()))
+        assert world.mutations("CreateGameSession") == []
+        modal.query_one("#creator").value = "ops-oncall"
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        shown = " ".join(str(w.render()) for w in app.screen.query("*") if hasattr(w, "render"))
+        assert "--creator-id ops-oncall" in shown and "Creator id" in shown
+        await _confirm_with_y(app, pilot)
+        await wait_for(pilot, lambda: world.mutations("CreateGameSession"))
+        created = world.mutations("CreateGameSession")
+        assert created[0]["params"]["CreatorId"] == "ops-oncall"
+        assert world.sessions(first["FleetId"])[created[0]["target"]]["CreatorId"] == "ops-oncall"
+
+
 async def test_drain_first_locks_then_terminates_when_empty(world: World,
                                                             home: Path) -> None:
     from textual.widgets import Checkbox

@@ -43,6 +43,17 @@ def _last_segment(arn: str) -> str:
 # --- GameLift -------------------------------------------------------------------------------
 
 
+def _creation_limit(policy: Any) -> tuple[int, int] | None:
+    if not isinstance(policy, Mapping):
+        return None
+    per_creator = policy.get("NewGameSessionsPerCreator") or 0
+    minutes = policy.get("PolicyPeriodInMinutes") or 0
+    if isinstance(per_creator, int) and isinstance(minutes, int) and per_creator > 0 \
+            and minutes > 0:
+        return per_creator, minutes
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Fleet:
     fleet_id: str
@@ -60,6 +71,9 @@ class Fleet:
     operating_system: str | None = None
     creation_time: dt.datetime | None = None
     locations: tuple[str, ...] = ()
+    # ResourceCreationLimitPolicy in force: (NewGameSessionsPerCreator, PolicyPeriodInMinutes);
+    # CreateGameSession then requires a CreatorId.
+    creation_limit: tuple[int, int] | None = None
 
     @classmethod
     def from_api(cls, item: Mapping[str, Any], locations: tuple[str, ...] = ()) -> Fleet:
@@ -75,7 +89,8 @@ class Fleet:
             description=item.get("Description"), script_id=item.get("ScriptId"),
             script_arn=item.get("ScriptArn"), build_id=item.get("BuildId"),
             build_arn=item.get("BuildArn"), operating_system=item.get("OperatingSystem"),
-            creation_time=_time(item.get("CreationTime")), locations=tuple(locations))
+            creation_time=_time(item.get("CreationTime")), locations=tuple(locations),
+            creation_limit=_creation_limit(item.get("ResourceCreationLimitPolicy")))
 
     @property
     def home_region(self) -> str:

@@ -72,12 +72,13 @@ class SessionCreate:
     game_properties: tuple[tuple[str, str], ...] = ()
     changes: tuple[FieldChange, ...] = ()
     warnings: tuple[str, ...] = ()
+    creator_id: str | None = None
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``services.gamelift.create_game_session`` after fleet and max."""
         return {"location": self.location, "name": self.name,
                 "game_properties": list(self.game_properties) or None,
-                "idempotency_token": self.idempotency_token}
+                "idempotency_token": self.idempotency_token, "creator_id": self.creator_id}
 
     def cli(self) -> str:
         parts = ["aws", "gamelift", "create-game-session", "--fleet-id", self.fleet_id,
@@ -88,6 +89,8 @@ class SessionCreate:
             parts += ["--name", self.name]
         if self.game_properties:
             parts += ["--game-properties", _properties_json(self.game_properties)]
+        if self.creator_id is not None:
+            parts += ["--creator-id", self.creator_id]
         parts += ["--idempotency-token", self.idempotency_token]
         return shlex.join(parts)
 
@@ -213,12 +216,20 @@ def _properties_json(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def plan_create(fleet_id: str, locations: Sequence[str], location: str, max_text: str,
-                name: str, rows: Sequence[tuple[str, str]], token: str) -> SessionCreate:
-    """CreateGameSession for the form's values, or EditError. An empty name sends no name."""
+                name: str, rows: Sequence[tuple[str, str]], token: str, creator: str = "",
+                creation_limit: tuple[int, int] | None = None) -> SessionCreate:
+    """CreateGameSession for the form's values, or EditError. An empty name sends no name, an
+    empty creator id none; a fleet with a resource creation limit policy requires one."""
     if locations and location not in locations:
         raise EditError(f"location must be one of {', '.join(locations)}")
     maximum = parse_max_players(max_text)
     chosen_name = check_name(name) if name != "" else None
+    if creator == "" and creation_limit is not None:
+        raise EditError(f"this fleet limits each creator to {creation_limit[0]} new sessions "
+                        f"in {creation_limit[1]} minutes, so the service requires a creator id")
+    if creator != "" and not 1 <= len(creator) <= MAX_NAME_LENGTH:
+        raise EditError(f"creator id must be 1 to {MAX_NAME_LENGTH} characters")
+    chosen_creator = creator if creator != "" else None
     pairs = property_rows(rows)
     if len(pairs) > MAX_PROPERTIES:
         raise EditError(f"a session can have at most {MAX_PROPERTIES} game properties")
@@ -228,6 +239,9 @@ def plan_create(fleet_id: str, locations: Sequence[str], location: str, max_text
     changes.append(FieldChange("Max players", None, str(maximum)))
     if chosen_name is not None:
         changes.append(FieldChange("Name", None, chosen_name))
+    if chosen_creator is not None:
+        changes.append(FieldChange("Creator id", None, chosen_creator))
     changes += [FieldChange(f"property {k}", None, v) for k, v in pairs]
     return SessionCreate(fleet_id, maximum, token, location or None, chosen_name, tuple(pairs),
-                         tuple(changes), tuple(_dotted_warning([k for k, _ in pairs])))
+                         tuple(changes), tuple(_dotted_warning([k for k, _ in pairs])),
+                         chosen_creator)

@@ -319,7 +319,8 @@ class SessionsPane(SessionTablePane):
 
         token = gamelift.new_idempotency_token()
         self.app.push_screen(CreateSessionModal(row.fleet.name, row.fleet.locations, token,
-                                                fleet_id=fleet_id), filled)
+                                                fleet_id=fleet_id,
+                                                creation_limit=row.fleet.creation_limit), filled)
 
     # --- refresh ---------------------------------------------------------------------------
 

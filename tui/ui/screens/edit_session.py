@@ -226,12 +226,13 @@ class CreateSessionModal(_SessionForm):
     """
 
     def __init__(self, fleet_name: str, locations: tuple[str, ...], token: str,
-                 fleet_id: str = "") -> None:
+                 fleet_id: str = "", creation_limit: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.fleet_name = fleet_name
         self.fleet_id = fleet_id or fleet_name
         self.locations = locations or ("",)
         self.token = token
+        self.creation_limit = creation_limit
 
     def compose_body(self) -> ComposeResult:
         yield Plain(f"New game session on {self.fleet_name}  (token …{self.token[-8:]})")
@@ -241,6 +242,11 @@ class CreateSessionModal(_SessionForm):
         yield SafeInput("10", id="max", compact=True, type="integer")
         yield Label("Name")
         yield SafeInput("", id="name", compact=True, placeholder="optional")
+        limit = self.creation_limit
+        yield Label("Creator id" + (f" (required: at most {limit[0]} new sessions per creator "
+                                    f"in {limit[1]} min)" if limit else ""))
+        yield SafeInput("", id="creator", compact=True,
+                        placeholder="required" if limit else "optional (one create a second)")
         yield Label("Game properties")
         yield PropertyRows(id="props")
         yield Plain("", id="problem")
@@ -252,7 +258,8 @@ class CreateSessionModal(_SessionForm):
                            self.query_one("#location", Input).value,
                            self.query_one("#max", Input).value,
                            self.query_one("#name", Input).value, self.property_rows(),
-                           self.token)
+                           self.token, self.query_one("#creator", Input).value,
+                           self.creation_limit)
 
     def confirm_title(self) -> str:
         return f"Create a game session on {self.fleet_name}"
