@@ -113,7 +113,7 @@ async def test_region_switch_reloads_every_pane_with_the_new_regions_data(world:
         await settle(app, pilot, rounds=4)
         assert "eu-west-1" in bar_text(app) and "us-west-2" not in bar_text(app)
         assert app.aws.region == "eu-west-1"
-        eu_fleets = set(world.sim.worlds("eu-west-1")[0].fleets)
+        eu_fleets = set(world.fleets("eu-west-1"))
         assert eu_fleets and eu_fleets.isdisjoint(home_fleets)
         assert fleet_ids(app) == eu_fleets  # the new region's fleets, none of the old
         for name, old in old_panes.items():

@@ -64,6 +64,24 @@ def script_mutations(sim: World) -> list[dict]:
     return [m for m in sim.mutations() if "Script" in m["operation"]]
 
 
+def described(sim: World, script_id: str) -> dict[str, Any]:
+    """DescribeScript: the script as the service answers for it."""
+    held: dict[str, Any] = sim.aws().client("gamelift").describe_script(
+        ScriptId=script_id)["Script"]
+    return held
+
+
+def stored_in_s3(sim: World, script_id: str) -> None:
+    """The script's content moved to the customer's bucket (UpdateScript with a
+    StorageLocation, as a person would), then the mutation log cleared: what follows is the
+    test's alone."""
+    sim.put_object("game-scripts", "lobby.zip", a_zip("// in s3\n").data)
+    sim.aws().client("gamelift").update_script(ScriptId=script_id, StorageLocation={
+        "Bucket": "game-scripts", "Key": "lobby.zip",
+        "RoleArn": "arn:aws:iam::123456789012:role/gamelift-s3"})
+    sim.clear_mutations()
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -88,10 +106,11 @@ def test_rows_group_versions_newest_first_with_the_fleets_that_run_them(
     # Every simulated script is a row, under its group.
     assert {k for k in keys if not k.startswith(GROUP_PREFIX)} == set(held_scripts(world))
     cells = dict(scripts.rows())
-    running = [f.name for f in world.sim.gamelift.fleets.values() if f.script_id == arena[0]]
+    fleets = world.fleets().values()  # what each fleet runs, as the service holds it
+    running = [f["Name"] for f in fleets if f["ScriptId"] == arena[0]]
     assert cells[arena[0]][1] == f"● {len(running)}"
     assert cells[arena[2]][1] == "○ unused"
-    used = {f.script_id for f in world.sim.gamelift.fleets.values()} & set(arena)
+    used = {f["ScriptId"] for f in fleets} & set(arena)
     assert cells[GROUP_PREFIX + "arena-realtime"][1] == f"{len(used)}/3 used"
     lines = scripts.fleet_lines(arena[0])
     assert lines[0] == f"arena-realtime 1.2.0 · {arena[0]}"
@@ -174,8 +193,8 @@ def test_update_uploads_then_archives_the_zip(world: World, home: Path) -> None:
     assert not result.failed and result.script_id == script_id
     assert result.summary == (f"Updated arena-realtime 1.1.1 ({upload.size:,} bytes) — zip "
                               f"archived (SHA-256 {upload.sha256[:12]}…)")
-    simulated = world.sim.gamelift.scripts[script_id]
-    assert (simulated.version, simulated.zip_bytes) == ("1.1.1", upload.data)
+    held = described(world, script_id)
+    assert (held["Version"], world.script_zip(script_id)) == ("1.1.1", upload.data)
     [entry] = ScriptArchive().entries(script_id=script_id)
     assert (entry.version, entry.source, entry.target) == ("1.1.1", "upload", "demo:us-west-2")
     assert ScriptArchive().read(entry) == upload.data
@@ -188,9 +207,7 @@ def test_content_in_s3_is_archived_first_or_the_note_says_why_not(world: World,
     aws = context(world)
     script_id = sim_script(world, "lobby-chat", "0.9.0")
     # The simulator serves no S3: reading the old content fails, the upload still goes.
-    world.sim.gamelift.scripts[script_id].storage = {
-        "Bucket": "game-scripts", "Key": "lobby.zip",
-        "RoleArn": "arn:aws:iam::123456789012:role/gamelift-s3"}
+    stored_in_s3(world, script_id)
     scripts = loaded(world)
     script = scripts.find(script_id)
     assert script is not None
