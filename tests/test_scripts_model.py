@@ -46,7 +46,8 @@ class Change:
 def a_zip(body: str) -> ZipCheck:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.js", body)
+        # A fixed time stamp: the same body is the same bytes whenever it is zipped.
+        archive.writestr(zipfile.ZipInfo("index.js", date_time=(2026, 1, 1, 0, 0, 0)), body)
     return check_zip_bytes(buffer.getvalue(), "test.zip")
 
 
@@ -206,16 +207,31 @@ def test_content_in_s3_is_archived_first_or_the_note_says_why_not(world: World,
                                                                   home: Path) -> None:
     aws = context(world)
     script_id = sim_script(world, "lobby-chat", "0.9.0")
-    # The simulator serves no S3: reading the old content fails, the upload still goes.
     stored_in_s3(world, script_id)
     scripts = loaded(world)
     script = scripts.find(script_id)
     assert script is not None
+    # The user's own credentials read the previous zip (S3 GetObject) before it is replaced.
     result = model.apply_change(aws, scripts.archive, script, Change(zip=a_zip("x;\n"),
                                                                      version="0.9.5"))
     assert not result.failed
-    assert "previous content not archived (" in result.summary
-    assert [e.source for e in ScriptArchive().entries(script_id=script_id)] == ["upload"]
+    assert "previous S3 content archived" in result.summary
+    newest, before = ScriptArchive().entries(script_id=script_id)
+    assert (newest.source, before.source) == ("upload", "s3-before-update")
+    assert ScriptArchive().read(before) == a_zip("// in s3\n").data
+    assert world.script_zip(script_id) == a_zip("x;\n").data
+    # When they may not read the bucket, the note says why and the upload still goes.
+    stored_in_s3(world, script_id)
+    world.credentials(denied=["GetObject"])
+    scripts = loaded(world)
+    script = scripts.find(script_id)
+    assert script is not None
+    again = model.apply_change(aws, scripts.archive, script, Change(zip=a_zip("y;\n"),
+                                                                    version="0.9.6"))
+    assert not again.failed
+    assert "previous content not archived (" in again.summary
+    assert [e.source for e in ScriptArchive().entries(script_id=script_id)] == [
+        "upload", "upload", "s3-before-update"]
     assert [m["operation"] for m in script_mutations(world)] == ["UpdateScript"]
 
 

@@ -434,9 +434,7 @@ async def test_service_errors_are_explained(world: World, home: Path,
         assert ScriptArchive().entries() == []  # a failed upload is not archived
         # The script vanished meanwhile: NotFound, explained.
         world.credentials()
-        # needs a /_sim/ control: remove a script (or the simulator's DeleteScript, which it
-        # does not implement: UnknownOperationException)
-        del world.sim.gamelift.scripts[script_id]
+        world.aws().client("gamelift").delete_script(ScriptId=script_id)
         await pilot.press("u")
         await pilot.pause()
         await fill_form(app, pilot, version="1.0.9")
@@ -505,7 +503,7 @@ async def test_history_compares_archived_zips_and_s3_content_is_explained(
     # An entry of another target (a real account's, same id by chance) stays out of it.
     archive.add(make_zip({"index.js": "other\n"}), script_id=script_id,
                 name="party-matchmaker", version="9.9.9", target="aws:us-west-2")
-    # The other version lives in S3, which the simulator does not serve.
+    # The other version lives in the customer's S3 bucket.
     s3_id = sim_script(world, "lobby-chat", "0.9.0")
     # Moved there by UpdateScript (the object put first: the service reads it); the mutation
     # log then cleared, so what follows is the test's alone.
@@ -529,17 +527,28 @@ async def test_history_compares_archived_zips_and_s3_content_is_explained(
         assert "-let x = 1;" in diff and "+let x = 2;" in diff
         await pilot.press("escape", "escape")
 
+        async def compare_notes() -> str:
+            await pilot.press("c")
+            for _ in range(50):  # the S3 read runs in the compare screen's worker
+                await settle(app, pilot)
+                notes = plain(app.screen.query_one("#script-compare-notes", Static))
+                if "reading" not in notes:
+                    break
+            return notes
+
         put_cursor(app, s3_id)
         await pilot.press("space")
         put_cursor(app, sim_script(world, "lobby-chat", "1.0.0"))
-        await pilot.press("c")
-        for _ in range(50):  # the S3 read runs in the compare screen's worker
-            await settle(app, pilot)
-            notes = plain(app.screen.query_one("#script-compare-notes", Static))
-            if "reading" not in notes:
-                break
-        assert "S3 not readable" in notes and "content not available" in notes
+        # A is read from the bucket with the user's credentials; B (managed storage) is not
+        # to be had: GameLift does not hand out a zip it stores.
+        notes = await compare_notes()
+        assert "A: read from s3://game-scripts/lobby.zip" in notes
+        assert "B: content not available" in notes
         assert "need both zips" in plain(app.screen.query_one("#script-compare-files", Static))
+        await pilot.press("escape")
+        world.credentials(denied=["GetObject"])  # the user's role may not read the bucket
+        notes = await compare_notes()
+        assert "S3 not readable" in notes and "content not available" in notes
     assert script_mutations(world) == []
 
 

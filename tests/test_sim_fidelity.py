@@ -396,3 +396,21 @@ def test_zip_file_and_storage_location_together_are_refused(world: World) -> Non
                                               "RoleArn": ROLE})
     assert _code(info) == "InvalidRequestException"
     assert world.mutations("UpdateScript") == []
+
+
+def test_delete_script_removes_the_record_and_its_fleets_turn_error(world: World) -> None:
+    # DeleteScript (API reference): "permanently deletes the script record [...] if the script
+    # record no longer exists, the instance will go into an error state and be unable to host
+    # game sessions."
+    client = _client(world)
+    running = next(f for f in world.fleets().values() if f["ScriptId"])
+    client.delete_script(ScriptId=running["ScriptId"])
+    with pytest.raises(ClientError) as info:
+        client.describe_script(ScriptId=running["ScriptId"])
+    assert _code(info) == "NotFoundException"
+    fleet = client.describe_fleet_attributes(FleetIds=[running["FleetId"]])["FleetAttributes"][0]
+    assert fleet["Status"] == "ERROR" and "ScriptId" not in fleet
+    with pytest.raises(ClientError) as info:
+        client.delete_script(ScriptId=running["ScriptId"])
+    assert _code(info) == "NotFoundException"
+    assert [m["operation"] for m in world.mutations()] == ["DeleteScript"]

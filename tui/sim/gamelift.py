@@ -1163,6 +1163,20 @@ class GameLiftSim:
         ctx.record("CreateScript", script.script_id, {**params, "ZipFile": blob})
         return {"Script": script.api()}
 
+    def op_DeleteScript(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """"This operation permanently deletes the script record. If script files were
+        uploaded, they are also deleted (files stored in an S3 bucket are not deleted). [...]
+        if the script record no longer exists, the instance will go into an error state and be
+        unable to host game sessions" (GameLift API reference, DeleteScript): the fleets on it
+        turn ERROR here at once."""
+        script = self._script(params.get("ScriptId"))
+        del self.scripts[script.script_id]
+        for fleet in self.fleets.values():
+            if fleet.script_id == script.script_id and fleet.status == "ACTIVE":
+                fleet.status = "ERROR"
+        ctx.record("DeleteScript", script.script_id, params)
+        return {}
+
     def op_UpdateScript(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         script = self._script(params.get("ScriptId"))
         blob, storage = self._content(params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -14,9 +15,11 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 from tui.sim import sts, wire
 from tui.sim.backend import GameBackend
@@ -414,6 +417,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def do_HEAD(self) -> None:
+        # Only S3 has a HEAD operation (HeadObject); GameLift and GameSparks have none.
+        scope = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if scope and scope.group(3) == "s3":
+            self._dispatch()
+        else:
+            self.send_error(501, f"Unsupported method ({self.command!r})")
+
     # --- the request's framing --------------------------------------------------------------
 
     def _protocol(self) -> str:
@@ -595,6 +606,9 @@ class _Handler(BaseHTTPRequestHandler):
                               scope.group(3) if scope else None):
             self._sts(body)
             return
+        if scope and scope.group(3) == "s3":
+            self._s3(split.path, split.query)
+            return
         target = self.headers.get("X-Amz-Target", "")
         cbor_match = _CBOR_PATH.match(path)
         if target.startswith("GameLift."):
@@ -647,6 +661,58 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, content_type, encode({"__type": "InternalServiceException",
                                                   "message": f"simulator error: {err}"}),
                        request_id, extra)
+
+    def _s3(self, path: str, query_string: str) -> None:
+        """S3 GetObject and HeadObject, path-style (what botocore sends to an IP endpoint), on
+        the objects a StorageLocation names: the console reads a customer's previous script
+        zip with the user's own credentials before it replaces it."""
+        sim = self.server.sim
+        request_id = uuid.uuid4().hex[:16].upper()
+        try:
+            creds = self._credentials()
+            if creds is None:
+                raise SimError("AccessDenied", "Access Denied", 403)
+            operation = "HeadObject" if self.command == "HEAD" else "GetObject"
+            if self.command not in ("GET", "HEAD"):
+                raise SimError("NotImplemented", "A header you provided implies functionality "
+                               "that is not implemented", 501)
+            if sim.inject(operation, "S3", creds[0]) == "drop":
+                self._drop()
+                return
+            if creds[0] in sim.expired_keys:
+                raise SimError("ExpiredToken", "The provided token has expired.", 400)
+            if creds[0] in sim.revoked_keys:
+                raise SimError("InvalidAccessKeyId", "The AWS Access Key Id you provided does "
+                               "not exist in our records.", 403)
+            if "GetObject" in sim.denied or "*" in sim.denied:
+                raise SimError("AccessDenied", "Access Denied", 403)
+            bucket, _, key = path.lstrip("/").partition("/")
+            bucket, key = unquote(bucket), unquote(key)
+            versions_asked = parse_qs(query_string).get("versionId")
+            version = versions_asked[0] if versions_asked else None
+            with sim.lock:
+                store = sim.gamelift.s3_objects
+                if not bucket or not any(b == bucket for b, _ in store):
+                    raise SimError("NoSuchBucket", "The specified bucket does not exist", 404)
+                versions = store.get((bucket, key))
+                if not versions:
+                    raise SimError("NoSuchKey", "The specified key does not exist.", 404)
+                if version is not None and version not in versions:
+                    raise SimError("NoSuchVersion", "The specified version does not exist.",
+                                   404)
+                version = version or list(versions)[-1]
+                data = versions[version]
+            self._send(200, "application/zip", data, extra={
+                "ETag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"',
+                "x-amz-version-id": version, "x-amz-request-id": request_id,
+                "Last-Modified": formatdate(sim.clock.now(), usegmt=True),
+                "Accept-Ranges": "bytes"})
+        except SimError as err:
+            payload = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                       f"{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                       f"<RequestId>{request_id}</RequestId></Error>").encode()
+            self._send(err.status, "application/xml", payload,
+                       extra={"x-amz-request-id": request_id})
 
     def _rest(self, path: str, query_string: str, body: bytes) -> None:
         sim = self.server.sim
